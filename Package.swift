@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "TeslaCam",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "teslacam", targets: ["teslacam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // libfuse3 from Debian (libfuse3-dev); the shim pins FUSE_USE_VERSION.
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        // Linux calls Glibc's module hides (fallocate, sync_file_range).
+        .target(name: "CLinux"),
+        // Pure on-disk formats: no I/O, no dependencies.
+        .target(name: "FAT32"),
+        // The engine: region map, metadata image, data-cluster staging, write cache, flush.
+        .target(name: "Volume", dependencies: [
+            "FAT32", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Thin FUSE adapter exposing volume.img.
+        .target(name: "FUSEMount", dependencies: [
+            "CFuse", "Volume",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "teslacam", dependencies: [
+            "FAT32", "Volume", "FUSEMount",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FAT32Tests", dependencies: [
+            "FAT32",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "VolumeTests", dependencies: [
+            "Volume", "FAT32",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        // Mounts FUSE for real through the built `teslacam` binary.
+        .testTarget(name: "IntegrationTests"),
+    ]
+)

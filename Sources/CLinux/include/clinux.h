@@ -1,0 +1,10 @@
+// Linux calls that Glibc's Swift module hides behind _GNU_SOURCE.
+#ifndef TESLACAM_CLINUX_H
+#define TESLACAM_CLINUX_H
+#include <sys/types.h>
+
+/// fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE); returns 0 or -1 with errno set.
+int clinux_punch_hole(int fd, off_t offset, off_t length);
+/// sync_file_range(SYNC_FILE_RANGE_WRITE) over the whole file: start writeback, don't wait.
+int clinux_start_writeback(int fd);
+#endif

@@ -1,0 +1,90 @@
+import CFuse
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the volume could not be mounted.
+public enum MountError: Error, CustomStringConvertible, Sendable {
+    case mountpointMissing(String)
+    case mountpointNotADirectory(String)
+    case fuseUnavailable(String)
+    case mountFailed(String)
+
+    public var description: String {
+        switch self {
+        case let .mountpointMissing(path): return "mountpoint \(path) does not exist; create it (mkdir -p \(path))"
+        case let .mountpointNotADirectory(path): return "mountpoint \(path) is not a directory"
+        case let .fuseUnavailable(reason):
+            return "FUSE is not available (\(reason)); install fuse3 and make sure /dev/fuse exists"
+        case let .mountFailed(path):
+            return "mounting FUSE at \(path) failed (see the libfuse message above); is something already mounted there?"
+        }
+    }
+}
+
+/// Mounts a `VolumeFilesystem` and serves it until SIGINT/SIGTERM/SIGHUP, then unmounts cleanly.
+public final class FUSEMount {
+    public let mountpoint: String
+    let filesystem: VolumeFilesystem
+    let logger: Logger
+    /// Worker threads: the gadget uses one, but reads from the live view and tools may come in parallel.
+    public var maxThreads: UInt32 = 8
+
+    public init(filesystem: VolumeFilesystem, mountpoint: String, logger: Logger) {
+        self.filesystem = filesystem
+        self.mountpoint = mountpoint
+        self.logger = logger
+    }
+
+    /// Checks the mountpoint and clears a stale FUSE mount left by a daemon that was killed.
+    public func prepareMountpoint() throws(MountError) {
+        var st = stat()
+        if stat(mountpoint, &st) != 0 {
+            if errno == ENOTCONN {
+                // "Transport endpoint is not connected": our previous instance died; detach its mount.
+                logger.warning("clearing a stale FUSE mount left by a previous run", metadata: ["mountpoint": "\(mountpoint)"])
+                umount2(mountpoint, Int32(MNT_DETACH))
+                return try prepareMountpoint()
+            }
+            throw .mountpointMissing(mountpoint)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .mountpointNotADirectory(mountpoint) }
+        guard access("/dev/fuse", R_OK | W_OK) == 0 else { throw .fuseUnavailable("/dev/fuse: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Mounts, calls `onReady`, serves requests until a termination signal, unmounts.
+    public func run(onReady: () -> Void) throws(MountError) {
+        try prepareMountpoint()
+        // allow_other: the USB gadget opens the file as root while the daemon runs as its own user.
+        var options = "fsname=teslacam,subtype=teslacam,allow_other"
+        if getuid() == 0 { options += ",dev,suid" }
+        let argv = ["teslacam", "-o", options].map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var cArgv = argv.map { Optional($0) }
+        var ops = FUSEOperations.table()
+        let context = Unmanaged.passRetained(filesystem)
+        defer { context.release() }
+        let fuse: OpaquePointer? = cArgv.withUnsafeMutableBufferPointer { buffer in
+            var args = fuse_args(argc: Int32(buffer.count), argv: buffer.baseAddress, allocated: 0)
+            let handle = fuse_new(&args, &ops, MemoryLayout<fuse_operations>.size, context.toOpaque())
+            fuse_opt_free_args(&args)
+            return handle
+        }
+        guard let fuse else { throw .fuseUnavailable("fuse_new failed") }
+        defer { fuse_destroy(fuse) }
+        guard fuse_mount(fuse, mountpoint) == 0 else { throw .mountFailed(mountpoint) }
+        let session = fuse_get_session(fuse)
+        guard fuse_set_signal_handlers(session) == 0 else {
+            fuse_unmount(fuse)
+            throw .fuseUnavailable("cannot install signal handlers")
+        }
+        onReady()
+        let rc = cfuse_loop_mt(fuse, maxThreads)
+        fuse_remove_signal_handlers(session)
+        fuse_unmount(fuse)
+        if rc != 0 && rc != SIGINT && rc != SIGTERM && rc != SIGHUP {
+            logger.warning("FUSE loop ended with status \(rc)")
+        }
+    }
+}

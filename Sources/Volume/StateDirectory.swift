@@ -1,0 +1,134 @@
+import FAT32
+import Foundation
+import Logging
+
+/// The daemon's own directory: `volume.json` (what was formatted), `metadata.img` (boot sectors and FATs, sparse),
+/// `staging.img` (data clusters indexed by cluster number, sparse) and `lock`.
+public struct StateDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public var manifestPath: String { path + "/volume.json" }
+    public var metadataPath: String { path + "/metadata.img" }
+    public var stagingPath: String { path + "/staging.img" }
+    public var lockPath: String { path + "/lock" }
+
+    /// Whether the directory is missing or has nothing in it: the only state `format` and `run` will format.
+    public var isEmpty: Bool {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            return !FileManager.default.fileExists(atPath: path)
+        }
+        return entries.isEmpty
+    }
+
+    /// Formats a new volume into an empty (or new) directory and opens it.
+    ///
+    /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
+    public func format(geometry: VolumeGeometry, volumeID: UInt32, date: DOSDateTime, formattedAt: Double,
+                       logger: Logger) throws(StateError) -> VolumeEngine {
+        guard isEmpty else { throw .notEmpty(path: path) }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .io(BackingStoreError(operation: "create directory", path: path, code: errno))
+        }
+        let manifest = VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: formattedAt)
+        let regions = RegionMap(geometry: geometry)
+        let engine: VolumeEngine
+        do {
+            let metadata = try BackingFile(path: metadataPath, create: true)
+            try metadata.setSize(regions.metadataBytes)
+            let staging = try BackingFile(path: stagingPath, create: true)
+            try staging.setSize(regions.stagingBytes)
+            engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger)
+        } catch { throw .io(error) }
+        var sink = engine
+        Formatter.format(geometry, label: "TESLACAM", volumeID: volumeID, date: date, into: &sink)
+        engine.flush()
+        do {
+            let data = try JSONEncoder.pretty.encode(manifest)
+            try data.write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
+        } catch {
+            throw .io(BackingStoreError(operation: "write", path: manifestPath, code: errno))
+        }
+        return engine
+    }
+
+    /// Opens an existing state after checking that every file is there and has the size the manifest implies.
+    public func open(logger: Logger) throws(StateError) -> VolumeEngine {
+        let manifest = try readManifest()
+        let regions = RegionMap(geometry: manifest.geometry)
+        for (file, expected) in [(metadataPath, regions.metadataBytes), (stagingPath, regions.stagingBytes)] {
+            guard FileManager.default.fileExists(atPath: file) else { throw .missingFile(path: file) }
+            let actual: UInt64
+            do { actual = try BackingFile(path: file).size() } catch { throw .io(error) }
+            guard actual == expected else { throw .wrongSize(path: file, expected: expected, actual: actual) }
+        }
+        do {
+            return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
+                                staging: try BackingFile(path: stagingPath), logger: logger)
+        } catch { throw .io(error) }
+    }
+
+    /// Reads and checks `volume.json`; explains what the directory is when it has none.
+    public func readManifest() throws(StateError) -> VolumeManifest {
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if entries.isEmpty { throw .missingFile(path: manifestPath) }
+            if Set(entries).isSubset(of: ["metadata.img", "staging.img", "lock"]) {
+                throw .interruptedFormat(path: path)
+            }
+            throw .notAStateDirectory(path: path, found: entries.sorted())
+        }
+        let manifest: VolumeManifest
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+            manifest = try JSONDecoder().decode(VolumeManifest.self, from: data)
+        } catch {
+            throw .unreadableManifest(path: manifestPath, reason: "\(error)")
+        }
+        guard manifest.version <= VolumeManifest.currentVersion else {
+            throw .unsupportedVersion(path: manifestPath, version: manifest.version)
+        }
+        // The geometry is derived from size and layout; anything else in the file means it was edited or damaged.
+        do {
+            let expected = try VolumeGeometry(diskBytes: manifest.geometry.diskBytes, layout: manifest.geometry.layout)
+            guard expected == manifest.geometry else {
+                throw StateError.inconsistentManifest(path: manifestPath,
+                                                      reason: "its geometry does not match its size and layout")
+            }
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw .inconsistentManifest(path: manifestPath, reason: "\(error)")
+        }
+        return manifest
+    }
+
+    /// Takes the directory's exclusive lock for the life of the returned value.
+    public func lock() throws(StateError) -> StateLock {
+        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(BackingStoreError(operation: "open", path: lockPath, code: errno)) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw .inUse(path: path)
+        }
+        return StateLock(fd: fd)
+    }
+}
+
+/// Holds a state directory's lock until released or deinitialised.
+public final class StateLock: Sendable {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,18 @@
+/// Counters of what the car did and what the board's disk did in return. Exposed by `inspect`, logs and metrics.
+public struct VolumeStatistics: Sendable, Equatable {
+    public var carBytesWritten: UInt64 = 0
+    public var carBytesRead: UInt64 = 0
+    public var writes: UInt64 = 0
+    public var reads: UInt64 = 0
+    /// fsync/flush requests from the car.
+    public var flushRequests: UInt64 = 0
+    /// fdatasync calls actually issued; fewer than `flushRequests` when requests were grouped.
+    public var synchronizations: UInt64 = 0
+    /// Failed operations on the board's disk, absorbed (the car never saw them).
+    public var backingStoreErrors: UInt64 = 0
+    /// Bytes the board's disk refused and that wait in memory.
+    public var unflushedBytes: UInt64 = 0
+    public var lastBackingStoreError: String?
+
+    public init() {}
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Volume
+
+/// `teslacam bench volume`: the same I/O passes against a plain sparse file and against `volume.img` served by a
+/// child `teslacam run`, both on the same disk, reported as ratios.
+struct VolumeBenchmark {
+    let directory: String
+    let size: String
+    let sequentialMiB: Int
+    let randomOps: Int
+
+    struct Pass {
+        let name: String
+        let bytes: Int
+        let body: (BenchFile) throws -> Void
+    }
+
+    func run() throws {
+        guard let diskBytes = ByteSize(parsing: size)?.bytes else { throw BenchError("bad size \(size)") }
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory + "/mnt", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plainPath = directory + "/plain.img"
+        FileManager.default.createFile(atPath: plainPath, contents: nil)
+        guard truncate(plainPath, off_t(diskBytes)) == 0 else { throw BenchError("cannot size \(plainPath)") }
+
+        let daemon = try startDaemon()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let image = directory + "/mnt/volume.img"
+
+        let passes = makePasses(diskBytes: diskBytes)
+        print("teslacam bench volume: \(size) volume, \(sequentialMiB) MiB sequential, \(randomOps) random ops; dir \(directory)")
+        print("pass".padding(to: 34) + "plain MiB/s".padding(to: 14) + "volume MiB/s".padding(to: 14) + "ratio")
+        var written = 0
+        for pass in passes {
+            let plain = try BenchFile(path: plainPath), volume = try BenchFile(path: image)
+            defer { plain.close(); volume.close() }
+            let plainSeconds = try measure { try pass.body(plain) }
+            let volumeSeconds = try measure { try pass.body(volume) }
+            if pass.name.contains("write") { written += pass.bytes }
+            let mib = Double(pass.bytes) / Double(1 << 20)
+            print(pass.name.padding(to: 34) + format(mib / plainSeconds).padding(to: 14)
+                  + format(mib / volumeSeconds).padding(to: 14) + format(plainSeconds / volumeSeconds, digits: 2))
+        }
+        let stateBytes = allocatedBytes(under: directory + "/state")
+        let plainBytes = allocatedBytes(under: plainPath)
+        print("bytes written per pass set: \(written); disk used: state \(stateBytes), plain file \(plainBytes)")
+        print("disk bytes used per byte written: volume \(format(Double(stateBytes) / Double(written), digits: 3)), "
+              + "plain \(format(Double(plainBytes) / Double(written), digits: 3))")
+        print("daemon peak RSS: \(peakRSSKiB(pid: daemon.processIdentifier) / 1024) MiB")
+    }
+
+    private func makePasses(diskBytes: UInt64) -> [Pass] {
+        let mib = 1 << 20
+        let sequentialBytes = sequentialMiB * mib
+        // Keep random I/O inside the region the sequential pass wrote, past the metadata.
+        let base: UInt64 = 64 << 20
+        let span = UInt64(sequentialBytes)
+        var passes: [Pass] = []
+        passes.append(Pass(name: "sequential write 1 MiB + fsync", bytes: sequentialBytes) { file in
+            try Self.sequential(file, base: base, total: sequentialBytes, block: mib, write: true)
+            try file.sync()
+        })
+        passes.append(Pass(name: "sequential write 16 KiB + fsync", bytes: sequentialBytes / 4) { file in
+            try Self.sequential(file, base: base + span, total: sequentialBytes / 4, block: 16 << 10, write: true)
+            try file.sync()
+        })
+        passes.append(Pass(name: "16 KiB writes, fsync each (FUA)", bytes: 8 * mib) { file in
+            try Self.sequential(file, base: base + span * 2, total: 8 * mib, block: 16 << 10, write: true, syncEach: true)
+        })
+        passes.append(Pass(name: "sequential read 1 MiB", bytes: sequentialBytes) { file in
+            try Self.sequential(file, base: base, total: sequentialBytes, block: mib, write: false)
+        })
+        for block in [4 << 10, 64 << 10] {
+            let ops = block == 4 << 10 ? randomOps : randomOps / 2
+            passes.append(Pass(name: "random write \(block >> 10) KiB + fsync", bytes: ops * block) { file in
+                try Self.random(file, base: base, span: span, block: block, ops: ops, write: true, seed: 1)
+                try file.sync()
+            })
+            passes.append(Pass(name: "random read \(block >> 10) KiB", bytes: ops * block) { file in
+                try Self.random(file, base: base, span: span, block: block, ops: ops, write: false, seed: 2)
+            })
+        }
+        return passes
+    }
+
+    private static func sequential(_ file: BenchFile, base: UInt64, total: Int, block: Int, write: Bool,
+                                   syncEach: Bool = false) throws {
+        var buffer = [UInt8](repeating: 0, count: block)
+        for i in 0..<buffer.count { buffer[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        try buffer.withUnsafeMutableBytes { raw in
+            for offset in stride(from: 0, to: total, by: block) {
+                if write {
+                    try file.write(UnsafeRawBufferPointer(raw), at: base + UInt64(offset))
+                    if syncEach { try file.sync() }
+                } else {
+                    try file.read(raw, at: base + UInt64(offset))
+                }
+            }
+        }
+    }
+
+    private static func random(_ file: BenchFile, base: UInt64, span: UInt64, block: Int, ops: Int, write: Bool,
+                               seed: UInt64) throws {
+        var rng = seed &* 0x9E37_79B9_7F4A_7C15
+        var buffer = [UInt8](repeating: 0xA5, count: block)
+        try buffer.withUnsafeMutableBytes { raw in
+            for _ in 0..<ops {
+                rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let slot = (rng >> 20) % (span / UInt64(block))
+                let offset = base + slot * UInt64(block)
+                if write { try file.write(UnsafeRawBufferPointer(raw), at: offset) } else { try file.read(raw, at: offset) }
+            }
+        }
+    }
+
+    private func startDaemon() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["run", "--state", directory + "/state", "--archive", directory + "/archive",
+                             "--mountpoint", directory + "/mnt", "--size", size, "--log-level", "warning"]
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: directory + "/mnt/volume.img") {
+            guard Date() < deadline, process.isRunning else { throw BenchError("teslacam run did not mount") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return process
+    }
+
+    private func allocatedBytes(under path: String) -> UInt64 {
+        var total: UInt64 = 0
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let paths = isDirectory.boolValue ? (FileManager.default.subpaths(atPath: path) ?? []).map { path + "/" + $0 } : [path]
+        for file in paths {
+            var st = stat()
+            if lstat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { total += UInt64(st.st_blocks) * 512 }
+        }
+        return total
+    }
+
+    private func peakRSSKiB(pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    private func format(_ value: Double, digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FAT32
+import Foundation
+import Logging
+import Volume
+
+struct FormatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "format", abstract: "Create a new, empty volume in a state directory.")
+
+    @Option(help: "State directory (must be empty or not exist).") var state: String
+    @Option(help: "Size the car sees, e.g. 30G (default), 64G, 128G.") var size: String = "30G"
+    @Option(help: "mbr (default: one FAT32 partition at 1 MiB) or superfloppy.") var layout: PartitionLayout = .mbr
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let logger = common.makeLogger()
+        let engine = try VolumeFormatting.format(state: StateDirectory(path: state), size: size, layout: layout,
+                                                 logger: logger)
+        let g = engine.manifest.geometry
+        print("formatted \(state): \(ByteSize(bytes: g.diskBytes)) \(g.layout.rawValue), "
+              + "\(g.clusterSize / 1024) KiB clusters, \(g.clusterCount) clusters")
+    }
+}
+
+extension PartitionLayout: ExpressibleByArgument {}
+
+/// Formatting shared by `format` and `run` (which formats an empty state).
+enum VolumeFormatting {
+    static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
+                       logger: Logger) throws -> VolumeEngine {
+        guard let size = ByteSize(parsing: text) else {
+            throw ValidationError("'\(text)' is not a size; write it like 30G, 512M or 2T")
+        }
+        let geometry = try VolumeGeometry(diskBytes: size.bytes, layout: layout)
+        if geometry.exceedsCarSafeSize {
+            logger.warning("volumes above 32 GiB are refused by some car firmware; 30G is the safe default",
+                           metadata: ["size": "\(size)"])
+        }
+        let now = Date()
+        return try state.format(geometry: geometry, volumeID: UInt32.random(in: 1...UInt32.max),
+                                date: DOSDateTime(now), formattedAt: now.timeIntervalSince1970, logger: logger)
+    }
+}
+
+extension DOSDateTime {
+    /// Local wall-clock time, the way the car stamps its files.
+    init(_ date: Date) {
+        let c = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        self.init(year: c.year!, month: c.month!, day: c.day!, hour: c.hour!, minute: c.minute!, second: c.second!)
+    }
+}
+

@@ -1,0 +1,63 @@
+import ArgumentParser
+import FAT32
+import FUSEMount
+import Foundation
+import Logging
+import Volume
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Serve the volume as MOUNTPOINT/volume.img (formatting an empty state first) until SIGINT/SIGTERM.")
+
+    @Option(help: "State directory: volume metadata and staging.") var state: String?
+    @Option(help: "Where harvested clips go (created if missing).") var archive: String?
+    @Option(help: "Directory to mount the FUSE file system on.") var mountpoint: String?
+    @Option(help: "JSON config file; flags override it.") var config: String?
+    @Option(help: "Size for a fresh volume (default 30G).") var size: String?
+    @Option(help: "Layout for a fresh volume: mbr or superfloppy.") var layout: PartitionLayout?
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let file = try config.map { path throws(ConfigurationError) in try Configuration.load(from: path) } ?? Configuration()
+        let logger = common.makeLogger(configured: file.logLevel)
+        guard let statePath = state ?? file.state else { throw ConfigurationError.missing(setting: "state") }
+        guard let archivePath = archive ?? file.archive else { throw ConfigurationError.missing(setting: "archive") }
+        guard let mountPath = mountpoint ?? file.mountpoint else { throw ConfigurationError.missing(setting: "mountpoint") }
+
+        let stateDirectory = StateDirectory(path: statePath)
+        let engine: VolumeEngine
+        if stateDirectory.isEmpty {
+            let sizeText = size ?? file.size?.description ?? "30G"
+            logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
+            engine = try VolumeFormatting.format(state: stateDirectory, size: sizeText,
+                                                 layout: layout ?? file.layout ?? .mbr, logger: logger)
+        } else {
+            engine = try stateDirectory.open(logger: logger)
+        }
+        let lock = try stateDirectory.lock()
+        try FileManager.default.createDirectory(atPath: archivePath, withIntermediateDirectories: true)
+
+        let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountPath, logger: logger)
+        let g = engine.manifest.geometry
+        try mount.run {
+            logger.notice("ready", metadata: [
+                "image": "\(mountPath)/\(VolumeFilesystem.imageName)",
+                "size": "\(ByteSize(bytes: g.diskBytes))",
+                "layout": "\(g.layout.rawValue)",
+                "clusterSize": "\(g.clusterSize)",
+                "archive": "\(archivePath)",
+            ])
+        }
+        engine.flush()
+        let stats = engine.statistics
+        logger.notice("stopped", metadata: [
+            "carBytesWritten": "\(stats.carBytesWritten)",
+            "flushRequests": "\(stats.flushRequests)",
+            "synchronizations": "\(stats.synchronizations)",
+            "backingStoreErrors": "\(stats.backingStoreErrors)",
+            "heldInMemoryBytes": "\(stats.unflushedBytes)",
+        ])
+        withExtendedLifetime(lock) {}
+    }
+}

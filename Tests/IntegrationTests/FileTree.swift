@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// A tree of files with seeded content, copied onto the volume with mtools and compared byte for byte.
+final class FileTree {
+    let root: String
+    private(set) var files: [String: Int] = [:]  // relative path -> size
+    let deletable: [String]
+
+    init(root: String, seed: UInt64, top: String = "TeslaCam/RecentClips") {
+        self.root = root
+        let sizes = [0, 1, 511, 512, 4097, 65_536, (1 << 20) + 3, 3 << 20]
+        var paths: [String] = []
+        for (i, size) in sizes.enumerated() {
+            paths.append("\(top)/2026-11-25_10-0\(i)-00-front.mp4")
+            files[paths.last!] = size
+        }
+        files["\(top)/event/a deeper/folder with a long name/événement \(seed).json"] = 777
+        files["\(top)/event/thumb.png"] = 20_000
+        deletable = Array(paths.prefix(2))
+        for (path, size) in files {
+            let full = root + "/" + path
+            try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            var bytes = [UInt8](repeating: 0, count: size)
+            var state = seed &+ UInt64(size) &* 31
+            for j in 0..<size {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                bytes[j] = UInt8(truncatingIfNeeded: state >> 33)
+            }
+            FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        }
+    }
+
+    /// `mcopy -s` the tree's top folders onto the volume's root.
+    func copy(into drive: String) {
+        let tops = Set(files.keys.map { String($0.split(separator: "/").first!) })
+        for top in tops {
+            // The TeslaCam folder exists already; mcopy -s merges into it.
+            let result = sh("cd \(root) && mcopy -s -o -i \(drive) \(top) ::")
+            #expect(result.status == 0, "\(result.output)")
+        }
+    }
+
+    /// Copies every file back out with mtools and compares bytes.
+    func verify(from drive: String, scratch: String) {
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        for (path, _) in files.sorted(by: { $0.key < $1.key }) {
+            let out = scratch + "/" + path.replacingOccurrences(of: "/", with: "_")
+            let copied = sh("mcopy -o -i \(drive) '::\(path)' '\(out)'")
+            #expect(copied.status == 0, "\(path): \(copied.output)")
+            #expect(sh("cmp '\(root)/\(path)' '\(out)'").status == 0, "\(path) differs")
+        }
+        for path in deletable where files[path] == nil {
+            #expect(sh("mdir -i \(drive) '::\(path)'").status != 0, "\(path) should be deleted")
+        }
+    }
+
+    func forget(_ paths: [String]) { for path in paths { files[path] = nil } }
+}

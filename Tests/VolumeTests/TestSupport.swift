@@ -1,0 +1,56 @@
+import FAT32
+import Foundation
+import Logging
+@testable import Volume
+
+/// A fresh directory under /tmp, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+    init(_ name: String = "volume-tests") {
+        path = NSTemporaryDirectory() + "teslacam-\(name)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// An engine over two fresh sparse files (no file system on it), for block-device tests.
+func makeBlankEngine(in directory: String, diskBytes: UInt64 = 64 << 20,
+                     layout: PartitionLayout = .mbr, logger: Logger = quietLogger) throws -> VolumeEngine {
+    let geometry = try VolumeGeometry(diskBytes: diskBytes, layout: layout)
+    let regions = RegionMap(geometry: geometry)
+    let metadata = try BackingFile(path: directory + "/metadata.img", create: true)
+    try metadata.setSize(regions.metadataBytes)
+    let staging = try BackingFile(path: directory + "/staging.img", create: true)
+    try staging.setSize(regions.stagingBytes)
+    return VolumeEngine(manifest: VolumeManifest(geometry: geometry, volumeID: 1, formattedAt: 0),
+                        metadata: metadata, staging: staging, logger: logger)
+}
+
+/// A small deterministic generator so failures reproduce from a seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomBytes(_ count: Int, using rng: inout SplitMix64) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var i = 0
+    while i < count {
+        var word = rng.next()
+        for _ in 0..<min(8, count - i) { bytes[i] = UInt8(truncatingIfNeeded: word); word >>= 8; i += 1 }
+    }
+    return bytes
+}
