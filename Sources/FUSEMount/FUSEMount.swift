@@ -59,7 +59,7 @@ public final class FUSEMount {
         // allow_other: the USB gadget opens the file as root while the daemon runs as its own user.
         var options = "fsname=teslacam,subtype=teslacam,allow_other"
         if getuid() == 0 { options += ",dev,suid" }
-        let argv = ["teslacam", "-o", options].map { strdup($0) }
+        let argv: [UnsafeMutablePointer<CChar>] = ["teslacam", "-o", options].map { arg in arg.withCString { strdup($0)! } }
         defer { argv.forEach { free($0) } }
         var cArgv = argv.map { Optional($0) }
         var ops = FUSEOperations.table()

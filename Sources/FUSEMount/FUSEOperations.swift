@@ -31,11 +31,11 @@ enum FUSEOperations {
         }
         ops.getattr = { path, st, _ in
             guard let path, let st else { return -EINVAL }
-            return filesystem().attributes(of: String(cString: path), into: &st.pointee)
+            return FUSEOperations.filesystem().attributes(of: String(cString: path), into: &st.pointee)
         }
         ops.readdir = { path, buffer, filler, _, _, _ in
             guard let path, let filler else { return -EINVAL }
-            guard let names = filesystem().entries(of: String(cString: path)) else { return -ENOTDIR }
+            guard let names = FUSEOperations.filesystem().entries(of: String(cString: path)) else { return -ENOTDIR }
             for name in [".", ".."] + names {
                 _ = name.withCString { filler(buffer, $0, nil, 0, fuse_fill_dir_flags(rawValue: 0)) }
             }
@@ -43,33 +43,33 @@ enum FUSEOperations {
         }
         ops.open = { path, fi in
             guard let path else { return -EINVAL }
-            let rc = filesystem().open(String(cString: path))
+            let rc = FUSEOperations.filesystem().open(String(cString: path))
             if rc == 0, let fi { cfuse_set_direct_io(fi) }
             return rc
         }
         ops.read = { path, buffer, size, offset, _ in
             guard let path, let buffer else { return -EINVAL }
-            return filesystem().read(String(cString: path),
+            return FUSEOperations.filesystem().read(String(cString: path),
                                      into: UnsafeMutableRawBufferPointer(start: buffer, count: size), at: offset)
         }
         ops.write = { path, buffer, size, offset, _ in
             guard let path, let buffer else { return -EINVAL }
-            return filesystem().write(String(cString: path),
+            return FUSEOperations.filesystem().write(String(cString: path),
                                       from: UnsafeRawBufferPointer(start: buffer, count: size), at: offset)
         }
         ops.fsync = { path, _, _ in
             guard let path else { return -EINVAL }
-            return filesystem().synchronize(String(cString: path))
+            return FUSEOperations.filesystem().synchronize(String(cString: path))
         }
         ops.flush = { path, _ in
             // close(2): cheap when nothing is new (group commit), and tools like mtools never fsync.
             guard let path else { return 0 }
-            return filesystem().synchronize(String(cString: path))
+            return FUSEOperations.filesystem().synchronize(String(cString: path))
         }
         ops.release = { _, _ in 0 }
         ops.truncate = { path, size, _ in
             guard let path else { return -EINVAL }
-            return filesystem().truncate(String(cString: path), to: size)
+            return FUSEOperations.filesystem().truncate(String(cString: path), to: size)
         }
         ops.statfs = { _, st in
             guard let st else { return -EINVAL }

@@ -58,7 +58,7 @@ public final class VolumeEngine: Sendable {
             for segment in segments {
                 let piece = UnsafeMutableRawBufferPointer(
                     rebasing: target[segment.bufferOffset..<segment.bufferOffset + segment.length])
-                do {
+                do throws(BackingStoreError) {
                     try store(segment.region).read(into: piece, at: segment.storeOffset)
                 } catch {
                     // Unreadable board disk: the car gets zeros rather than an I/O error that would stop recording.
@@ -98,7 +98,7 @@ public final class VolumeEngine: Sendable {
                 for segment in segments {
                     let piece = UnsafeRawBufferPointer(
                         rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
-                    do {
+                    do throws(BackingStoreError) {
                         try store(segment.region).write(piece, at: segment.storeOffset)
                     } catch {
                         record(error, in: &st)
@@ -203,7 +203,7 @@ public final class VolumeEngine: Sendable {
                 st.statistics.synchronizations += 1
                 return st.writeSequence
             }
-            do {
+            do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
             } catch {

@@ -21,7 +21,7 @@ struct VolumeBenchmark {
         try FileManager.default.createDirectory(atPath: directory + "/mnt", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let plainPath = directory + "/plain.img"
-        FileManager.default.createFile(atPath: plainPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: plainPath, contents: nil)
         guard truncate(plainPath, off_t(diskBytes)) == 0 else { throw BenchError("cannot size \(plainPath)") }
 
         let daemon = try startDaemon()

@@ -20,18 +20,18 @@ struct InspectCommand: ParsableCommand {
             ("FAT size", "\(g.fatBytes) bytes x \(g.fatCount)"),
             ("data offset", "\(g.dataOffset)"),
         ]
-        let usage = FileSystemUsage.read(partitionOffset: g.partitionOffset) { offset, count in
-            engine.read(at: offset, count: count)
-        }
-        switch usage {
-        case let .success(u):
+        do {
+            let u = try FileSystemUsage.inspect(geometry: g) { offset, count in engine.read(at: offset, count: count) }
             lines += [
                 ("label", u.label),
-                ("volume id", String(format8: u.volumeID)),
-                ("used clusters", "\(u.usedClusters) (\(ByteSize(bytes: UInt64(u.usedClusters) * UInt64(g.clusterSize))))"),
-                ("free clusters", "\(u.freeClusters)"),
+                ("volume id", u.volumeIDString),
+                ("used clusters", "\(u.usedClusters) (\(ByteSize(bytes: u.usedBytes).approximate))"),
+                ("free clusters", "\(u.freeClusters) (\(ByteSize(bytes: u.freeBytes).approximate))"),
             ]
-        case let .failure(error):
+            if !u.matchesGeometry {
+                lines.append(("boot sector", "differs from the formatted geometry: " + u.differencesFromGeometry.joined(separator: "; ")))
+            }
+        } catch {
             lines.append(("file system", "not readable as FAT32: \(error) (the car may have reformatted it)"))
         }
         lines.append(("disk used by state", "\(ByteSize(bytes: engine.allocatedBytes()).approximate)"))
@@ -41,11 +41,6 @@ struct InspectCommand: ParsableCommand {
 }
 
 extension String {
-    init(format8 value: UInt32) {
-        let hex = String(value, radix: 16, uppercase: true)
-        let padded = String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-        self = padded.prefix(4) + "-" + padded.suffix(4)
-    }
     func padding(to width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }
 
