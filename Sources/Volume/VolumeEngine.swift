@@ -192,12 +192,13 @@ public final class VolumeEngine: Sendable {
     /// Group commit: callers that arrive while a synchronization is under way are covered by the next one, and a
     /// flush with nothing new to cover costs nothing. Failures are logged and counted, never returned to the car.
     public func flush() {
-        let target = state.withLock { st -> UInt64 in
+        let (target, holding) = state.withLock { st -> (UInt64, Bool) in
             st.statistics.flushRequests += 1
-            return st.writeSequence
+            return (st.writeSequence, !st.unflushed.isEmpty)
         }
         sync.withLock { s in
-            guard s.syncedSequence < target else { return }
+            // Held pages are never covered: each flush tries to get them onto the disk.
+            guard s.syncedSequence < target || holding else { return }
             let covered = state.withLock { st -> UInt64 in
                 if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
                 st.statistics.synchronizations += 1

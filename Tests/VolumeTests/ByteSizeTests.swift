@@ -2,10 +2,12 @@ import Testing
 import Volume
 
 @Suite struct ByteSizeTests {
-    @Test(arguments: [
-        ("2G", UInt64(2) << 30), ("64G", 64 << 30), ("128g", 128 << 30), ("512M", 512 << 20), ("1T", 1 << 40),
+    static let examples: [(String, UInt64)] = [
+        ("2G", 2 << 30), ("64G", 64 << 30), ("128g", 128 << 30), ("512M", 512 << 20), ("1T", 1 << 40),
         ("30GiB", 30 << 30), ("4096", 4096), (" 8K ", 8192), ("16MB", 16 << 20),
-    ])
+    ]
+
+    @Test(arguments: examples)
     func parses(text: String, bytes: UInt64) {
         #expect(ByteSize(parsing: text)?.bytes == bytes)
     }

@@ -54,3 +54,10 @@ func randomBytes(_ count: Int, using rng: inout SplitMix64) -> [UInt8] {
     }
     return bytes
 }
+
+/// Where two byte arrays first differ, or nil. Large arrays must never reach `#expect(a == b)`: Swift Testing
+/// would diff them element by element for minutes.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    if a == b { return nil }
+    return (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+}
