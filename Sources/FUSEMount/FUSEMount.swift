@@ -53,9 +53,19 @@ public final class FUSEMount {
         guard access("/dev/fuse", R_OK | W_OK) == 0 else { throw .fuseUnavailable("/dev/fuse: \(String(cString: strerror(errno)))") }
     }
 
+    /// A parent may have spawned us with signals blocked (test runners do); SIGTERM must still stop the daemon.
+    /// Threads created after this (libfuse's workers) inherit the mask.
+    static func unblockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Mounts, calls `onReady`, serves requests until a termination signal, unmounts.
     public func run(onReady: () -> Void) throws(MountError) {
         try prepareMountpoint()
+        Self.unblockTerminationSignals()
         // allow_other: the USB gadget opens the file as root while the daemon runs as its own user.
         var options = "fsname=teslacam,subtype=teslacam,allow_other"
         if getuid() == 0 { options += ",dev,suid" }
