@@ -49,12 +49,12 @@ enum FUSEOperations {
         }
         ops.read = { path, buffer, size, offset, _ in
             guard let path, let buffer else { return -EINVAL }
-            return FUSEOperations.filesystem().read(String(cString: path),
+            return FUSEOperations.filesystem().read(path,
                                      into: UnsafeMutableRawBufferPointer(start: buffer, count: size), at: offset)
         }
         ops.write = { path, buffer, size, offset, _ in
             guard let path, let buffer else { return -EINVAL }
-            return FUSEOperations.filesystem().write(String(cString: path),
+            return FUSEOperations.filesystem().write(path,
                                       from: UnsafeRawBufferPointer(start: buffer, count: size), at: offset)
         }
         ops.fsync = { path, _, _ in

@@ -22,6 +22,12 @@ public final class VolumeFilesystem: Sendable {
 
     enum Node { case root, image }
 
+    /// The hot path: every car I/O names the image; compare the C string without building a String.
+    func node(at path: UnsafePointer<CChar>) -> Node? {
+        if strcmp(path, "/" + Self.imageName) == 0 { return .image }
+        return node(at: String(cString: path))
+    }
+
     func node(at path: String) -> Node? {
         switch path {
         case "/": return .root
@@ -65,13 +71,13 @@ public final class VolumeFilesystem: Sendable {
         }
     }
 
-    func read(_ path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t) -> Int32 {
+    func read(_ path: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t) -> Int32 {
         guard node(at: path) == .image else { return -ENOENT }
         guard offset >= 0 else { return -EINVAL }
         return Int32(engine.read(into: buffer, at: UInt64(offset)))
     }
 
-    func write(_ path: String, from buffer: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
+    func write(_ path: UnsafePointer<CChar>, from buffer: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
         guard node(at: path) == .image else { return -ENOENT }
         guard offset >= 0 else { return -EINVAL }
         if buffer.isEmpty { return 0 }

@@ -33,10 +33,10 @@ public struct RegionMap: Sendable, Equatable {
     public var stagingBytes: UInt64 { diskBytes - dataOffset }
 
     /// The pieces of `[offset, offset+length)` clipped to the disk; empty when it starts past the end.
-    public func segments(offset: UInt64, length: Int) -> [RegionSegment] {
-        guard offset < diskBytes, length > 0 else { return [] }
+    public func segments(offset: UInt64, length: Int) -> RegionSegments {
+        var result = RegionSegments()
+        guard offset < diskBytes, length > 0 else { return result }
         let end = min(offset + UInt64(length), diskBytes)
-        var result: [RegionSegment] = []
         if offset < dataOffset {
             let metaEnd = min(end, dataOffset)
             result.append(RegionSegment(region: .metadata, storeOffset: offset, bufferOffset: 0,
@@ -49,4 +49,21 @@ public struct RegionMap: Sendable, Equatable {
         }
         return result
     }
+}
+
+/// At most two segments, stored inline: splitting is on every car I/O and must not allocate.
+public struct RegionSegments: RandomAccessCollection, Equatable, Sendable {
+    private var pieces: (RegionSegment?, RegionSegment?) = (nil, nil)
+    public private(set) var count = 0
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(position: Int) -> RegionSegment { position == 0 ? pieces.0! : pieces.1! }
+
+    mutating func append(_ segment: RegionSegment) {
+        if count == 0 { pieces.0 = segment } else { pieces.1 = segment }
+        count += 1
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.elementsEqual(rhs) }
 }

@@ -7,7 +7,7 @@ import Testing
 
     @Test func splitsAtTheDataBoundary() {
         let map = RegionMap(geometry: geometry)
-        let segments = map.segments(offset: map.dataOffset - 100, length: 300)
+        let segments = Array(map.segments(offset: map.dataOffset - 100, length: 300))
         #expect(segments == [
             RegionSegment(region: .metadata, storeOffset: map.dataOffset - 100, bufferOffset: 0, length: 100),
             RegionSegment(region: .clusters, storeOffset: 0, bufferOffset: 100, length: 200),
@@ -24,7 +24,7 @@ import Testing
     @Test func clusterTwoStartsTheStagingArea() {
         let map = RegionMap(geometry: geometry)
         let cluster5 = geometry.clusterOffset(5)
-        #expect(map.segments(offset: cluster5, length: 4096)
+        #expect(Array(map.segments(offset: cluster5, length: 4096))
                 == [RegionSegment(region: .clusters, storeOffset: 3 * UInt64(geometry.clusterSize), bufferOffset: 0, length: 4096)])
     }
 }

@@ -8,11 +8,13 @@ struct VolumeBenchmark {
     let size: String
     let sequentialMiB: Int
     let randomOps: Int
+    let repeats: Int
 
     struct Pass {
         let name: String
         let bytes: Int
-        let body: (BenchFile) throws -> Void
+        /// The file and the round: write passes put each round on fresh blocks, as the car writes new clusters.
+        let body: (BenchFile, Int) throws -> Void
     }
 
     func run() throws {
@@ -27,25 +29,33 @@ struct VolumeBenchmark {
         let daemon = try startDaemon()
         defer { daemon.terminate(); daemon.waitUntilExit() }
         let image = directory + "/mnt/volume.img"
+        let formattedBytes = allocatedBytes(under: directory + "/state")
 
         let passes = makePasses(diskBytes: diskBytes)
-        print("teslacam bench volume: \(size) volume, \(sequentialMiB) MiB sequential, \(randomOps) random ops; dir \(directory)")
+        print("teslacam bench volume: \(size) volume, \(sequentialMiB) MiB sequential, \(randomOps) random ops, "
+              + "median of \(repeats); dir \(directory)")
+        print("state after format: \(formattedBytes / 1024) KiB on disk for a \(size) volume")
         print("pass".padding(to: 34) + "plain MiB/s".padding(to: 14) + "volume MiB/s".padding(to: 14) + "ratio")
         var written = 0
         for pass in passes {
             let plain = try BenchFile(path: plainPath), volume = try BenchFile(path: image)
             defer { plain.close(); volume.close() }
-            let plainSeconds = try measure { try pass.body(plain) }
-            let volumeSeconds = try measure { try pass.body(volume) }
-            if pass.name.contains("write") { written += pass.bytes }
+            var plainTimes: [Double] = [], volumeTimes: [Double] = []
+            for round in 0..<max(1, repeats) {
+                plainTimes.append(try measure { try pass.body(plain, round) })
+                volumeTimes.append(try measure { try pass.body(volume, round) })
+            }
+            let plainSeconds = plainTimes.sorted()[plainTimes.count / 2]
+            let volumeSeconds = volumeTimes.sorted()[volumeTimes.count / 2]
+            if pass.name.contains("write") { written += pass.bytes * max(1, repeats) }
             let mib = Double(pass.bytes) / Double(1 << 20)
             print(pass.name.padding(to: 34) + format(mib / plainSeconds).padding(to: 14)
                   + format(mib / volumeSeconds).padding(to: 14) + format(plainSeconds / volumeSeconds, digits: 2))
         }
         let stateBytes = allocatedBytes(under: directory + "/state")
         let plainBytes = allocatedBytes(under: plainPath)
-        print("bytes written per pass set: \(written); disk used: state \(stateBytes), plain file \(plainBytes)")
-        print("disk bytes used per byte written: volume \(format(Double(stateBytes) / Double(written), digits: 3)), "
+        print("bytes written: \(written); disk used: state \(stateBytes), plain file \(plainBytes)")
+        print("disk bytes used per byte written (random passes overwrite earlier ones): volume \(format(Double(stateBytes) / Double(written), digits: 3)), "
               + "plain \(format(Double(plainBytes) / Double(written), digits: 3))")
         print("daemon peak RSS: \(peakRSSKiB(pid: daemon.processIdentifier) / 1024) MiB")
     }
@@ -53,32 +63,37 @@ struct VolumeBenchmark {
     private func makePasses(diskBytes: UInt64) -> [Pass] {
         let mib = 1 << 20
         let sequentialBytes = sequentialMiB * mib
-        // Keep random I/O inside the region the sequential pass wrote, past the metadata.
+        // Random I/O stays inside the region the first sequential round wrote, past the metadata; every round of a
+        // sequential write pass gets a fresh region after it.
         let base: UInt64 = 64 << 20
         let span = UInt64(sequentialBytes)
+        let rounds = UInt64(max(1, repeats))
+        func fresh(_ pass: UInt64, _ round: Int) -> UInt64 { base + span * (pass * rounds + UInt64(round)) }
         var passes: [Pass] = []
-        passes.append(Pass(name: "sequential write 1 MiB + fsync", bytes: sequentialBytes) { file in
-            try Self.sequential(file, base: base, total: sequentialBytes, block: mib, write: true)
+        passes.append(Pass(name: "sequential write 1 MiB + fsync", bytes: sequentialBytes) { file, round in
+            try Self.sequential(file, base: fresh(0, round), total: sequentialBytes, block: mib, write: true)
             try file.sync()
         })
-        passes.append(Pass(name: "sequential write 16 KiB + fsync", bytes: sequentialBytes / 4) { file in
-            try Self.sequential(file, base: base + span, total: sequentialBytes / 4, block: 16 << 10, write: true)
+        passes.append(Pass(name: "sequential write 16 KiB + fsync", bytes: sequentialBytes) { file, round in
+            try Self.sequential(file, base: fresh(1, round), total: sequentialBytes, block: 16 << 10, write: true)
             try file.sync()
         })
-        passes.append(Pass(name: "16 KiB writes, fsync each (FUA)", bytes: 8 * mib) { file in
-            try Self.sequential(file, base: base + span * 2, total: 8 * mib, block: 16 << 10, write: true, syncEach: true)
+        passes.append(Pass(name: "16 KiB writes, fsync each (FUA)", bytes: 16 * mib) { file, round in
+            try Self.sequential(file, base: fresh(2, round), total: 16 * mib, block: 16 << 10, write: true,
+                                syncEach: true)
         })
-        passes.append(Pass(name: "sequential read 1 MiB", bytes: sequentialBytes) { file in
+        passes.append(Pass(name: "sequential read 1 MiB", bytes: sequentialBytes) { file, _ in
             try Self.sequential(file, base: base, total: sequentialBytes, block: mib, write: false)
         })
         for block in [4 << 10, 64 << 10] {
             let ops = block == 4 << 10 ? randomOps : randomOps / 2
-            passes.append(Pass(name: "random write \(block >> 10) KiB + fsync", bytes: ops * block) { file in
-                try Self.random(file, base: base, span: span, block: block, ops: ops, write: true, seed: 1)
+            passes.append(Pass(name: "random write \(block >> 10) KiB + fsync", bytes: ops * block) { file, round in
+                try Self.random(file, base: base, span: span, block: block, ops: ops, write: true, seed: UInt64(round))
                 try file.sync()
             })
-            passes.append(Pass(name: "random read \(block >> 10) KiB", bytes: ops * block) { file in
-                try Self.random(file, base: base, span: span, block: block, ops: ops, write: false, seed: 2)
+            passes.append(Pass(name: "random read \(block >> 10) KiB", bytes: ops * block) { file, round in
+                try Self.random(file, base: base, span: span, block: block, ops: ops, write: false,
+                                seed: 100 + UInt64(round))
             })
         }
         return passes

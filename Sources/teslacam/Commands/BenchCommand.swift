@@ -13,10 +13,11 @@ struct VolumeBenchCommand: ParsableCommand {
 
     @Option(help: "Scratch directory on the disk to measure (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench"
     @Option(help: "Advertised volume size.") var size: String = "128G"
-    @Option(help: "MiB per sequential pass.") var sequentialMiB: Int = 512
+    @Option(name: .customLong("sequential-mib"), help: "MiB per sequential pass.") var sequentialMiB: Int = 512
     @Option(help: "Operations per random pass.") var randomOps: Int = 4000
+    @Option(help: "Runs of each pass; the median is reported.") var repeats: Int = 3
 
     func run() throws {
-        try VolumeBenchmark(directory: dir, size: size, sequentialMiB: sequentialMiB, randomOps: randomOps).run()
+        try VolumeBenchmark(directory: dir, size: size, sequentialMiB: sequentialMiB, randomOps: randomOps, repeats: repeats).run()
     }
 }
