@@ -19,6 +19,10 @@ let package = Package(
         .target(name: "CLinux"),
         // Pure on-disk formats: no I/O, no dependencies.
         .target(name: "FAT32"),
+        // Pure model of the car's file system, driven by block writes: FAT chains, directory tree, long names.
+        .target(name: "CarFS", dependencies: ["FAT32"]),
+        // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
+        .target(name: "MP4"),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
             "FAT32", "CLinux",
@@ -36,6 +40,14 @@ let package = Package(
         ]),
         .testTarget(name: "FAT32Tests", dependencies: [
             "FAT32",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "CarFSTests", dependencies: [
+            "CarFS", "FAT32",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "MP4Tests", dependencies: [
+            "MP4",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VolumeTests", dependencies: [
