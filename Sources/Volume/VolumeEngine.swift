@@ -32,8 +32,18 @@ public final class VolumeEngine: Sendable {
     /// Start kernel writeback this often so the next fsync has little to wait for.
     private static let writebackHintBytes = 8 << 20
 
-    public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger) {
+    /// Punch holes under clusters the car frees in the primary FAT, so the disk holds only what the car still uses.
+    /// Freed clusters then read as zero, like a discarded block on an SSD.
+    public let discardsFreedClusters: Bool
+    /// Disk range of the primary FAT.
+    private let primaryFAT: Range<UInt64>
+
+    public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
+                discardsFreedClusters: Bool = true) {
         self.manifest = manifest
+        self.discardsFreedClusters = discardsFreedClusters
+        let g = manifest.geometry
+        self.primaryFAT = g.fatOffset(copy: 0)..<(g.fatOffset(copy: 0) + min(g.fatBytes, (UInt64(g.clusterCount) + 2) * 4))
         self.regions = RegionMap(geometry: manifest.geometry)
         self.metadata = metadata
         self.staging = staging
@@ -98,12 +108,15 @@ public final class VolumeEngine: Sendable {
                 for segment in segments {
                     let piece = UnsafeRawBufferPointer(
                         rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
+                    let pieceOffset = offset + UInt64(segment.bufferOffset)
+                    let fatChange = segment.region == .metadata ? primaryFATChange(piece, at: pieceOffset) : nil
                     do throws(BackingStoreError) {
                         try store(segment.region).write(piece, at: segment.storeOffset)
                     } catch {
                         record(error, in: &st)
-                        holdInMemory(piece, at: offset + UInt64(segment.bufferOffset), in: &st)
+                        holdInMemory(piece, at: pieceOffset, in: &st)
                     }
+                    if let fatChange { discardFreed(fatChange, in: &st) }
                     if !hint.contains(segment.region) { hint.append(segment.region) }
                 }
             }
@@ -116,6 +129,41 @@ public final class VolumeEngine: Sendable {
         }
         for region in hint { store(region).startWriteback() }
         return length
+    }
+
+    private struct FATChange { var old: [UInt8]; var new: [UInt8]; var fatByteOffset: UInt64 }
+
+    /// The primary FAT's bytes before and after a metadata write, when the write touches it.
+    private func primaryFATChange(_ piece: UnsafeRawBufferPointer, at offset: UInt64) -> FATChange? {
+        guard discardsFreedClusters else { return nil }
+        let start = max(offset, primaryFAT.lowerBound), end = min(offset + UInt64(piece.count), primaryFAT.upperBound)
+        guard start < end else { return nil }
+        var old = [UInt8](repeating: 0, count: Int(end - start))
+        old.withUnsafeMutableBytes { readDisk(into: $0, at: start) }
+        let new = Array(piece[Int(start - offset)..<Int(end - offset)])
+        return FATChange(old: old, new: new, fatByteOffset: start - primaryFAT.lowerBound)
+    }
+
+    private func discardFreed(_ change: FATChange, in st: inout State) {
+        let g = manifest.geometry
+        let freed = FreedClusters.freed(old: change.old, new: change.new, fatByteOffset: change.fatByteOffset,
+                                        clusterCount: g.clusterCount)
+        guard !freed.isEmpty else { return }
+        // Runs of adjacent clusters become one punch.
+        var runStart = freed[0], runEnd = freed[0] + 1
+        func punch() {
+            let clusterSize = UInt64(g.clusterSize)
+            do throws(BackingStoreError) {
+                try staging.punchHole(at: UInt64(runStart - 2) * clusterSize, length: UInt64(runEnd - runStart) * clusterSize)
+                st.statistics.discardedClusters += UInt64(runEnd - runStart)
+            } catch {
+                record(error, in: &st)
+            }
+        }
+        for cluster in freed.dropFirst() {
+            if cluster == runEnd { runEnd += 1 } else { punch(); runStart = cluster; runEnd = cluster + 1 }
+        }
+        punch()
     }
 
     private func holdInMemory(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, in st: inout State) {

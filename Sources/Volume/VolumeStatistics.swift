@@ -13,6 +13,8 @@ public struct VolumeStatistics: Sendable, Equatable {
     /// Bytes the board's disk refused and that wait in memory.
     public var unflushedBytes: UInt64 = 0
     public var lastBackingStoreError: String?
+    /// Clusters the car freed whose blocks were given back to the board's disk.
+    public var discardedClusters: UInt64 = 0
 
     public init() {}
 }

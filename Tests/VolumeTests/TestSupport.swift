@@ -21,7 +21,8 @@ let quietLogger: Logger = {
 
 /// An engine over two fresh sparse files (no file system on it), for block-device tests.
 func makeBlankEngine(in directory: String, diskBytes: UInt64 = 64 << 20,
-                     layout: PartitionLayout = .mbr, logger: Logger = quietLogger) throws -> VolumeEngine {
+                     layout: PartitionLayout = .mbr, logger: Logger = quietLogger,
+                     discardsFreedClusters: Bool = true) throws -> VolumeEngine {
     let geometry = try VolumeGeometry(diskBytes: diskBytes, layout: layout)
     let regions = RegionMap(geometry: geometry)
     let metadata = try BackingFile(path: directory + "/metadata.img", create: true)
@@ -29,7 +30,8 @@ func makeBlankEngine(in directory: String, diskBytes: UInt64 = 64 << 20,
     let staging = try BackingFile(path: directory + "/staging.img", create: true)
     try staging.setSize(regions.stagingBytes)
     return VolumeEngine(manifest: VolumeManifest(geometry: geometry, volumeID: 1, formattedAt: 0),
-                        metadata: metadata, staging: staging, logger: logger)
+                        metadata: metadata, staging: staging, logger: logger,
+                        discardsFreedClusters: discardsFreedClusters)
 }
 
 /// A small deterministic generator so failures reproduce from a seed.
