@@ -72,9 +72,8 @@ struct VolumeMountTests {
             sh("dd if=\(pattern) of=\(device) bs=64k seek=8192 oflag=direct conv=fsync status=none").status == 0
         }
         #expect(ok)
-        let back = sh("cmp \(pattern) <(dd if=\(daemon.image) bs=64k skip=8192 count=16 status=none)")
-        #expect(sh("bash -c 'cmp \(pattern) <(dd if=\(daemon.image) bs=64k skip=8192 count=16 status=none)'").status == 0,
-                "\(back.output)")
+        let back = sh("bash -c 'cmp \(pattern) <(dd if=\(daemon.image) bs=64k skip=8192 count=16 status=none)'")
+        #expect(back.status == 0, "\(back.output)")
         #expect(daemon.stop() == 0)
     }
 }
