@@ -21,11 +21,13 @@ let package = Package(
         .target(name: "FAT32"),
         // Pure model of the car's file system, driven by block writes: FAT chains, directory tree, long names.
         .target(name: "CarFS", dependencies: ["FAT32"]),
+        // Block traces: the file format of recorded reads/writes/flushes, and self-describing pattern blocks.
+        .target(name: "BlockTrace"),
         // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
         .target(name: "MP4"),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CLinux",
+            "FAT32", "CLinux", "BlockTrace",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.
@@ -34,7 +36,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "teslacam", dependencies: [
-            "FAT32", "Volume", "FUSEMount",
+            "FAT32", "Volume", "FUSEMount", "BlockTrace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -44,6 +46,10 @@ let package = Package(
         ]),
         .testTarget(name: "CarFSTests", dependencies: [
             "CarFS", "FAT32",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "BlockTraceTests", dependencies: [
+            "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "MP4Tests", dependencies: [

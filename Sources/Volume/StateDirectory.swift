@@ -25,15 +25,15 @@ public struct StateDirectory: Sendable {
     /// Formats a new volume into an empty (or new) directory and opens it.
     ///
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
-    public func format(geometry: VolumeGeometry, volumeID: UInt32, date: DOSDateTime, formattedAt: Double,
-                       logger: Logger) throws(StateError) -> VolumeEngine {
+    public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
+                       recorder: TraceRecorder? = nil) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw .io(BackingStoreError(operation: "create directory", path: path, code: errno))
         }
-        let manifest = VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: formattedAt)
+        let manifest = VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: Double(formattedAt))
         let regions = RegionMap(geometry: geometry)
         let engine: VolumeEngine
         do {
@@ -41,10 +41,13 @@ public struct StateDirectory: Sendable {
             try metadata.setSize(regions.metadataBytes)
             let staging = try BackingFile(path: stagingPath, create: true)
             try staging.setSize(regions.stagingBytes)
-            engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger)
+            engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
+                                  recorder: recorder)
         } catch { throw .io(error) }
         var sink = engine
-        Formatter.format(geometry, label: "TESLACAM", volumeID: volumeID, date: date, into: &sink)
+        // UTC, so that a trace replayed elsewhere formats the very same bytes.
+        Formatter.format(geometry, label: "TESLACAM", volumeID: volumeID,
+                         date: DOSDateTime(secondsSince1970: formattedAt), into: &sink)
         engine.flush()
         do {
             let data = try JSONEncoder.pretty.encode(manifest)
@@ -56,7 +59,7 @@ public struct StateDirectory: Sendable {
     }
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
-    public func open(logger: Logger) throws(StateError) -> VolumeEngine {
+    public func open(logger: Logger, recorder: TraceRecorder? = nil) throws(StateError) -> VolumeEngine {
         let manifest = try readManifest()
         let regions = RegionMap(geometry: manifest.geometry)
         for (file, expected) in [(metadataPath, regions.metadataBytes), (stagingPath, regions.stagingBytes)] {
@@ -67,7 +70,7 @@ public struct StateDirectory: Sendable {
         }
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
-                                staging: try BackingFile(path: stagingPath), logger: logger)
+                                staging: try BackingFile(path: stagingPath), logger: logger, recorder: recorder)
         } catch { throw .io(error) }
     }
 

@@ -38,9 +38,13 @@ public final class VolumeEngine: Sendable {
     /// Disk range of the primary FAT.
     private let primaryFAT: Range<UInt64>
 
+    /// Set by `teslacam trace record`: every operation is also appended to a block trace.
+    public let recorder: TraceRecorder?
+
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
-                discardsFreedClusters: Bool = true) {
+                discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil) {
         self.manifest = manifest
+        self.recorder = recorder
         self.discardsFreedClusters = discardsFreedClusters
         let g = manifest.geometry
         self.primaryFAT = g.fatOffset(copy: 0)..<(g.fatOffset(copy: 0) + min(g.fatBytes, (UInt64(g.clusterCount) + 2) * 4))
@@ -64,6 +68,7 @@ public final class VolumeEngine: Sendable {
         guard let last = segments.last else { return 0 }
         let length = last.bufferOffset + last.length
         let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
+        recorder?.recordRead(at: offset, length: length)
         state.withLock { st in
             for segment in segments {
                 let piece = UnsafeMutableRawBufferPointer(
@@ -101,6 +106,8 @@ public final class VolumeEngine: Sendable {
         let source = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
         var hint: [Region] = []
         state.withLock { st in
+            // Under the lock, so the trace has the writes in the order they took effect.
+            recorder?.recordWrite(source, at: offset)
             if st.unflushed.overlaps(offset: offset, length: length) {
                 // Later bytes must land on top of the held ones, not beside them on disk.
                 holdInMemory(source, at: offset, in: &st)
@@ -244,6 +251,7 @@ public final class VolumeEngine: Sendable {
             st.statistics.flushRequests += 1
             return (st.writeSequence, !st.unflushed.isEmpty)
         }
+        recorder?.recordFlush()
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
             guard s.syncedSequence < target || holding else { return }

@@ -24,11 +24,11 @@ final class Daemon {
     }
 
     /// Starts `teslacam run` and waits for its `ready` line.
-    func start(extra: String = "") throws {
+    func start(extra: String = "", command: String = "run") throws {
         let readyCount = log.components(separatedBy: " ready").count
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec \(teslacamBinary) run --state \(state) --archive \(archive) "
+        process.arguments = ["-c", "exec \(teslacamBinary) \(command) --state \(state) --archive \(archive) "
                              + "--mountpoint \(mountpoint) \(extra) >>\(logPath) 2>&1"]
         try process.run()
         self.process = process

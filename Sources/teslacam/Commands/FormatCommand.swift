@@ -25,10 +25,9 @@ struct FormatCommand: ParsableCommand {
 
 extension PartitionLayout: ExpressibleByArgument {}
 
-/// Formatting shared by `format` and `run` (which formats an empty state).
+/// Formatting shared by `format`, `run` (which formats an empty state) and `trace`.
 enum VolumeFormatting {
-    static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
-                       logger: Logger) throws -> VolumeEngine {
+    static func geometry(size text: String, layout: PartitionLayout, logger: Logger) throws -> VolumeGeometry {
         guard let size = ByteSize(parsing: text) else {
             throw ValidationError("'\(text)' is not a size; write it like 30G, 512M or 2T")
         }
@@ -37,17 +36,13 @@ enum VolumeFormatting {
             logger.warning("volumes above 32 GiB are refused by some car firmware; 30G is the safe default",
                            metadata: ["size": "\(size)"])
         }
-        let now = Date()
-        return try state.format(geometry: geometry, volumeID: UInt32.random(in: 1...UInt32.max),
-                                date: DOSDateTime(now), formattedAt: now.timeIntervalSince1970, logger: logger)
+        return geometry
+    }
+
+    static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
+                       logger: Logger) throws -> VolumeEngine {
+        try state.format(geometry: geometry(size: text, layout: layout, logger: logger),
+                         volumeID: UInt32.random(in: 1...UInt32.max),
+                         formattedAt: Int64(Date().timeIntervalSince1970), logger: logger)
     }
 }
-
-extension DOSDateTime {
-    /// Local wall-clock time, the way the car stamps its files.
-    init(_ date: Date) {
-        let c = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        self.init(year: c.year!, month: c.month!, day: c.day!, hour: c.hour!, minute: c.minute!, second: c.second!)
-    }
-}
-

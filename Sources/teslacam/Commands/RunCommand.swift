@@ -35,26 +35,36 @@ struct RunCommand: ParsableCommand {
         } else {
             engine = try stateDirectory.open(logger: logger)
         }
-        let lock = try stateDirectory.lock()
-        try FileManager.default.createDirectory(atPath: archivePath, withIntermediateDirectories: true)
+        try Serving.serve(engine: engine, state: stateDirectory, archive: archivePath, mountpoint: mountPath,
+                          logger: logger)
+    }
+}
 
-        let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountPath, logger: logger)
+/// Mounts an engine and serves it until a termination signal: shared by `run` and `trace record`.
+enum Serving {
+    static func serve(engine: VolumeEngine, state: StateDirectory, archive: String, mountpoint: String,
+                      logger: Logger) throws {
+        let lock = try state.lock()
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         try mount.run {
             logger.notice("ready", metadata: [
-                "image": "\(mountPath)/\(VolumeFilesystem.imageName)",
+                "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
                 "size": "\(ByteSize(bytes: g.diskBytes))",
                 "layout": "\(g.layout.rawValue)",
                 "clusterSize": "\(g.clusterSize)",
-                "archive": "\(archivePath)",
+                "archive": "\(archive)",
             ])
         }
         engine.flush()
+        engine.recorder?.drain()
         let stats = engine.statistics
         logger.notice("stopped", metadata: [
             "carBytesWritten": "\(stats.carBytesWritten)",
             "flushRequests": "\(stats.flushRequests)",
             "synchronizations": "\(stats.synchronizations)",
+            "discardedClusters": "\(stats.discardedClusters)",
             "backingStoreErrors": "\(stats.backingStoreErrors)",
             "heldInMemoryBytes": "\(stats.unflushedBytes)",
         ])

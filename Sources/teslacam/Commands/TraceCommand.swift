@@ -1,0 +1,84 @@
+import ArgumentParser
+import BlockTrace
+import FAT32
+import Foundation
+import Logging
+import Volume
+
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace", abstract: "Record or replay block traces (the format is in Sources/BlockTrace).",
+        subcommands: [TraceRecordCommand.self, TraceReplayCommand.self])
+}
+
+struct TraceRecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Format a fresh volume and serve it like `run`, recording every read, write and flush to a trace.")
+
+    @Option(help: "State directory: must be empty, so a replay can start from the same freshly formatted volume.")
+    var state: String
+    @Option(help: "Where harvested clips go.") var archive: String
+    @Option(help: "Directory to mount the FUSE file system on.") var mountpoint: String
+    @Option(help: "Trace file to write.") var output: String
+    @Option(help: "Volume size.") var size: String = "30G"
+    @Option(help: "mbr or superfloppy.") var layout: PartitionLayout = .mbr
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let logger = common.makeLogger()
+        let geometry = try VolumeFormatting.geometry(size: size, layout: layout, logger: logger)
+        let header = TraceHeader(diskBytes: geometry.diskBytes, layout: layout == .mbr ? 0 : 1,
+                                 volumeID: UInt32.random(in: 1...UInt32.max),
+                                 formattedAt: Int64(Date().timeIntervalSince1970))
+        let recorder = try TraceRecorder(path: output, header: header)
+        let directory = StateDirectory(path: state)
+        let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
+                                          formattedAt: header.formattedAt, logger: logger, recorder: recorder)
+        try Serving.serve(engine: engine, state: directory, archive: archive, mountpoint: mountpoint, logger: logger)
+    }
+}
+
+struct TraceReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay", abstract: "Feed a trace to the engine, without FUSE, into a fresh state.")
+
+    @Argument(help: "Trace file.") var trace: String
+    @Option(help: "State directory (must be empty).") var state: String
+    @Option(help: "Where harvested clips go.") var archive: String
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let logger = common.makeLogger()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: trace)))
+        var reader = try TraceReader(bytes: bytes)
+        let header = reader.header
+        let geometry = try VolumeGeometry(diskBytes: header.diskBytes, layout: header.layout == 0 ? .mbr : .superfloppy)
+        let directory = StateDirectory(path: state)
+        let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
+                                          formattedAt: header.formattedAt, logger: logger)
+        let lock = try directory.lock()
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        var counts = (writes: 0, reads: 0, flushes: 0)
+        while let record = reader.next() {
+            switch record {
+            case let .write(offset, data):
+                engine.write(data, at: offset)
+                counts.writes += 1
+            case let .read(offset, length):
+                _ = engine.read(at: offset, count: Int(length))
+                counts.reads += 1
+            case .flush:
+                engine.flush()
+                counts.flushes += 1
+            }
+        }
+        engine.flush()
+        withExtendedLifetime(lock) {}
+        print("replayed \(counts.writes) writes, \(counts.reads) reads, \(counts.flushes) flushes")
+        if let error = reader.error {
+            // A trace cut short by a crash still replays up to its last whole record.
+            logger.warning("trace ended early", metadata: ["reason": "\(error)"])
+        }
+    }
+}
