@@ -61,6 +61,6 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
-        .testTarget(name: "IntegrationTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace"]),
     ]
 )

@@ -1,3 +1,4 @@
+import BlockTrace
 import Foundation
 import Testing
 
@@ -22,12 +23,8 @@ final class FileTree {
             let full = root + "/" + path
             try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
                                                      withIntermediateDirectories: true)
-            var bytes = [UInt8](repeating: 0, count: size)
-            var state = seed &+ UInt64(size) &* 31
-            for j in 0..<size {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                bytes[j] = UInt8(truncatingIfNeeded: state >> 33)
-            }
+            // Pattern blocks: incompressible like video, yet a trace stores them in a few bytes.
+            let bytes = PatternBlock.fileBytes(seed: seed &* 1000 &+ UInt64(size), offset: 0, count: size)
             FileManager.default.createFile(atPath: full, contents: Data(bytes))
         }
     }

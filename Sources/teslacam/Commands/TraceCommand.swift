@@ -8,7 +8,7 @@ import Volume
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace", abstract: "Record or replay block traces (the format is in Sources/BlockTrace).",
-        subcommands: [TraceRecordCommand.self, TraceReplayCommand.self])
+        subcommands: [TraceRecordCommand.self, TraceReplayCommand.self, PatternFileCommand.self])
 }
 
 struct TraceRecordCommand: ParsableCommand {
@@ -79,6 +79,29 @@ struct TraceReplayCommand: ParsableCommand {
         if let error = reader.error {
             // A trace cut short by a crash still replays up to its last whole record.
             logger.warning("trace ended early", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
+struct PatternFileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pattern-file",
+        abstract: "Write a file of pattern blocks: content a trace stores in a few bytes (for fixtures and test cars).")
+
+    @Option(help: "Seed of the content.") var seed: UInt64
+    @Option(help: "Size, e.g. 3M or 12345.") var size: String
+    @Option(help: "File to write.") var output: String
+
+    func run() throws {
+        guard let bytes = ByteSize(parsing: size)?.bytes else { throw ValidationError("'\(size)' is not a size") }
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        defer { try? handle.close() }
+        var done: UInt64 = 0
+        while done < bytes {
+            let n = Int(min(1 << 20, bytes - done))
+            try handle.write(contentsOf: PatternBlock.fileBytes(seed: seed, offset: done, count: n))
+            done += UInt64(n)
         }
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Every trace under fixtures/ replays into a volume that fsck.fat accepts and that holds, byte for byte, every
+/// file its manifest lists as present.
+@Suite(.serialized, .enabled(if: isRoot && hasFUSE, "needs root and /dev/fuse"))
+struct FixtureReplayTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures").path
+
+    static var traces: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixtures)) ?? [])
+            .filter { $0.hasSuffix(".trace") }.map { String($0.dropLast(".trace".count)) }.sorted()
+    }
+
+    struct Entry { var state: String; var path: String; var size: Int; var sha256: String }
+
+    static func manifest(_ name: String) -> [Entry] {
+        let text = (try? String(contentsOfFile: "\(fixtures)/\(name).manifest", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return f.count == 4 ? Entry(state: f[0], path: f[1], size: Int(f[2]) ?? -1, sha256: f[3]) : nil
+        }
+    }
+
+    @Test func thereAreFixtures() {
+        #expect(Self.traces.count >= 2, "no traces in \(Self.fixtures)")
+    }
+
+    @Test(arguments: traces)
+    func replays(name: String) throws {
+        let daemon = Daemon("fixture-\(name)")
+        let replay = sh("\(teslacamBinary) trace replay \(Self.fixtures)/\(name).trace --state \(daemon.state) --archive \(daemon.archive)")
+        #expect(replay.status == 0, "\(replay.output)")
+        try daemon.start()
+        // The layout comes from the trace: find the partition from the MBR signature and type.
+        let mbr = sh("dd if=\(daemon.image) bs=512 count=1 status=none | od -An -tx1 -j450 -N1").output
+        let offset: UInt64 = mbr.contains("0c") ? 1 << 20 : 0
+        let drive = "\(daemon.image)@@\(offset)"
+        let entries = Self.manifest(name)
+        #expect(!entries.isEmpty)
+        for entry in entries where entry.state == "present" {
+            let out = daemon.root.path + "/out"
+            #expect(sh("mcopy -o -i \(drive) '::\(entry.path)' \(out)").status == 0, "\(entry.path)")
+            let sum = sh("sha256sum < \(out) | cut -d' ' -f1").output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(sum == entry.sha256, "\(entry.path)")
+        }
+        for entry in entries where entry.state == "deleted" {
+            #expect(sh("mdir -i \(drive) '::\(entry.path)'").status != 0, "\(entry.path) should be gone")
+        }
+        let fsck = daemon.fsck(offset: offset)
+        #expect(fsck.status == 0, "\(fsck.output)")
+        #expect(daemon.stop() == 0)
+    }
+}
