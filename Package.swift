@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libfuse3 from Debian (libfuse3-dev); the shim pins FUSE_USE_VERSION.
@@ -23,6 +25,8 @@ let package = Package(
         .target(name: "CarFS", dependencies: ["FAT32"]),
         // Block traces: the file format of recorded reads/writes/flushes, and self-describing pattern blocks.
         .target(name: "BlockTrace"),
+        // A Tesla-pattern FAT writer: cameras growing in parallel, circular deletes, saved/sentry events, as block writes.
+        .target(name: "CarSimulator", dependencies: ["FAT32", "BlockTrace"]),
         // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
         .target(name: "MP4"),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
@@ -36,7 +40,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "teslacam", dependencies: [
-            "FAT32", "Volume", "FUSEMount", "BlockTrace",
+            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,6 +57,7 @@ let package = Package(
             "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
             "MP4",
             .product(name: "PropertyBased", package: "swift-property-based"),

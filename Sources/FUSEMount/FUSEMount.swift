@@ -53,12 +53,16 @@ public final class FUSEMount {
         guard access("/dev/fuse", R_OK | W_OK) == 0 else { throw .fuseUnavailable("/dev/fuse: \(String(cString: strerror(errno)))") }
     }
 
-    /// A parent may have spawned us with signals blocked (test runners do); SIGTERM must still stop the daemon.
+    /// A parent may have spawned us with signals blocked (test runners do) or ignored (a shell's `&` ignores
+    /// SIGINT, and libfuse then leaves it ignored); SIGINT and SIGTERM must still stop the daemon.
     /// Threads created after this (libfuse's workers) inherit the mask.
     static func unblockTerminationSignals() {
         var set = sigset_t()
         sigemptyset(&set)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            sigaddset(&set, sig)
+            signal(sig, SIG_DFL)
+        }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
