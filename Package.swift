@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "CarFSTests", dependencies: [
-            "CarFS", "FAT32",
+            "CarFS", "FAT32", "CarSimulator", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "BlockTraceTests", dependencies: [
