@@ -100,4 +100,19 @@ public final class BackingFile: Sendable {
         guard fstat(fd, &st) == 0 else { throw BackingStoreError(operation: "stat", path: path, code: errno) }
         return UInt64(st.st_blocks) * 512
     }
+
+    /// The byte ranges that hold data (SEEK_DATA/SEEK_HOLE): what a sparse store has been written with.
+    public func dataRanges() -> [Range<UInt64>] {
+        var ranges: [Range<UInt64>] = []
+        var offset: off_t = 0
+        while true {
+            let start = lseek(fd, offset, 3 /* SEEK_DATA */)
+            if start < 0 { break }
+            let end = lseek(fd, start, 4 /* SEEK_HOLE */)
+            if end <= start { break }
+            ranges.append(UInt64(start)..<UInt64(end))
+            offset = end
+        }
+        return ranges
+    }
 }

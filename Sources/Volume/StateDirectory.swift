@@ -19,14 +19,15 @@ public struct StateDirectory: Sendable {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
             return !FileManager.default.fileExists(atPath: path)
         }
-        return entries.isEmpty
+        // The lock is taken before formatting, so its file alone still means empty.
+        return entries.allSatisfy { $0 == "lock" }
     }
 
     /// Formats a new volume into an empty (or new) directory and opens it.
     ///
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
-                       recorder: TraceRecorder? = nil) throws(StateError) -> VolumeEngine {
+                       recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -42,7 +43,7 @@ public struct StateDirectory: Sendable {
             let staging = try BackingFile(path: stagingPath, create: true)
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
-                                  recorder: recorder)
+                                  recorder: recorder, archive: archive)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
@@ -59,7 +60,19 @@ public struct StateDirectory: Sendable {
     }
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
-    public func open(logger: Logger, recorder: TraceRecorder? = nil) throws(StateError) -> VolumeEngine {
+    public func open(logger: Logger, recorder: TraceRecorder? = nil,
+                     archive: ArchiveStore? = nil) throws(StateError) -> VolumeEngine {
+        let manifest = try check()
+        do {
+            return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
+                                staging: try BackingFile(path: stagingPath), logger: logger, recorder: recorder,
+                                archive: archive)
+        } catch { throw .io(error) }
+    }
+
+    /// Checks, without changing anything, that the manifest is sound and every file has the size it implies.
+    @discardableResult
+    public func check() throws(StateError) -> VolumeManifest {
         let manifest = try readManifest()
         let regions = RegionMap(geometry: manifest.geometry)
         for (file, expected) in [(metadataPath, regions.metadataBytes), (stagingPath, regions.stagingBytes)] {
@@ -68,10 +81,7 @@ public struct StateDirectory: Sendable {
             do { actual = try BackingFile(path: file).size() } catch { throw .io(error) }
             guard actual == expected else { throw .wrongSize(path: file, expected: expected, actual: actual) }
         }
-        do {
-            return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
-                                staging: try BackingFile(path: stagingPath), logger: logger, recorder: recorder)
-        } catch { throw .io(error) }
+        return manifest
     }
 
     /// Reads and checks `volume.json`; explains what the directory is when it has none.
@@ -111,6 +121,13 @@ public struct StateDirectory: Sendable {
 
     /// Takes the directory's exclusive lock for the life of the returned value.
     public func lock() throws(StateError) -> StateLock {
+        if !FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw .io(BackingStoreError(operation: "create directory", path: path, code: errno))
+            }
+        }
         let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(BackingStoreError(operation: "open", path: lockPath, code: errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

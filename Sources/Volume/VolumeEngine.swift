@@ -1,3 +1,4 @@
+import CarFS
 import FAT32
 import Logging
 import Synchronization
@@ -41,10 +42,18 @@ public final class VolumeEngine: Sendable {
     /// Set by `teslacam trace record`: every operation is also appended to a block trace.
     public let recorder: TraceRecorder?
 
+    /// Places data clusters into archive files; nil for a plain block device (no archive given).
+    private let harvest: Harvest?
+    private let subscribers = Mutex<[@Sendable ([HarvestEvent]) -> Void]>([])
+
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
-                discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil) {
+                discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
+                cacheLimit: Int = 32 << 20) {
         self.manifest = manifest
         self.recorder = recorder
+        harvest = archive.map {
+            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit)
+        }
         self.discardsFreedClusters = discardsFreedClusters
         let g = manifest.geometry
         self.primaryFAT = g.fatOffset(copy: 0)..<(g.fatOffset(copy: 0) + min(g.fatBytes, (UInt64(g.clusterCount) + 2) * 4))
@@ -52,29 +61,92 @@ public final class VolumeEngine: Sendable {
         self.metadata = metadata
         self.staging = staging
         self.logger = logger
+        if let harvest {
+            harvest.recover(metadata: metadata)
+            _ = harvest.takeErrors()
+        }
+    }
+
+    /// Calls `handler` with the harvest's lifecycle events after each pass (off the engine's lock).
+    public func subscribe(_ handler: @escaping @Sendable ([HarvestEvent]) -> Void) {
+        subscribers.withLock { $0.append(handler) }
+    }
+
+    private func publish(_ events: [HarvestEvent]) {
+        guard !events.isEmpty else { return }
+        for event in events {
+            logger.info("clip \(event.kind.rawValue)", metadata: [
+                "path": "\(event.archivePath)", "size": "\(event.size)",
+                "from": "\(event.previousPath ?? "")",
+            ])
+        }
+        for handler in subscribers.withLock({ $0 }) { handler(events) }
     }
 
     public var size: UInt64 { regions.diskBytes }
 
-    public var statistics: VolumeStatistics { state.withLock { $0.statistics } }
+    public var statistics: VolumeStatistics {
+        state.withLock { st in
+            var statistics = st.statistics
+            if let harvest { statistics.harvest = harvest.statistics }
+            return statistics
+        }
+    }
 
     private func store(_ region: Region) -> BackingFile { region == .metadata ? metadata : staging }
+
+    /// The car's tree as the volume describes it now (for the live view); nil without a harvest.
+    public func carTree() -> CarTree? { state.withLock { _ in harvest?.currentTree() } }
+
+    /// Reads `buffer.count` bytes at `offset` of a car file through the volume (cluster by cluster of its chain),
+    /// so a file being recorded can be watched as it grows. Returns the bytes read.
+    public func read(file: CarFile, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Int {
+        guard offset < file.size else { return 0 }
+        let count = Int(min(UInt64(buffer.count), file.size - offset))
+        let clusterSize = UInt64(manifest.geometry.clusterSize)
+        var done = 0
+        while done < count {
+            let position = offset + UInt64(done)
+            let index = Int(position / clusterSize), inCluster = position % clusterSize
+            let n = min(count - done, Int(clusterSize - inCluster))
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + n])
+            if index < file.clusters.count {
+                _ = read(into: piece, at: manifest.geometry.clusterOffset(file.clusters[index]) + inCluster, traced: false)
+            } else {
+                piece.initializeMemory(as: UInt8.self, repeating: 0)
+            }
+            done += n
+        }
+        return count
+    }
+
+    private func readStore(_ segment: RegionSegment, into piece: UnsafeMutableRawBufferPointer) throws(BackingStoreError) {
+        if segment.region == .clusters, let harvest {
+            harvest.read(into: piece, at: segment.storeOffset)
+        } else {
+            try store(segment.region).read(into: piece, at: segment.storeOffset)
+        }
+    }
 
     // MARK: Reads
 
     /// Fills `buffer` with the disk's bytes at `offset`; returns how many bytes lie inside the disk.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Int {
+        read(into: buffer, at: offset, traced: true)
+    }
+
+    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, traced: Bool) -> Int {
         let segments = regions.segments(offset: offset, length: buffer.count)
         guard let last = segments.last else { return 0 }
         let length = last.bufferOffset + last.length
         let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
-        recorder?.recordRead(at: offset, length: length)
+        if traced { recorder?.recordRead(at: offset, length: length) }
         state.withLock { st in
             for segment in segments {
                 let piece = UnsafeMutableRawBufferPointer(
                     rebasing: target[segment.bufferOffset..<segment.bufferOffset + segment.length])
                 do throws(BackingStoreError) {
-                    try store(segment.region).read(into: piece, at: segment.storeOffset)
+                    try readStore(segment, into: piece)
                 } catch {
                     // Unreadable board disk: the car gets zeros rather than an I/O error that would stop recording.
                     piece.initializeMemory(as: UInt8.self, repeating: 0)
@@ -82,8 +154,11 @@ public final class VolumeEngine: Sendable {
                 }
             }
             st.unflushed.overlay(onto: target, at: offset)
-            st.statistics.reads += 1
-            st.statistics.carBytesRead += UInt64(length)
+            if traced {
+                st.statistics.reads += 1
+                st.statistics.carBytesRead += UInt64(length)
+            }
+            if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
         }
         return length
     }
@@ -116,6 +191,11 @@ public final class VolumeEngine: Sendable {
                     let piece = UnsafeRawBufferPointer(
                         rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
                     let pieceOffset = offset + UInt64(segment.bufferOffset)
+                    if segment.region == .clusters, let harvest {
+                        harvest.write(piece, at: segment.storeOffset)
+                        for error in harvest.takeErrors() { record(error, in: &st) }
+                        continue
+                    }
                     let fatChange = segment.region == .metadata ? primaryFATChange(piece, at: pieceOffset) : nil
                     do throws(BackingStoreError) {
                         try store(segment.region).write(piece, at: segment.storeOffset)
@@ -123,7 +203,12 @@ public final class VolumeEngine: Sendable {
                         record(error, in: &st)
                         holdInMemory(piece, at: pieceOffset, in: &st)
                     }
-                    if let fatChange { discardFreed(fatChange, in: &st) }
+                    if let fatChange {
+                        if let harvest {
+                            fatChange.new.withUnsafeBytes { harvest.fatChanged($0, at: fatChange.fatByteOffset) }
+                        }
+                        if discardsFreedClusters { discardFreed(fatChange, in: &st) }
+                    }
                     if !hint.contains(segment.region) { hint.append(segment.region) }
                 }
             }
@@ -142,7 +227,7 @@ public final class VolumeEngine: Sendable {
 
     /// The primary FAT's bytes before and after a metadata write, when the write touches it.
     private func primaryFATChange(_ piece: UnsafeRawBufferPointer, at offset: UInt64) -> FATChange? {
-        guard discardsFreedClusters else { return nil }
+        guard discardsFreedClusters || harvest != nil else { return nil }
         let start = max(offset, primaryFAT.lowerBound), end = min(offset + UInt64(piece.count), primaryFAT.upperBound)
         guard start < end else { return nil }
         var old = [UInt8](repeating: 0, count: Int(end - start))
@@ -156,6 +241,7 @@ public final class VolumeEngine: Sendable {
         let freed = FreedClusters.freed(old: change.old, new: change.new, fatByteOffset: change.fatByteOffset,
                                         clusterCount: g.clusterCount)
         guard !freed.isEmpty else { return }
+        if let harvest { for cluster in freed { harvest.clusterFreed(cluster) } }
         // Runs of adjacent clusters become one punch.
         var runStart = freed[0], runEnd = freed[0] + 1
         func punch() {
@@ -197,7 +283,7 @@ public final class VolumeEngine: Sendable {
         for segment in regions.segments(offset: offset, length: buffer.count) {
             let piece = UnsafeMutableRawBufferPointer(
                 rebasing: buffer[segment.bufferOffset..<segment.bufferOffset + segment.length])
-            try? store(segment.region).read(into: piece, at: segment.storeOffset)
+            try? readStore(segment, into: piece)
         }
     }
 
@@ -255,10 +341,13 @@ public final class VolumeEngine: Sendable {
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
             guard s.syncedSequence < target || holding else { return }
-            let covered = state.withLock { st -> UInt64 in
+            let (covered, events) = state.withLock { st -> (UInt64, [HarvestEvent]) in
                 if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
                 st.statistics.synchronizations += 1
-                return st.writeSequence
+                // The harvest pass runs under the lock so no car write slips between placement and the sync.
+                let events = harvest?.drain(synchronize: true) ?? []
+                if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
+                return (st.writeSequence, events)
             }
             do throws(BackingStoreError) {
                 try metadata.synchronize()
@@ -267,6 +356,7 @@ public final class VolumeEngine: Sendable {
                 state.withLock { record(error, in: &$0) }
             }
             s.syncedSequence = covered
+            publish(events)
         }
     }
 

@@ -15,6 +15,8 @@ public struct VolumeStatistics: Sendable, Equatable {
     public var lastBackingStoreError: String?
     /// Clusters the car freed whose blocks were given back to the board's disk.
     public var discardedClusters: UInt64 = 0
+    /// Where the data clusters went (zero without an archive).
+    public var harvest = HarvestStatistics()
 
     public init() {}
 }

@@ -45,11 +45,38 @@ struct FixtureReplayTests {
             let sum = sh("sha256sum < \(out) | cut -d' ' -f1").output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(sum == entry.sha256, "\(entry.path)")
         }
-        for entry in entries where entry.state == "deleted" {
+        let presentPaths = Set(entries.filter { $0.state == "present" }.map(\.path))
+        for entry in entries where entry.state == "deleted" && !presentPaths.contains(entry.path) {
             #expect(sh("mdir -i \(drive) '::\(entry.path)'").status != 0, "\(entry.path) should be gone")
         }
+        Self.expectArchive(daemon.archive, holds: entries)
         let fsck = daemon.fsck(offset: offset)
         #expect(fsck.status == 0, "\(fsck.output)")
         #expect(daemon.stop() == 0)
+    }
+
+    /// The harvest: every file the writer produced is in the archive byte for byte, present or deleted (an
+    /// overwritten version is kept beside the new one as PATH.N), and nothing else is.
+    static func expectArchive(_ archive: String, holds entries: [Entry], sourceLocation: SourceLocation = #_sourceLocation) {
+        let files = sh("cd \(archive) && find . -type f -printf '%P\\n' | sort").output
+            .split(separator: "\n").map(String.init)
+        var sums: [String: String] = [:]
+        for file in files {
+            sums[file] = sh("sha256sum < '\(archive)/\(file)' | cut -d' ' -f1").output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var matched: Set<String> = []
+        for entry in entries {
+            let candidates = entry.state == "present" ? [entry.path]
+                : [entry.path] + (1...9).map { "\(entry.path).\($0)" }
+            if let hit = candidates.first(where: { sums[$0] == entry.sha256 && !matched.contains($0) }) {
+                matched.insert(hit)
+            } else {
+                Issue.record("\(entry.state) \(entry.path) is not in the archive with sha256 \(entry.sha256)",
+                             sourceLocation: sourceLocation)
+            }
+        }
+        let extra = files.filter { !matched.contains($0) }
+        #expect(extra.isEmpty, "files in the archive that the writer never produced: \(extra)", sourceLocation: sourceLocation)
     }
 }

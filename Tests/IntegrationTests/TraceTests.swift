@@ -23,7 +23,8 @@ struct TraceTests {
         let again = Daemon("trace-again")
         try FileManager.default.removeItem(atPath: again.root.path)
         try FileManager.default.createDirectory(atPath: again.mountpoint, withIntermediateDirectories: true)
-        sh("mv \(replayed) \(again.state)")
+        // State and archive belong together: the archive files are the storage behind the volume's clusters.
+        sh("mv \(replayed) \(again.state) && mv \(daemon.root.path)/archive2 \(again.archive)")
         try again.start()
         #expect(sh("sha256sum < \(again.image)").output == live)
         #expect(sh("fsck.fat -n \(again.image)").status == 0)

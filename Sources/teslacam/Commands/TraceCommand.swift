@@ -31,11 +31,14 @@ struct TraceRecordCommand: ParsableCommand {
         let header = TraceHeader(diskBytes: geometry.diskBytes, layout: layout == .mbr ? 0 : 1,
                                  volumeID: UInt32.random(in: 1...UInt32.max),
                                  formattedAt: Int64(Date().timeIntervalSince1970))
-        let recorder = try TraceRecorder(path: output, header: header)
         let directory = StateDirectory(path: state)
+        guard directory.isEmpty else { throw StateError.notEmpty(path: state) }
+        let lock = try directory.lock()
+        let recorder = try TraceRecorder(path: output, header: header)
         let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
-                                          formattedAt: header.formattedAt, logger: logger, recorder: recorder)
-        try Serving.serve(engine: engine, state: directory, archive: archive, mountpoint: mountpoint, logger: logger)
+                                          formattedAt: header.formattedAt, logger: logger, recorder: recorder,
+                                          archive: try ArchiveStore(root: archive))
+        try Serving.serve(engine: engine, lock: lock, archive: archive, mountpoint: mountpoint, logger: logger)
     }
 }
 
@@ -55,10 +58,11 @@ struct TraceReplayCommand: ParsableCommand {
         let header = reader.header
         let geometry = try VolumeGeometry(diskBytes: header.diskBytes, layout: header.layout == 0 ? .mbr : .superfloppy)
         let directory = StateDirectory(path: state)
-        let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
-                                          formattedAt: header.formattedAt, logger: logger)
+        guard directory.isEmpty else { throw StateError.notEmpty(path: state) }
         let lock = try directory.lock()
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
+                                          formattedAt: header.formattedAt, logger: logger,
+                                          archive: try ArchiveStore(root: archive))
         var counts = (writes: 0, reads: 0, flushes: 0)
         while let record = reader.next() {
             switch record {

@@ -1,0 +1,156 @@
+import Glibc
+
+/// The archive directory on the board's ext4: the reconstructed files themselves, and the storage behind the
+/// volume's clusters once their owner is known.
+///
+/// Paths come from `ArchivePath` (no `..`, no `/` inside a component) and files are opened with `O_NOFOLLOW`, so
+/// nothing the car names can make the daemon write outside this directory. Not thread-safe: the engine calls it
+/// under its lock.
+public final class ArchiveStore: @unchecked Sendable {
+    public let root: String
+    /// Open descriptors by archived-file id; an fd stays valid across a rename, which is how a move costs nothing.
+    private var handles: [UInt32: Int32] = [:]
+    private var useOrder: [UInt32] = []
+    private static let maximumOpenFiles = 64
+    /// Files written since the last `synchronize`.
+    private var unsynced: Set<UInt32> = []
+    private(set) var bytesWritten: UInt64 = 0
+
+    public init(root: String) throws(BackingStoreError) {
+        self.root = root
+        try Self.makeDirectories(root)
+    }
+
+    deinit { for fd in handles.values { close(fd) } }
+
+    public func absolute(_ relative: String) -> String { root + "/" + relative }
+
+    static func makeDirectories(_ path: String) throws(BackingStoreError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw BackingStoreError(operation: "mkdir", path: current, code: errno)
+            }
+        }
+    }
+
+    private func parent(of relative: String) -> String? {
+        guard let slash = relative.lastIndex(of: "/") else { return nil }
+        return String(relative[..<slash])
+    }
+
+    /// The descriptor of file `id` at `relative`, creating the file (and its directories) when missing.
+    func handle(_ id: UInt32, _ relative: String) throws(BackingStoreError) -> Int32 {
+        if let fd = handles[id] {
+            if let i = useOrder.firstIndex(of: id) { useOrder.remove(at: i) }
+            useOrder.append(id)
+            return fd
+        }
+        if let directory = parent(of: relative) { try Self.makeDirectories(absolute(directory)) }
+        let path = absolute(relative)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw BackingStoreError(operation: "open", path: path, code: errno) }
+        if handles.count >= Self.maximumOpenFiles, let oldest = useOrder.first {
+            // A file about to be closed must reach the disk first: a later sync could not name it.
+            if unsynced.contains(oldest), let old = handles[oldest] { fdatasync(old); unsynced.remove(oldest) }
+            close(handles.removeValue(forKey: oldest)!)
+            useOrder.removeFirst()
+        }
+        handles[id] = fd
+        useOrder.append(id)
+        return fd
+    }
+
+    func write(_ id: UInt32, _ relative: String, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
+        let fd = try handle(id, relative)
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BackingStoreError(operation: "write", path: absolute(relative), code: errno)
+            }
+            done += n
+        }
+        bytesWritten += UInt64(bytes.count)
+        unsynced.insert(id)
+    }
+
+    /// Reads; bytes past the end of the file read as zero.
+    func read(_ id: UInt32, _ relative: String, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
+        let fd = try handle(id, relative)
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BackingStoreError(operation: "read", path: absolute(relative), code: errno)
+            }
+            if n == 0 {
+                (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
+                return
+            }
+            done += n
+        }
+    }
+
+    func setSize(_ id: UInt32, _ relative: String, _ size: UInt64) throws(BackingStoreError) {
+        let fd = try handle(id, relative)
+        var info = stat()
+        if fstat(fd, &info) == 0, UInt64(info.st_size) == size { return }
+        guard ftruncate(fd, off_t(size)) == 0 else {
+            throw BackingStoreError(operation: "truncate", path: absolute(relative), code: errno)
+        }
+        unsynced.insert(id)
+    }
+
+    /// Renames a file; a different file already at the destination is moved aside (`name.1`, `name.2`, ...),
+    /// because an archived clip is never overwritten.
+    func rename(from old: String, to new: String) throws(BackingStoreError) {
+        guard old != new else { return }
+        if let directory = parent(of: new) { try Self.makeDirectories(absolute(directory)) }
+        try moveAside(new)
+        guard Glibc.rename(absolute(old), absolute(new)) == 0 else {
+            throw BackingStoreError(operation: "rename", path: absolute(old), code: errno)
+        }
+    }
+
+    /// Moves whatever is at `relative` to the first free `relative.N`.
+    func moveAside(_ relative: String) throws(BackingStoreError) {
+        guard access(absolute(relative), F_OK) == 0 else { return }
+        var n = 1
+        while access(absolute("\(relative).\(n)"), F_OK) == 0 { n += 1 }
+        guard Glibc.rename(absolute(relative), absolute("\(relative).\(n)")) == 0 else {
+            throw BackingStoreError(operation: "rename", path: absolute(relative), code: errno)
+        }
+    }
+
+    func exists(_ relative: String) -> Bool { access(absolute(relative), F_OK) == 0 }
+
+    func size(of relative: String) -> UInt64? {
+        var info = stat()
+        return lstat(absolute(relative), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? UInt64(info.st_size) : nil
+    }
+
+    /// Makes every write since the last call durable: the files, then the directories that gained entries.
+    func synchronize() throws(BackingStoreError) {
+        var failure: BackingStoreError?
+        for id in unsynced {
+            if let fd = handles[id], fdatasync(fd) != 0 {
+                failure = BackingStoreError(operation: "fsync", path: root, code: errno)
+            }
+        }
+        unsynced.removeAll()
+        if let failure { throw failure }
+    }
+
+    /// Forgets the descriptor of a file that the harvest no longer writes.
+    func release(_ id: UInt32) {
+        if let fd = handles.removeValue(forKey: id) {
+            if unsynced.remove(id) != nil { fdatasync(fd) }
+            close(fd)
+        }
+        if let i = useOrder.firstIndex(of: id) { useOrder.remove(at: i) }
+    }
+}

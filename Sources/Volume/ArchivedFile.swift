@@ -1,0 +1,21 @@
+/// A file of the car's volume that the harvest reconstructs in the archive.
+struct ArchivedFile {
+    let id: UInt32
+    /// Path inside the archive (sanitised).
+    var path: String
+    var carPath: String
+    /// First cluster: a file's identity on FAT, kept when the car moves it.
+    var head: UInt32
+    var size: UInt64
+    /// The chain at the last harvest, for reads served from the archive.
+    var clusters: [UInt32]
+    var state: State
+    /// Size at the previous harvest: a file is complete only once its size held still across a flush.
+    var previousSize: UInt64?
+
+    enum State: Equatable { case growing, complete, deleted }
+
+    /// A complete file is sealed: a later write to one of its clusters waits in staging until the car's
+    /// metadata shows whether the file changed or the cluster went to a new file.
+    var isSealed: Bool { state == .complete }
+}

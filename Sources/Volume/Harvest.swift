@@ -1,0 +1,424 @@
+import CarFS
+import FAT32
+import Glibc
+import Logging
+
+/// Places every data cluster the car writes into its final home, as DESIGN.md step 3 describes.
+///
+/// Data clusters first land in a bounded write cache (a drive's volatile cache). At a flush, or when the cache is
+/// full, the car's tree is rebuilt from the FAT and directory clusters and each cached cluster goes to the archive
+/// file that owns it, at `chain position × cluster size`: written once, in its final home. What has no owner yet
+/// (or sits past a file's size) goes to the cluster-indexed staging area and is promoted when its owner appears.
+/// Reads are served from wherever the bytes live: cache, staging, archive.
+///
+/// Not thread-safe: the engine calls it under its lock.
+final class Harvest: @unchecked Sendable {
+    let geometry: VolumeGeometry
+    let clusterSize: Int
+    let archive: ArchiveStore
+    let staging: BackingFile
+    let logger: Logger
+    let cacheLimit: Int
+
+    private(set) var fat: FATMirror
+    private var tree = CarTree()
+    private var treeDirty = true
+    private var files: [UInt32: ArchivedFile] = [:]
+    private var idByHead: [UInt32: UInt32] = [:]
+    /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
+    private var vanished: [UInt32: UInt32] = [:]
+    private var nextID: UInt32 = 1
+    private let placed: PlacementTable
+    /// Clusters whose current bytes are in staging (not placed, not cached).
+    private var stagedPending: Set<UInt32> = []
+    /// Tail clusters whose in-size part was already copied into the archive.
+    private var tailCopied: Set<UInt32> = []
+    private var cache: [UInt32: [UInt8]] = [:]
+    /// Staging ranges to give back once the archive copies are durable.
+    private var punchAfterSync: [UInt32] = []
+    private var recovering = false
+
+    private(set) var statistics = HarvestStatistics()
+    private(set) var errors: [BackingStoreError] = []
+    private var events: [HarvestEvent] = []
+
+    init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
+         cacheLimit: Int = 32 << 20) {
+        self.geometry = geometry
+        clusterSize = geometry.clusterSize
+        self.archive = archive
+        self.staging = staging
+        self.logger = logger
+        self.cacheLimit = cacheLimit
+        fat = FATMirror(clusterCount: geometry.clusterCount)
+        placed = PlacementTable(clusterCount: geometry.clusterCount)
+    }
+
+    private var lastCluster: UInt32 { geometry.clusterCount + 1 }
+    private func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
+
+    // MARK: Recovery
+
+    /// Rebuilds the harvest's state after a restart from what is on disk: FAT1 from the metadata image, which
+    /// clusters staging holds (its allocated ranges), and the archive files the car's tree names.
+    func recover(metadata: BackingFile) {
+        let fatLength = Int(min(geometry.fatBytes, (UInt64(geometry.clusterCount) + 2) * 4))
+        var bytes = [UInt8](repeating: 0, count: fatLength)
+        do {
+            try bytes.withUnsafeMutableBytes { buffer in
+                try metadata.read(into: buffer, at: geometry.fatOffset(copy: 0))
+            }
+        } catch { note(error) }
+        fat.apply(bytes, atFATByte: 0)
+        for range in staging.dataRanges() {
+            var cluster = UInt32(range.lowerBound / UInt64(clusterSize)) + 2
+            let end = UInt32((range.upperBound + UInt64(clusterSize) - 1) / UInt64(clusterSize)) + 2
+            while cluster < end && cluster <= lastCluster {
+                stagedPending.insert(cluster)
+                cluster += 1
+            }
+        }
+        recovering = true
+        treeDirty = true
+        drain(synchronize: true)
+        recovering = false
+        logger.notice("harvest state recovered", metadata: [
+            "files": "\(files.count)", "stagedClusters": "\(stagedPending.count)",
+        ])
+    }
+
+    // MARK: Car I/O
+
+    /// The car changed bytes of FAT1 at `fatByteOffset`.
+    func fatChanged(_ bytes: UnsafeRawBufferPointer, at fatByteOffset: UInt64) {
+        fat.apply(bytes, atFATByte: fatByteOffset)
+        treeDirty = true
+    }
+
+    /// The car freed `cluster` in FAT1: its bytes stay in the archived file, frozen; the volume reads zeros.
+    func clusterFreed(_ cluster: UInt32) {
+        if cache.removeValue(forKey: cluster) != nil { statistics.cachedBytes -= UInt64(clusterSize) }
+        stagedPending.remove(cluster)
+        tailCopied.remove(cluster)
+        placed[cluster] = nil
+        vanished.removeValue(forKey: cluster)
+    }
+
+    /// A write of the car into the data region (`offset` is relative to cluster 2).
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
+        var done = 0
+        while done < bytes.count {
+            let position = offset + UInt64(done)
+            let cluster = UInt32(position / UInt64(clusterSize)) + 2
+            let inCluster = Int(position % UInt64(clusterSize))
+            let n = min(bytes.count - done, clusterSize - inCluster)
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[done..<done + n])
+            if cluster > lastCluster {
+                // The disk's tail past the last whole cluster: plain storage.
+                do { try staging.write(piece, at: position) } catch { note(error) }
+            } else {
+                var buffer = cache.removeValue(forKey: cluster) ?? {
+                    statistics.cachedBytes += UInt64(clusterSize)
+                    return n == clusterSize ? [UInt8](repeating: 0, count: clusterSize) : currentBytes(of: cluster)
+                }()
+                buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: n) }
+                cache[cluster] = buffer
+                tailCopied.remove(cluster)
+                if tree.directoryClusters.contains(cluster) { treeDirty = true }
+            }
+            done += n
+        }
+        statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
+        if statistics.cachedBytes > UInt64(cacheLimit) { drain(synchronize: false) }
+    }
+
+    /// Fills `buffer` with the data region's bytes at `offset` (relative to cluster 2).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
+        var done = 0
+        while done < buffer.count {
+            let position = offset + UInt64(done)
+            let cluster = UInt32(position / UInt64(clusterSize)) + 2
+            let inCluster = Int(position % UInt64(clusterSize))
+            let n = min(buffer.count - done, clusterSize - inCluster)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + n])
+            read(cluster: cluster, into: piece, at: inCluster)
+            done += n
+        }
+    }
+
+    private func read(cluster: UInt32, into piece: UnsafeMutableRawBufferPointer, at inCluster: Int) {
+        if let cached = cache[cluster] {
+            cached.withUnsafeBytes { piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[inCluster..<inCluster + piece.count])) }
+            return
+        }
+        do {
+            if cluster <= lastCluster, !stagedPending.contains(cluster), let place = placed[cluster], let file = files[place.file] {
+                try archive.read(file.id, file.path, into: piece,
+                                 at: UInt64(place.index) * UInt64(clusterSize) + UInt64(inCluster))
+            } else {
+                try staging.read(into: piece, at: stagingOffset(cluster) + UInt64(inCluster))
+            }
+        } catch {
+            // The car gets zeros rather than an error that would stop it recording.
+            piece.initializeMemory(as: UInt8.self, repeating: 0)
+            note(error)
+        }
+    }
+
+    private func currentBytes(of cluster: UInt32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: clusterSize)
+        bytes.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
+        return bytes
+    }
+
+    // MARK: The harvest pass
+
+    /// Places every cached cluster, promotes staged clusters whose owner is now known, follows renames and
+    /// deletions, and judges completeness. With `synchronize`, makes it all durable (the car's flush).
+    @discardableResult
+    func drain(synchronize: Bool) -> [HarvestEvent] {
+        let started = ContinuousClock.now
+        if treeDirty {
+            tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
+                                 readCluster: currentBytes)
+            treeDirty = false
+            if tree.problems.count != statistics.problems, !tree.problems.isEmpty {
+                logger.warning("the car's file system has problems; the harvest works around them", metadata: [
+                    "problems": "\(tree.problems.prefix(5).map(\.description))", "count": "\(tree.problems.count)",
+                ])
+            }
+            statistics.problems = tree.problems.count
+        }
+        let live = reconcile()
+        place(live)
+        spillCache()
+        resize(live)
+        judge(live)
+        if synchronize {
+            do { try archive.synchronize() } catch { note(error) }
+            for cluster in punchAfterSync where stagedPending.contains(cluster) == false && cache[cluster] == nil {
+                do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
+            }
+            punchAfterSync.removeAll()
+        }
+        statistics.passes += 1
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        statistics.longestPassSeconds = max(statistics.longestPassSeconds, seconds)
+        defer { events.removeAll() }
+        return events
+    }
+
+    /// Matches the tree's files with archived files: new ones, renames (same chain, new entry), deletions.
+    /// Returns the live files, each with its archived-file id.
+    private func reconcile() -> [(file: CarFile, id: UInt32)] {
+        var live: [(CarFile, UInt32)] = []
+        var seen: Set<UInt32> = []
+        let groups = Dictionary(grouping: tree.files, by: \.head)
+        for (head, claimants) in groups.sorted(by: { $0.key < $1.key }) {
+            if head == 0 {
+                // Empty files: the archive shows them too, as empty files.
+                for file in claimants where file.size == 0 {
+                    let relative = ArchivePath.relative(file.path)
+                    if !archive.exists(relative) {
+                        let id = nextID
+                        nextID += 1
+                        do { try archive.setSize(id, relative, 0) } catch { note(error) }
+                        archive.release(id)
+                    }
+                }
+                continue
+            }
+            let existing = idByHead[head] ?? vanished[head]
+            // A rename seen half-way: the old and the new entry both point at the chain; keep the old name until
+            // the car finishes.
+            let file = existing.flatMap { id in claimants.first { $0.pathString == files[id]?.carPath } }
+                ?? claimants.first { !$0.clusters.isEmpty } ?? claimants[0]
+            let relative = ArchivePath.relative(file.path)
+            let id: UInt32
+            if let known = existing, var record = files[known] {
+                id = known
+                if record.carPath != file.pathString {
+                    let previous = record.path
+                    do {
+                        try archive.rename(from: record.path, to: relative)
+                        record.path = relative
+                        record.carPath = file.pathString
+                        events.append(HarvestEvent(kind: .moved, archivePath: relative, carPath: file.pathString,
+                                                   size: file.size, previousPath: previous))
+                    } catch { note(error) }
+                }
+                if record.state == .deleted { record.state = .growing }
+                vanished.removeValue(forKey: head)
+                files[id] = record
+            } else {
+                id = nextID
+                nextID += 1
+                let adopt = recovering && archive.size(of: relative) != nil
+                if !adopt {
+                    do { try archive.moveAside(relative) } catch { note(error) }
+                }
+                files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
+                                         clusters: file.clusters, state: .growing, previousSize: nil)
+                if adopt {
+                    // After a restart the archive file holds every cluster staging does not.
+                    for (i, cluster) in file.clusters.enumerated()
+                    where UInt64(i) * UInt64(clusterSize) < file.size && !stagedPending.contains(cluster) {
+                        placed[cluster] = .init(file: id, index: UInt32(i))
+                    }
+                } else {
+                    events.append(HarvestEvent(kind: .created, archivePath: relative, carPath: file.pathString,
+                                               size: file.size))
+                }
+            }
+            idByHead[head] = id
+            seen.insert(id)
+            live.append((file, id))
+        }
+        for (head, id) in idByHead where !seen.contains(id) {
+            idByHead.removeValue(forKey: head)
+            guard var record = files[id] else { continue }
+            record.state = .deleted
+            files[id] = record
+            // The chain may reappear under a new entry (a move whose new entry arrives later).
+            if fat.entry(head).kind != .free { vanished[head] = id }
+            archive.release(id)
+            events.append(HarvestEvent(kind: .deleted, archivePath: record.path, carPath: record.carPath,
+                                       size: record.size))
+        }
+        return live
+    }
+
+    /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones.
+    private func place(_ live: [(file: CarFile, id: UInt32)]) {
+        let size = UInt64(clusterSize)
+        for (file, id) in live {
+            guard let record = files[id], !record.isSealed || file.size != record.size else { continue }
+            for (i, cluster) in file.clusters.enumerated() {
+                let start = UInt64(i) * size
+                guard start < file.size, !tree.contested.contains(cluster) else { continue }
+                let covered = Int(min(size, file.size - start))
+                if let buffer = cache[cluster] {
+                    do {
+                        try buffer.withUnsafeBytes { raw in
+                            try archive.write(id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<covered]), at: start)
+                        }
+                        statistics.archiveBytesWritten += UInt64(covered)
+                        if covered == clusterSize {
+                            placed[cluster] = .init(file: id, index: UInt32(i))
+                            cache.removeValue(forKey: cluster)
+                            statistics.cachedBytes -= size
+                            if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+                        } else {
+                            // A growing file's last cluster: the rest of it goes to staging too, which serves reads.
+                            tailCopied.insert(cluster)
+                        }
+                    } catch { note(error) }
+                } else if stagedPending.contains(cluster), covered == clusterSize || !tailCopied.contains(cluster) {
+                    var bytes = [UInt8](repeating: 0, count: covered)
+                    do {
+                        try bytes.withUnsafeMutableBytes { buffer in
+                            try staging.read(into: buffer, at: stagingOffset(cluster))
+                        }
+                        try bytes.withUnsafeBytes { buffer in
+                            try archive.write(id, record.path, buffer, at: start)
+                        }
+                        statistics.archiveBytesWritten += UInt64(covered)
+                        statistics.promotedBytes += UInt64(covered)
+                        if covered == clusterSize {
+                            placed[cluster] = .init(file: id, index: UInt32(i))
+                            stagedPending.remove(cluster)
+                            punchAfterSync.append(cluster)
+                        } else {
+                            tailCopied.insert(cluster)
+                        }
+                    } catch { note(error) }
+                }
+            }
+        }
+    }
+
+    /// Whatever is still cached has no owner yet (or is a directory, or a tail): it goes to staging.
+    private func spillCache() {
+        for (cluster, buffer) in cache.sorted(by: { $0.key < $1.key }) {
+            do {
+                try buffer.withUnsafeBytes { raw in
+                    try staging.write(raw, at: stagingOffset(cluster))
+                }
+                statistics.stagingBytesWritten += UInt64(clusterSize)
+                stagedPending.insert(cluster)
+                placed[cluster] = nil
+                cache.removeValue(forKey: cluster)
+                statistics.cachedBytes -= UInt64(clusterSize)
+            } catch {
+                // Kept in memory; the next pass tries again.
+                note(error)
+            }
+        }
+    }
+
+    private func resize(_ live: [(file: CarFile, id: UInt32)]) {
+        for (file, id) in live {
+            guard var record = files[id] else { continue }
+            if record.size != file.size || record.previousSize == nil {
+                do { try archive.setSize(id, record.path, file.size) } catch { note(error) }
+            }
+            record.size = file.size
+            record.clusters = file.clusters
+            files[id] = record
+        }
+    }
+
+    /// created → growing → complete; a complete file the car changes again is reopened.
+    private func judge(_ live: [(file: CarFile, id: UInt32)]) {
+        for (file, id) in live {
+            guard var record = files[id] else { continue }
+            defer { files[id] = record }
+            let stable = record.previousSize == file.size
+            if record.state == .complete {
+                if !stable {
+                    record.state = .growing
+                    events.append(HarvestEvent(kind: .reopened, archivePath: record.path, carPath: record.carPath, size: file.size))
+                }
+            } else if !stable, record.previousSize != nil {
+                events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
+            } else if stable, file.size > 0, file.isFullyChained(clusterSize: clusterSize), allPresent(file, id) {
+                record.state = .complete
+                statistics.filesCompleted += 1
+                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
+            }
+            record.previousSize = file.size
+        }
+    }
+
+    /// Every cluster the size needs was written by the car: placed in this file, or held in staging.
+    private func allPresent(_ file: CarFile, _ id: UInt32) -> Bool {
+        for cluster in file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)) {
+            if tree.contested.contains(cluster) { return false }
+            if placed[cluster]?.file == id { continue }
+            if stagedPending.contains(cluster) || cache[cluster] != nil { continue }
+            return false
+        }
+        return true
+    }
+
+    private func note(_ error: any Error) {
+        errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
+    }
+
+    /// Drains errors for the engine to log and count.
+    func takeErrors() -> [BackingStoreError] {
+        defer { errors.removeAll() }
+        return errors
+    }
+
+    /// The car's current tree (rebuilt if stale), for the live view.
+    func currentTree() -> CarTree {
+        if treeDirty {
+            tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
+                                 readCluster: currentBytes)
+            treeDirty = false
+        }
+        return tree
+    }
+}

@@ -1,0 +1,20 @@
+/// What the harvest did with the car's data clusters: where bytes went and what it cost.
+public struct HarvestStatistics: Sendable, Equatable {
+    /// Bytes written into archive files (placement and promotion).
+    public var archiveBytesWritten: UInt64 = 0
+    /// Bytes of data clusters written to the staging area (owner unknown at the flush, directories, tails).
+    public var stagingBytesWritten: UInt64 = 0
+    /// Of `archiveBytesWritten`, bytes copied out of staging: the only second write.
+    public var promotedBytes: UInt64 = 0
+    /// Bytes in the write cache now, and the most it held.
+    public var cachedBytes: UInt64 = 0
+    public var cachePeakBytes: UInt64 = 0
+    public var passes: UInt64 = 0
+    /// Duration of the longest harvest pass (the car's flush waits for it).
+    public var longestPassSeconds: Double = 0
+    public var filesCompleted: UInt64 = 0
+    /// Problems the model found (cross-links, loops...) in the last pass.
+    public var problems: Int = 0
+
+    public init() {}
+}
