@@ -39,8 +39,15 @@ let package = Package(
             "CFuse", "Volume",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The clip catalog (SQLite through GRDB): every harvested file, its lifecycle, hash and clip metadata.
+        .target(name: "Catalog", dependencies: [
+            "Volume", "MP4",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "teslacam", dependencies: [
-            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator",
+            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -57,6 +64,7 @@ let package = Package(
             "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Volume", "MP4"]),
         .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
             "MP4",

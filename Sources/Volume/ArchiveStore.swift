@@ -107,23 +107,28 @@ public final class ArchiveStore: @unchecked Sendable {
 
     /// Renames a file; a different file already at the destination is moved aside (`name.1`, `name.2`, ...),
     /// because an archived clip is never overwritten.
-    func rename(from old: String, to new: String) throws(BackingStoreError) {
-        guard old != new else { return }
+    /// Returns where a file found at the destination was moved aside to.
+    @discardableResult
+    func rename(from old: String, to new: String) throws(BackingStoreError) -> String? {
+        guard old != new else { return nil }
         if let directory = parent(of: new) { try Self.makeDirectories(absolute(directory)) }
-        try moveAside(new)
+        let aside = try moveAside(new)
         guard Glibc.rename(absolute(old), absolute(new)) == 0 else {
             throw BackingStoreError(operation: "rename", path: absolute(old), code: errno)
         }
+        return aside
     }
 
-    /// Moves whatever is at `relative` to the first free `relative.N`.
-    func moveAside(_ relative: String) throws(BackingStoreError) {
-        guard access(absolute(relative), F_OK) == 0 else { return }
+    /// Moves whatever is at `relative` to the first free `relative.N`; returns that path, or nil if nothing was there.
+    @discardableResult
+    func moveAside(_ relative: String) throws(BackingStoreError) -> String? {
+        guard access(absolute(relative), F_OK) == 0 else { return nil }
         var n = 1
         while access(absolute("\(relative).\(n)"), F_OK) == 0 { n += 1 }
         guard Glibc.rename(absolute(relative), absolute("\(relative).\(n)")) == 0 else {
             throw BackingStoreError(operation: "rename", path: absolute(relative), code: errno)
         }
+        return "\(relative).\(n)"
     }
 
     func exists(_ relative: String) -> Bool { access(absolute(relative), F_OK) == 0 }

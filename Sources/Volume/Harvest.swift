@@ -241,7 +241,8 @@ final class Harvest: @unchecked Sendable {
                 if record.carPath != file.pathString {
                     let previous = record.path
                     do {
-                        try archive.rename(from: record.path, to: relative)
+                        let aside = try archive.rename(from: record.path, to: relative)
+                        if let aside { movedAside(from: relative, to: aside) }
                         record.path = relative
                         record.carPath = file.pathString
                         events.append(HarvestEvent(kind: .moved, archivePath: relative, carPath: file.pathString,
@@ -256,7 +257,9 @@ final class Harvest: @unchecked Sendable {
                 nextID += 1
                 let adopt = recovering && archive.size(of: relative) != nil
                 if !adopt {
-                    do { try archive.moveAside(relative) } catch { note(error) }
+                    do {
+                        if let aside = try archive.moveAside(relative) { movedAside(from: relative, to: aside) }
+                    } catch { note(error) }
                 }
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
                                          clusters: file.clusters, state: .growing, previousSize: nil)
@@ -287,6 +290,19 @@ final class Harvest: @unchecked Sendable {
                                        size: record.size))
         }
         return live
+    }
+
+    /// An older archived file stood where a new one goes (the car overwrote or reused the name): it was renamed
+    /// to `aside`, never overwritten.
+    private func movedAside(from relative: String, to aside: String) {
+        var carPath = relative
+        for (id, record) in files where record.path == relative {
+            files[id]?.path = aside
+            carPath = record.carPath
+            archive.release(id)
+        }
+        events.append(HarvestEvent(kind: .moved, archivePath: aside, carPath: carPath, size: archive.size(of: aside) ?? 0,
+                                   previousPath: relative))
     }
 
     /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones.

@@ -13,6 +13,8 @@ public struct StateDirectory: Sendable {
     public var metadataPath: String { path + "/metadata.img" }
     public var stagingPath: String { path + "/staging.img" }
     public var lockPath: String { path + "/lock" }
+    /// The clip catalog (SQLite); derived data, rebuilt from the archive's events if lost.
+    public var catalogPath: String { path + "/catalog.sqlite" }
 
     /// Whether the directory is missing or has nothing in it: the only state `format` and `run` will format.
     public var isEmpty: Bool {

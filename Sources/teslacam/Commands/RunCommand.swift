@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import FAT32
 import FUSEMount
 import Foundation
@@ -44,7 +45,10 @@ struct RunCommand: ParsableCommand {
         } else {
             engine = try stateDirectory.open(logger: logger, archive: archiveStore)
         }
+        let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger)
+        let ingest = CatalogIngest(catalog: catalog, engine: engine)
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger)
+        ingest.drain()
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockTrace
+import Catalog
 import FAT32
 import Foundation
 import Logging
@@ -38,7 +39,10 @@ struct TraceRecordCommand: ParsableCommand {
         let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
                                           formattedAt: header.formattedAt, logger: logger, recorder: recorder,
                                           archive: try ArchiveStore(root: archive))
+        let ingest = CatalogIngest(catalog: try ClipCatalog(path: directory.catalogPath, archiveRoot: archive,
+                                                            logger: logger), engine: engine)
         try Serving.serve(engine: engine, lock: lock, archive: archive, mountpoint: mountpoint, logger: logger)
+        ingest.drain()
     }
 }
 
@@ -63,6 +67,8 @@ struct TraceReplayCommand: ParsableCommand {
         let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
                                           formattedAt: header.formattedAt, logger: logger,
                                           archive: try ArchiveStore(root: archive))
+        let ingest = CatalogIngest(catalog: try ClipCatalog(path: directory.catalogPath, archiveRoot: archive,
+                                                            logger: logger), engine: engine)
         var counts = (writes: 0, reads: 0, flushes: 0)
         while let record = reader.next() {
             switch record {
@@ -78,7 +84,10 @@ struct TraceReplayCommand: ParsableCommand {
             }
         }
         engine.flush()
+        ingest.drain()
         withExtendedLifetime(lock) {}
+        let h = engine.statistics.harvest
+        print("harvest: \(h.archiveBytesWritten) bytes into archive files, \(h.stagingBytesWritten) into staging, \(h.promotedBytes) promoted, \(h.filesCompleted) files complete")
         print("replayed \(counts.writes) writes, \(counts.reads) reads, \(counts.flushes) flushes")
         if let error = reader.error {
             // A trace cut short by a crash still replays up to its last whole record.

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import Logging
+import Volume
+
+/// The SQLite catalog of every file the car wrote: one row per archive file, and its lifecycle transitions.
+///
+/// Fed by the harvest's events; never on the car's I/O path (`CatalogIngest` applies events on its own queue).
+public final class ClipCatalog: Sendable {
+    public let path: String
+    let archiveRoot: String
+    let database: DatabaseQueue
+    let logger: Logger
+
+    public enum Failure: Error, CustomStringConvertible {
+        case cannotOpen(path: String, reason: String)
+        public var description: String {
+            switch self {
+            case let .cannotOpen(path, reason):
+                "cannot open the clip catalog \(path): \(reason). Move the file away to rebuild it from the archive."
+            }
+        }
+    }
+
+    public init(path: String, archiveRoot: String, logger: Logger) throws(Failure) {
+        self.path = path
+        self.archiveRoot = archiveRoot
+        self.logger = logger
+        do {
+            database = try DatabaseQueue(path: path)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "clips") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("carPath", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("sha256", .text)
+                t.column("kind", .text).notNull()
+                t.column("camera", .text)
+                t.column("clipTime", .integer)
+                t.column("recordedAt", .integer)
+                t.column("duration", .double)
+                t.column("codec", .text)
+                t.column("problem", .text)
+                t.column("event", .text)
+                t.column("eventKind", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.column("updatedAt", .integer).notNull()
+                t.column("completedAt", .integer)
+            }
+            try db.create(index: "clips_state", on: "clips", columns: ["state"])
+            try db.create(index: "clips_event", on: "clips", columns: ["event"])
+            try db.create(table: "transitions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("clipID", .integer).notNull().indexed().references("clips", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("at", .integer).notNull()
+                t.column("size", .integer).notNull()
+                t.column("previousPath", .text)
+            }
+        }
+        return migrator
+    }
+
+    /// Applies harvest events in order. Completion reads the archive file (sha256, MP4 boxes).
+    public func apply(_ events: [HarvestEvent], now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        for event in events {
+            do {
+                try database.write { db in try apply(event, now: now, in: db) }
+            } catch {
+                logger.error("catalog update failed", metadata: ["path": "\(event.archivePath)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func apply(_ event: HarvestEvent, now: Int64, in db: Database) throws {
+        let lookupPath = event.kind == .moved ? (event.previousPath ?? event.archivePath) : event.archivePath
+        var clip = try ClipRecord.filter(Column("path") == lookupPath).fetchOne(db) ?? newRecord(event, now: now)
+        if event.kind == .moved {
+            // Whatever still sits at the destination was moved aside by the harvest, and announced first.
+            clip.path = event.archivePath
+        }
+        clip.carPath = event.carPath
+        let where_ = ClipPath(carPath: event.carPath)
+        clip.event = where_.event
+        clip.eventKind = where_.eventKind
+        clip.camera = where_.camera ?? clip.camera
+        clip.clipTime = where_.clipTime ?? clip.clipTime
+        clip.size = Int64(event.size)
+        clip.updatedAt = now
+        switch event.kind {
+        case .created, .growing:
+            clip.state = .growing
+        case .reopened:
+            clip.state = .growing
+            clip.sha256 = nil
+            clip.completedAt = nil
+        case .complete:
+            clip.state = .complete
+            clip.completedAt = now
+            inspect(&clip, isClip: where_.isClipName)
+        case .moved:
+            if clip.state == .complete && clip.sha256 == nil { inspect(&clip, isClip: where_.isClipName) }
+        case .deleted:
+            // The car deleted it; the archive keeps it.
+            clip.state = .deleted
+        }
+        try clip.save(db)
+        var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
+                                          size: Int64(event.size), previousPath: event.previousPath)
+        try transition.insert(db)
+    }
+
+    private func newRecord(_ event: HarvestEvent, now: Int64) -> ClipRecord {
+        let where_ = ClipPath(carPath: event.carPath)
+        return ClipRecord(id: nil, path: event.archivePath, carPath: event.carPath, state: .growing,
+                          size: Int64(event.size), sha256: nil, kind: where_.isClipName ? .mp4 : .other,
+                          camera: where_.camera, clipTime: where_.clipTime, recordedAt: nil, duration: nil,
+                          codec: nil, problem: nil, event: where_.event, eventKind: where_.eventKind,
+                          createdAt: now, updatedAt: now, completedAt: nil)
+    }
+
+    private func inspect(_ clip: inout ClipRecord, isClip: Bool) {
+        do {
+            let inspection = try ClipInspection.inspect(path: archiveRoot + "/" + clip.path, analyse: isClip)
+            clip.sha256 = inspection.sha256
+            guard isClip, let analysis = inspection.analysis else { clip.kind = .other; return }
+            switch analysis.kind {
+            case .mp4:
+                clip.kind = .mp4
+                clip.recordedAt = analysis.movie?.creationTime
+                clip.duration = analysis.movie?.duration
+                clip.codec = analysis.movie?.videoCodec?.description
+                if case let .incomplete(reason) = analysis.completeness { clip.problem = "\(reason)" } else { clip.problem = nil }
+            case .opaque, .empty:
+                // Not an MP4 although named so: an encrypted clip (firmware 2026.20+). Complete by FAT state alone.
+                clip.kind = .encrypted
+                clip.problem = nil
+            }
+        } catch let .unreadable(_, code) where code == ENOENT {
+            // Moved since it completed (the car saving an event): the `moved` event that follows inspects it.
+            logger.debug("complete clip already moved", metadata: ["path": "\(clip.path)"])
+        } catch {
+            logger.warning("cannot inspect a complete clip", metadata: ["path": "\(clip.path)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Queries
+
+    public func clips(state: ClipState? = nil) throws -> [ClipRecord] {
+        try database.read { db in
+            var request = ClipRecord.order(Column("path"))
+            if let state { request = request.filter(Column("state") == state.rawValue) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func clip(path: String) throws -> ClipRecord? {
+        try database.read { db in try ClipRecord.filter(Column("path") == path).fetchOne(db) }
+    }
+
+    public func transitions(of clip: ClipRecord) throws -> [TransitionRecord] {
+        try database.read { db in
+            try TransitionRecord.filter(Column("clipID") == clip.id).order(Column("id")).fetchAll(db)
+        }
+    }
+}
