@@ -36,7 +36,7 @@ let package = Package(
         ]),
         // Thin FUSE adapter exposing volume.img.
         .target(name: "FUSEMount", dependencies: [
-            "CFuse", "Volume",
+            "CFuse", "Volume", "CarFS", "FAT32",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The clip catalog (SQLite through GRDB): every harvested file, its lifecycle, hash and clip metadata.
@@ -71,7 +71,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VolumeTests", dependencies: [
-            "Volume", "FAT32",
+            "Volume", "FAT32", "CarSimulator", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.

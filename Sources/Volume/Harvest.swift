@@ -376,12 +376,32 @@ final class Harvest: @unchecked Sendable {
     private func resize(_ live: [(file: CarFile, id: UInt32)]) {
         for (file, id) in live {
             guard var record = files[id] else { continue }
+            if file.size < record.size { unplace(record, beyond: file.size) }
             if record.size != file.size || record.previousSize == nil {
                 do { try archive.setSize(id, record.path, file.size) } catch { note(error) }
             }
             record.size = file.size
             record.clusters = file.clusters
             files[id] = record
+        }
+    }
+
+    /// Before an archive file shrinks, the clusters it stops covering move to staging: the volume must still
+    /// read them back (a shrinking directory entry does not free the clusters).
+    private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
+        let clusterBytes = UInt64(clusterSize)
+        for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
+            guard placed[cluster] == .init(file: record.id, index: UInt32(i)) else { continue }
+            var bytes = [UInt8](repeating: 0, count: clusterSize)
+            do {
+                try bytes.withUnsafeMutableBytes { buffer in
+                    try archive.read(record.id, record.path, into: buffer, at: UInt64(i) * clusterBytes)
+                }
+                try bytes.withUnsafeBytes { buffer in try staging.write(buffer, at: stagingOffset(cluster)) }
+                statistics.stagingBytesWritten += clusterBytes
+                placed[cluster] = nil
+                stagedPending.insert(cluster)
+            } catch { note(error) }
         }
     }
 
