@@ -32,6 +32,34 @@ struct FixtureReplayTests {
         let daemon = Daemon("fixture-\(name)")
         let replay = sh("\(teslacamBinary) trace replay \(Self.fixtures)/\(name).trace --state \(daemon.state) --archive \(daemon.archive)")
         #expect(replay.status == 0, "\(replay.output)")
+        try verify(daemon, against: name)
+    }
+
+    /// The daemon is killed at random points of a car's session (whatever was in flight since the last flush is
+    /// lost, as with a drive's volatile cache), restarted, and the car's session finished: archive and volume end
+    /// exactly as without the crash.
+    @Test(arguments: traces.filter { $0.hasPrefix("tesla") || $0.hasPrefix("linux") })
+    func survivesAKillAtRandomPoints(name: String) throws {
+        // "replayed W writes, R reads, F flushes from record 0"
+        let words = sh("\(teslacamBinary) trace replay \(Self.fixtures)/\(name).trace --state /tmp/tc-count-\(name) --archive /tmp/tc-count-\(name)-a --log-level error | tail -1; rm -rf /tmp/tc-count-\(name)*").output
+            .split(separator: " ").map(String.init)
+        let records = words.count > 5 ? [1, 3, 5].compactMap { Int(words[$0]) }.reduce(0, +) : 0
+        #expect(records > 0)
+        var rng = SystemRandomNumberGenerator()
+        let points = Int(ProcessInfo.processInfo.environment["TESLACAM_CRASH_POINTS"] ?? "") ?? 3
+        for _ in 0..<points {
+            let crash = Int.random(in: 0..<max(1, records), using: &rng)
+            let daemon = Daemon("crash-\(name)-\(crash)")
+            let trace = "\(Self.fixtures)/\(name).trace"
+            let first = sh("\(teslacamBinary) trace replay \(trace) --state \(daemon.state) --archive \(daemon.archive) --crash-after \(crash) --log-level error")
+            #expect(first.status != 0, "the replay should have been killed after record \(crash)")
+            let resumed = sh("\(teslacamBinary) trace replay \(trace) --state \(daemon.state) --archive \(daemon.archive) --resume-after-crash \(crash) --log-level error")
+            #expect(resumed.status == 0, "crash after \(crash): \(resumed.output)")
+            try verify(daemon, against: name)
+        }
+    }
+
+    func verify(_ daemon: Daemon, against name: String) throws {
         try daemon.start()
         // The layout comes from the trace: find the partition from the MBR signature and type.
         let mbr = sh("dd if=\(daemon.image) bs=512 count=1 status=none | od -An -tx1 -j450 -N1").output

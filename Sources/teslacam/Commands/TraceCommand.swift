@@ -48,30 +48,50 @@ struct TraceRecordCommand: ParsableCommand {
 
 struct TraceReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "replay", abstract: "Feed a trace to the engine, without FUSE, into a fresh state.")
+        commandName: "replay", abstract: "Feed a trace to the engine, without FUSE, into a fresh state.",
+        discussion: """
+            --crash-after N kills the process (SIGKILL, nothing flushed) after record N; --resume-after-crash N \
+            then reopens that state and replays from the record after the last flush before N: together they are \
+            the crash test of a daemon killed at any point of a car's session.
+            """)
 
     @Argument(help: "Trace file.") var trace: String
-    @Option(help: "State directory (must be empty).") var state: String
+    @Option(help: "State directory (must be empty, unless resuming).") var state: String
     @Option(help: "Where harvested clips go.") var archive: String
+    @Option(help: "SIGKILL this process after applying record N (0-based).") var crashAfter: Int?
+    @Option(help: "Reopen a state killed by --crash-after N and finish the trace from its last flush.")
+    var resumeAfterCrash: Int?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let logger = common.makeLogger()
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: trace)))
         var reader = try TraceReader(bytes: bytes)
+        var records: [TraceRecord] = []
+        while let record = reader.next() { records.append(record) }
         let header = reader.header
         let geometry = try VolumeGeometry(diskBytes: header.diskBytes, layout: header.layout == 0 ? .mbr : .superfloppy)
         let directory = StateDirectory(path: state)
-        guard directory.isEmpty else { throw StateError.notEmpty(path: state) }
-        let lock = try directory.lock()
-        let engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
+        let engine: VolumeEngine
+        let lock: StateLock
+        var start = 0
+        if let crash = resumeAfterCrash {
+            lock = try directory.lock()
+            engine = try directory.open(logger: logger, archive: try ArchiveStore(root: archive))
+            // Everything up to the last flush before the crash is durable; what came after it was in flight.
+            if let flush = records[..<min(crash + 1, records.count)].lastIndex(of: .flush) { start = flush + 1 }
+        } else {
+            guard directory.isEmpty else { throw StateError.notEmpty(path: state) }
+            lock = try directory.lock()
+            engine = try directory.format(geometry: geometry, volumeID: header.volumeID,
                                           formattedAt: header.formattedAt, logger: logger,
                                           archive: try ArchiveStore(root: archive))
+        }
         let ingest = CatalogIngest(catalog: try ClipCatalog(path: directory.catalogPath, archiveRoot: archive,
                                                             logger: logger), engine: engine)
         var counts = (writes: 0, reads: 0, flushes: 0)
-        while let record = reader.next() {
-            switch record {
+        for index in start..<records.count {
+            switch records[index] {
             case let .write(offset, data):
                 engine.write(data, at: offset)
                 counts.writes += 1
@@ -82,13 +102,17 @@ struct TraceReplayCommand: ParsableCommand {
                 engine.flush()
                 counts.flushes += 1
             }
+            if index == crashAfter {
+                print("crashing after record \(index)")
+                kill(getpid(), SIGKILL)
+            }
         }
         engine.flush()
         ingest.drain()
         withExtendedLifetime(lock) {}
         let h = engine.statistics.harvest
         print("harvest: \(h.archiveBytesWritten) bytes into archive files, \(h.stagingBytesWritten) into staging, \(h.promotedBytes) promoted, \(h.filesCompleted) files complete")
-        print("replayed \(counts.writes) writes, \(counts.reads) reads, \(counts.flushes) flushes")
+        print("replayed \(counts.writes) writes, \(counts.reads) reads, \(counts.flushes) flushes from record \(start)")
         if let error = reader.error {
             // A trace cut short by a crash still replays up to its last whole record.
             logger.warning("trace ended early", metadata: ["reason": "\(error)"])
