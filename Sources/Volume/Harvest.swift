@@ -407,10 +407,18 @@ final class Harvest: @unchecked Sendable {
 
     /// created → growing → complete; a complete file the car changes again is reopened.
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
+        // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is
+        // final now, without waiting for its size to hold still across another flush.
+        var newestClip: [String: String] = [:]
+        for (file, _) in live {
+            guard let key = Self.clipKey(file) else { continue }
+            if newestClip[key.series].map({ key.stamp > $0 }) ?? true { newestClip[key.series] = key.stamp }
+        }
         for (file, id) in live {
             guard var record = files[id] else { continue }
             defer { files[id] = record }
-            let stable = record.previousSize == file.size
+            let superseded = Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false
+            let stable = record.previousSize == file.size || (superseded && record.previousSize != nil)
             if record.state == .complete {
                 if !stable {
                     record.state = .growing
@@ -425,6 +433,21 @@ final class Harvest: @unchecked Sendable {
             }
             record.previousSize = file.size
         }
+    }
+
+    /// `YYYY-MM-DD_HH-MM-SS-<camera>.mp4` → (directory + camera, time stamp); nil for other names.
+    static func clipKey(_ file: CarFile) -> (series: String, stamp: String)? {
+        let name = file.name
+        guard name.utf8.count > 24, name.lowercased().hasSuffix(".mp4") else { return nil }
+        let stamp = String(name.prefix(19))
+        let bytes = Array(stamp.utf8)
+        // Digits where the stamp has digits, the separators where it has them.
+        for (i, byte) in bytes.enumerated() {
+            let separator: UInt8? = [4: 45, 7: 45, 10: 95, 13: 45, 16: 45][i]
+            if let separator { if byte != separator { return nil } } else if !(48...57).contains(byte) { return nil }
+        }
+        guard name.dropFirst(19).first == "-" else { return nil }
+        return (file.path.dropLast().joined(separator: "/") + "/" + name.dropFirst(20).lowercased(), stamp)
     }
 
     /// Every cluster the size needs was written by the car: placed in this file, or held in staging.

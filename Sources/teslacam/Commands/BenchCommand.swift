@@ -1,9 +1,10 @@
 import ArgumentParser
+import Volume
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
-        subcommands: [VolumeBenchCommand.self])
+        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self])
 }
 
 struct VolumeBenchCommand: ParsableCommand {
@@ -19,5 +20,29 @@ struct VolumeBenchCommand: ParsableCommand {
 
     func run() throws {
         try VolumeBenchmark(directory: dir, size: size, sequentialMiB: sequentialMiB, randomOps: randomOps, repeats: repeats).run()
+    }
+}
+
+struct HarvestBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "harvest",
+        abstract: "Replay a Tesla-pattern session into the harvesting engine vs the same writes to a plain file.")
+
+    @Option(help: "Scratch directory on the disk to measure (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench-harvest"
+    @Option(help: "Advertised volume size.") var size: String = "30G"
+    @Option(help: "Simulated minutes.") var minutes: Int = 6
+    @Option(help: "Comma-separated cameras.") var cameras: String = "front,back,left_repeater,right_repeater,left_pillar,right_pillar"
+    @Option(help: "Clip size range.") var clip: String = "6M-9M"
+    @Option(help: "Chunk size range per camera write.") var chunk: String = "256K-1M"
+
+    func run() throws {
+        func range(_ text: String) throws -> ClosedRange<Int> {
+            let bounds = text.split(separator: "-").compactMap { ByteSize(parsing: String($0))?.bytes }
+            guard bounds.count == 2, bounds[0] > 0, bounds[0] <= bounds[1] else { throw ValidationError("'\(text)' is not a range like 6M-9M") }
+            return Int(bounds[0])...Int(bounds[1])
+        }
+        try HarvestBenchmark(directory: dir, size: size, minutes: minutes,
+                             cameras: cameras.split(separator: ",").map(String.init),
+                             clipBytes: try range(clip), chunkBytes: try range(chunk)).run()
     }
 }
