@@ -53,5 +53,21 @@ final class FileTree {
         }
     }
 
-    func forget(_ paths: [String]) { for path in paths { files[path] = nil } }
+    /// Paths the car deleted: the archive keeps them.
+    private(set) var removed: Set<String> = []
+
+    func forget(_ paths: [String]) {
+        for path in paths where files[path] != nil {
+            files[path] = nil
+            removed.insert(path)
+        }
+    }
+
+    /// Every file written, and every one deleted since, is in the archive byte for byte.
+    func verifyArchive(_ archive: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for path in files.keys.sorted() + removed.sorted() {
+            #expect(sh("cmp '\(root)/\(path)' '\(archive)/\(path)'").status == 0, "\(path) in the archive",
+                    sourceLocation: sourceLocation)
+        }
+    }
 }

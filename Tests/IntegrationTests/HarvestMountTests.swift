@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The harvest through a real FUSE mount: files written through `volume.img` arrive in the archive as they are
+/// written, the car's deletions are kept, and `live/` shows clips while they grow.
+@Suite(.serialized, .enabled(if: isRoot && hasFUSE, "needs root and /dev/fuse"))
+struct HarvestMountTests {
+    @Test func mtoolsWritesArriveInTheArchiveAndDeletionsAreKept() throws {
+        let daemon = Daemon("harvest-mtools")
+        #expect(daemon.format(size: "2G", layout: "mbr").status == 0)
+        try daemon.start()
+        let drive = "\(daemon.image)@@1M"
+        let tree = FileTree(root: daemon.root.path + "/tree", seed: 21)
+        tree.copy(into: drive)
+        // mtools closes the image after each command: a FUSE flush, the car's sync point.
+        tree.verifyArchive(daemon.archive)
+        for path in tree.deletable { #expect(sh("mdel -i \(drive) ::\(path)").status == 0) }
+        tree.forget(tree.deletable)
+        tree.verifyArchive(daemon.archive)
+        // The live view lists the car's current tree: deleted clips are gone from it, kept in the archive.
+        let listing = sh("ls '\(daemon.mountpoint)/live/TeslaCam/RecentClips'").output
+        #expect(listing.contains("2026-11-25_10-02-00-front.mp4"), "\(listing)")
+        #expect(!listing.contains("2026-11-25_10-00-00-front.mp4"), "\(listing)")
+        let live = "\(daemon.mountpoint)/live/TeslaCam/RecentClips/2026-11-25_10-07-00-front.mp4"
+        #expect(sh("cmp '\(live)' '\(daemon.archive)/TeslaCam/RecentClips/2026-11-25_10-07-00-front.mp4'").status == 0)
+        #expect(sh("touch '\(daemon.mountpoint)/live/x' 2>&1").status != 0, "live/ is read-only")
+        #expect(daemon.stop() == 0)
+        // A restart finds the same archive and serves the same volume.
+        try daemon.start()
+        tree.verify(from: drive, scratch: daemon.root.path + "/back")
+        #expect(daemon.fsck(offset: 1 << 20).status == 0)
+        #expect(daemon.stop() == 0)
+        tree.verifyArchive(daemon.archive)
+    }
+
+    @Test func aClipCanBeReadFromLiveWhileItGrows() throws {
+        let daemon = Daemon("harvest-live")
+        #expect(daemon.format(size: "2G", layout: "mbr").status == 0)
+        try daemon.start()
+        let car = Process()
+        car.executableURL = URL(fileURLWithPath: teslacamBinary)
+        car.arguments = ["simulate", "--device", daemon.image, "--minutes", "2", "--speed", "12", "--clip", "3M-4M",
+                         "--event-every", "0", "--keep", "5"]
+        car.standardOutput = FileHandle.nullDevice
+        try car.run()
+        let clip = "TeslaCam/RecentClips/2025-11-25_10-01-00-front.mp4"
+        let live = "\(daemon.mountpoint)/live/\(clip)"
+        var snapshots: [(size: Int, copy: String)] = []
+        let deadline = Date().addingTimeInterval(60)
+        while car.isRunning && Date() < deadline {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: live))?[.size] as? Int, size > 0,
+               size != snapshots.last?.size {
+                let copy = daemon.root.path + "/snapshot-\(snapshots.count)"
+                if sh("cp '\(live)' '\(copy)'").status == 0 { snapshots.append((size, copy)) }
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        car.waitUntilExit()
+        #expect(car.terminationStatus == 0)
+        let final = "\(daemon.archive)/\(clip)"
+        let finalSize = (try? FileManager.default.attributesOfItem(atPath: final))?[.size] as? Int ?? 0
+        #expect(snapshots.contains { $0.size < finalSize }, "never saw the clip growing: \(snapshots.map(\.size)) of \(finalSize)")
+        // What live/ showed at each moment is the start of the final clip.
+        for snapshot in snapshots {
+            let copied = (try? FileManager.default.attributesOfItem(atPath: snapshot.copy))?[.size] as? Int ?? -1
+            #expect(sh("cmp -n \(copied) '\(snapshot.copy)' '\(final)'").status == 0, "snapshot of \(snapshot.size) bytes")
+        }
+        #expect(daemon.stop() == 0)
+    }
+}
