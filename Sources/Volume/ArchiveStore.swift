@@ -14,6 +14,9 @@ public final class ArchiveStore: @unchecked Sendable {
     private static let maximumOpenFiles = 64
     /// Files written since the last `synchronize`.
     private var unsynced: Set<UInt32> = []
+    /// Directories that gained or lost entries since the last `synchronize`: a new file's name must be as durable
+    /// as its bytes, or a power cut loses clusters the car was told are safe.
+    private var changedDirectories: Set<String> = []
     private(set) var bytesWritten: UInt64 = 0
 
     public init(root: String) throws(BackingStoreError) {
@@ -49,7 +52,17 @@ public final class ArchiveStore: @unchecked Sendable {
         }
         if let directory = parent(of: relative) { try Self.makeDirectories(absolute(directory)) }
         let path = absolute(relative)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        if fd < 0 && errno == ENOENT {
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            // The file's directory, and every directory above it that may be new as well.
+            var directory = parent(of: relative)
+            changedDirectories.insert(root)
+            while let current = directory {
+                changedDirectories.insert(absolute(current))
+                directory = parent(of: current)
+            }
+        }
         guard fd >= 0 else { throw BackingStoreError(operation: "open", path: path, code: errno) }
         if handles.count >= Self.maximumOpenFiles, let oldest = useOrder.first {
             // A file about to be closed must reach the disk first: a later sync could not name it.
@@ -116,6 +129,8 @@ public final class ArchiveStore: @unchecked Sendable {
         guard Glibc.rename(absolute(old), absolute(new)) == 0 else {
             throw BackingStoreError(operation: "rename", path: absolute(old), code: errno)
         }
+        changedDirectories.insert(absolute(parent(of: old) ?? ""))
+        changedDirectories.insert(absolute(parent(of: new) ?? ""))
         return aside
     }
 
@@ -128,6 +143,7 @@ public final class ArchiveStore: @unchecked Sendable {
         guard Glibc.rename(absolute(relative), absolute("\(relative).\(n)")) == 0 else {
             throw BackingStoreError(operation: "rename", path: absolute(relative), code: errno)
         }
+        changedDirectories.insert(absolute(parent(of: relative) ?? ""))
         return "\(relative).\(n)"
     }
 
@@ -147,6 +163,14 @@ public final class ArchiveStore: @unchecked Sendable {
             }
         }
         unsynced.removeAll()
+        for directory in changedDirectories {
+            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 {
+                if fsync(fd) != 0 { failure = BackingStoreError(operation: "fsync", path: directory, code: errno) }
+                close(fd)
+            }
+        }
+        changedDirectories.removeAll()
         if let failure { throw failure }
     }
 
