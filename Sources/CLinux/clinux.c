@@ -9,3 +9,6 @@ int clinux_punch_hole(int fd, off_t offset, off_t length) {
 int clinux_start_writeback(int fd) {
     return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
+
+#include <unistd.h>
+int clinux_syncfs(int fd) { return syncfs(fd); }

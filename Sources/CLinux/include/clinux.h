@@ -7,4 +7,6 @@
 int clinux_punch_hole(int fd, off_t offset, off_t length);
 /// sync_file_range(SYNC_FILE_RANGE_WRITE) over the whole file: start writeback, don't wait.
 int clinux_start_writeback(int fd);
+/// syncfs(2): commit every dirty file of the file system holding fd in one go.
+int clinux_syncfs(int fd);
 #endif

@@ -34,6 +34,7 @@ struct HarvestBenchCommand: ParsableCommand {
     @Option(help: "Comma-separated cameras.") var cameras: String = "front,back,left_repeater,right_repeater,left_pillar,right_pillar"
     @Option(help: "Clip size range.") var clip: String = "6M-9M"
     @Option(help: "Chunk size range per camera write.") var chunk: String = "256K-1M"
+    @Option(help: "Rounds; throughput is the median.") var repeats: Int = 3
 
     func run() throws {
         func range(_ text: String) throws -> ClosedRange<Int> {
@@ -43,6 +44,6 @@ struct HarvestBenchCommand: ParsableCommand {
         }
         try HarvestBenchmark(directory: dir, size: size, minutes: minutes,
                              cameras: cameras.split(separator: ",").map(String.init),
-                             clipBytes: try range(clip), chunkBytes: try range(chunk)).run()
+                             clipBytes: try range(clip), chunkBytes: try range(chunk), repeats: repeats).run()
     }
 }

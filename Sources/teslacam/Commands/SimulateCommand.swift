@@ -25,6 +25,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Simulated minutes.") var minutes: Int = 5
     @Option(help: "Comma-separated camera names.") var cameras: String = "front,back,left_repeater,right_repeater"
     @Option(help: "Smallest and largest clip, e.g. 256K-768K.") var clip: String = "256K-768K"
+    @Option(help: "Range of one camera's write burst, e.g. 16K-128K.") var chunk: String = "16K-128K"
     @Option(help: "Minutes of RecentClips the car keeps.") var keep: Int = 3
     @Option(help: "Save an event every N minutes (0: never).") var eventEvery: Int = 3
     @Option(help: "Seed of names, sizes and content.") var seed: UInt64 = 1
@@ -47,6 +48,11 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--clip must look like 256K-768K")
         }
         scenario.clipBytes = Int(bounds[0])...Int(bounds[1])
+        let chunks = chunk.split(separator: "-").compactMap { ByteSize(parsing: String($0))?.bytes }
+        guard chunks.count == 2, chunks[0] > 0, chunks[0] <= chunks[1] else {
+            throw ValidationError("--chunk must look like 16K-128K")
+        }
+        scenario.chunkBytes = Int(chunks[0])...Int(chunks[1])
 
         if let trace {
             try writeTrace(scenario, to: trace)
