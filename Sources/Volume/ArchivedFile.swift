@@ -10,6 +10,9 @@ struct ArchivedFile {
     /// The chain at the last harvest, for reads served from the archive.
     var clusters: [UInt32]
     var state: State
+    /// A chain the FAT has but no directory entry names yet: its clusters go to `.teslacam-pending/chain-HEAD`,
+    /// renamed into place when the entry arrives.
+    var isPending = false
     /// Size at the previous harvest: a file is complete only once its size held still across a flush.
     var previousSize: UInt64?
 

@@ -1,5 +1,6 @@
 import CarFS
 import FAT32
+import Foundation
 import Glibc
 import Logging
 
@@ -31,12 +32,13 @@ final class Harvest: @unchecked Sendable {
     private let placed: PlacementTable
     /// Clusters whose current bytes are in staging (not placed, not cached).
     private var stagedPending: Set<UInt32> = []
-    /// Tail clusters whose in-size part was already copied into the archive.
-    private var tailCopied: Set<UInt32> = []
     private var cache: [UInt32: [UInt8]] = [:]
     /// Staging ranges to give back once the archive copies are durable.
     private var punchAfterSync: [UInt32] = []
     private var recovering = false
+    /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
+    /// first cluster); the file that later fills the entry takes the placeholder over.
+    private var emptyPlaceholders: Set<String> = []
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -78,6 +80,21 @@ final class Harvest: @unchecked Sendable {
                 cluster += 1
             }
         }
+        // Pending chains written before a crash: their clusters live in the pending files.
+        let pendingRoot = archive.absolute(Self.pendingDirectory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: pendingRoot)) ?? [] {
+            guard name.hasPrefix("chain-"), let head = UInt32(name.dropFirst(6)), fat.isValidCluster(head),
+                  idByHead[head] == nil, let length = archive.size(of: "\(Self.pendingDirectory)/\(name)") else { continue }
+            let chain = fat.chain(from: head, limit: Int((length + UInt64(clusterSize) - 1) / UInt64(clusterSize)))
+            let id = nextID
+            nextID += 1
+            files[id] = ArchivedFile(id: id, path: "\(Self.pendingDirectory)/\(name)", carPath: "", head: head, size: 0,
+                                     clusters: chain.clusters, state: .growing, isPending: true, previousSize: nil)
+            idByHead[head] = id
+            for (i, cluster) in chain.clusters.enumerated() where !stagedPending.contains(cluster) {
+                placed[cluster] = .init(file: id, index: UInt32(i))
+            }
+        }
         recovering = true
         treeDirty = true
         drain(synchronize: true)
@@ -99,7 +116,6 @@ final class Harvest: @unchecked Sendable {
     func clusterFreed(_ cluster: UInt32) {
         if cache.removeValue(forKey: cluster) != nil { statistics.cachedBytes -= UInt64(clusterSize) }
         stagedPending.remove(cluster)
-        tailCopied.remove(cluster)
         placed[cluster] = nil
         vanished.removeValue(forKey: cluster)
     }
@@ -123,8 +139,7 @@ final class Harvest: @unchecked Sendable {
                 }()
                 buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: n) }
                 cache[cluster] = buffer
-                tailCopied.remove(cluster)
-                if tree.directoryClusters.contains(cluster) { treeDirty = true }
+                        if tree.directoryClusters.contains(cluster) { treeDirty = true }
             }
             done += n
         }
@@ -191,7 +206,9 @@ final class Harvest: @unchecked Sendable {
         }
         let live = reconcile()
         place(live)
+        placeOrphanChains()
         spillCache()
+        removeAbandonedPendingFiles()
         resize(live)
         judge(live)
         if synchronize {
@@ -225,6 +242,7 @@ final class Harvest: @unchecked Sendable {
                         nextID += 1
                         do { try archive.setSize(id, relative, 0) } catch { note(error) }
                         archive.release(id)
+                        emptyPlaceholders.insert(relative)
                     }
                 }
                 continue
@@ -236,7 +254,23 @@ final class Harvest: @unchecked Sendable {
                 ?? claimants.first { !$0.clusters.isEmpty } ?? claimants[0]
             let relative = ArchivePath.relative(file.path)
             let id: UInt32
-            if let known = existing, var record = files[known] {
+            if let known = existing, var record = files[known], record.isPending {
+                // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
+                id = known
+                if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0 {
+                    unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
+                }
+                do {
+                    let aside = try archive.rename(from: record.path, to: relative)
+                    if let aside { movedAside(from: relative, to: aside) }
+                    record.path = relative
+                    record.carPath = file.pathString
+                    record.isPending = false
+                    events.append(HarvestEvent(kind: .created, archivePath: relative, carPath: file.pathString,
+                                               size: file.size))
+                } catch { note(error) }
+                files[id] = record
+            } else if let known = existing, var record = files[known] {
                 id = known
                 if record.carPath != file.pathString {
                     let previous = record.path
@@ -255,7 +289,8 @@ final class Harvest: @unchecked Sendable {
             } else {
                 id = nextID
                 nextID += 1
-                let adopt = recovering && archive.size(of: relative) != nil
+                let placeholder = emptyPlaceholders.remove(relative) != nil && archive.size(of: relative) == 0
+                let adopt = (recovering && archive.size(of: relative) != nil) || placeholder
                 if !adopt {
                     do {
                         if let aside = try archive.moveAside(relative) { movedAside(from: relative, to: aside) }
@@ -263,13 +298,14 @@ final class Harvest: @unchecked Sendable {
                 }
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
                                          clusters: file.clusters, state: .growing, previousSize: nil)
-                if adopt {
+                if adopt && !placeholder {
                     // After a restart the archive file holds every cluster staging does not.
                     for (i, cluster) in file.clusters.enumerated()
                     where UInt64(i) * UInt64(clusterSize) < file.size && !stagedPending.contains(cluster) {
                         placed[cluster] = .init(file: id, index: UInt32(i))
                     }
-                } else {
+                }
+                if !adopt || placeholder {
                     events.append(HarvestEvent(kind: .created, archivePath: relative, carPath: file.pathString,
                                                size: file.size))
                 }
@@ -279,8 +315,9 @@ final class Harvest: @unchecked Sendable {
             live.append((file, id))
         }
         for (head, id) in idByHead where !seen.contains(id) {
+            guard var record = files[id], !record.isPending else { continue }
             idByHead.removeValue(forKey: head)
-            guard var record = files[id] else { continue }
+            if record.state == .growing { finalize(record) }
             record.state = .deleted
             files[id] = record
             // The chain may reappear under a new entry (a move whose new entry arrives later).
@@ -306,6 +343,9 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones.
+    ///
+    /// Whole clusters, the last one included: while a file grows, its archive file may run up to a cluster past
+    /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
     private func place(_ live: [(file: CarFile, id: UInt32)]) {
         let size = UInt64(clusterSize)
         for (file, id) in live {
@@ -313,44 +353,129 @@ final class Harvest: @unchecked Sendable {
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
                 guard start < file.size, !tree.contested.contains(cluster) else { continue }
-                let covered = Int(min(size, file.size - start))
                 if let buffer = cache[cluster] {
                     do {
-                        try buffer.withUnsafeBytes { raw in
-                            try archive.write(id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<covered]), at: start)
-                        }
-                        statistics.archiveBytesWritten += UInt64(covered)
-                        if covered == clusterSize {
-                            placed[cluster] = .init(file: id, index: UInt32(i))
-                            cache.removeValue(forKey: cluster)
-                            statistics.cachedBytes -= size
-                            if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
-                        } else {
-                            // A growing file's last cluster: the rest of it goes to staging too, which serves reads.
-                            tailCopied.insert(cluster)
-                        }
+                        try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
+                        statistics.archiveBytesWritten += size
+                        placed[cluster] = .init(file: id, index: UInt32(i))
+                        cache.removeValue(forKey: cluster)
+                        statistics.cachedBytes -= size
+                        if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
                     } catch { note(error) }
-                } else if stagedPending.contains(cluster), covered == clusterSize || !tailCopied.contains(cluster) {
-                    var bytes = [UInt8](repeating: 0, count: covered)
+                } else if let from = placed[cluster], from != .init(file: id, index: UInt32(i)),
+                          let pending = files[from.file], pending.isPending {
+                    // Placed in a pending chain whose head was not the file's real head (a FAT sector in between
+                    // arrived late): copy it to its owner.
+                    var bytes = [UInt8](repeating: 0, count: clusterSize)
+                    do {
+                        try bytes.withUnsafeMutableBytes { buffer in
+                            try archive.read(pending.id, pending.path, into: buffer, at: UInt64(from.index) * size)
+                        }
+                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
+                        statistics.archiveBytesWritten += size
+                        statistics.promotedBytes += size
+                        placed[cluster] = .init(file: id, index: UInt32(i))
+                    } catch { note(error) }
+                } else if stagedPending.contains(cluster) {
+                    var bytes = [UInt8](repeating: 0, count: clusterSize)
                     do {
                         try bytes.withUnsafeMutableBytes { buffer in
                             try staging.read(into: buffer, at: stagingOffset(cluster))
                         }
-                        try bytes.withUnsafeBytes { buffer in
-                            try archive.write(id, record.path, buffer, at: start)
-                        }
-                        statistics.archiveBytesWritten += UInt64(covered)
-                        statistics.promotedBytes += UInt64(covered)
-                        if covered == clusterSize {
-                            placed[cluster] = .init(file: id, index: UInt32(i))
-                            stagedPending.remove(cluster)
-                            punchAfterSync.append(cluster)
-                        } else {
-                            tailCopied.insert(cluster)
-                        }
+                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
+                        statistics.archiveBytesWritten += size
+                        statistics.promotedBytes += size
+                        placed[cluster] = .init(file: id, index: UInt32(i))
+                        stagedPending.remove(cluster)
+                        punchAfterSync.append(cluster)
                     } catch { note(error) }
                 }
             }
+        }
+    }
+
+    /// At shutdown: every growing file is trimmed to the car's size, so the archive matches the volume while the
+    /// daemon is down (a restart picks the slack up from staging).
+    func finish() -> [HarvestEvent] {
+        let events = drain(synchronize: false)
+        for record in files.values where record.state == .growing { finalize(record) }
+        do { try archive.synchronize() } catch { note(error) }
+        return events
+    }
+
+    /// Trims an archive file to the car's size, first moving the slack of its last cluster to staging (the volume
+    /// must still read it back): for a complete or deleted file the archive then equals what a FAT reader reads.
+    private func finalize(_ record: ArchivedFile) {
+        let clusterBytes = UInt64(clusterSize)
+        let tail = Int(record.size / clusterBytes)
+        if record.size % clusterBytes != 0, tail < record.clusters.count,
+           placed[record.clusters[tail]] == .init(file: record.id, index: UInt32(tail)) {
+            unplace(record, beyond: record.size)
+        }
+        do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
+    }
+
+    static let pendingDirectory = ".teslacam-pending"
+
+    /// Cached clusters that the FAT chains but no directory entry claims yet (Linux wrote one camera's FAT sector
+    /// with another camera's fsync): placed into a pending file per chain, at their position from the chain's
+    /// head, so the entry that arrives later costs a rename instead of a copy out of staging.
+    private func placeOrphanChains() {
+        let candidates = cache.keys.filter { cluster in
+            fat.entry(cluster).kind != .free && !tree.directoryClusters.contains(cluster) && !tree.contested.contains(cluster)
+        }
+        guard !candidates.isEmpty else { return }
+        var claimed = Set<UInt32>()
+        let wanted = Set(candidates)
+        for file in tree.files { for cluster in file.clusters where wanted.contains(cluster) { claimed.insert(cluster) } }
+        let orphans = candidates.filter { !claimed.contains($0) }
+        guard !orphans.isEmpty else { return }
+        // Who points at whom, once per pass: FAT chains only link forwards.
+        var predecessor: [UInt32: UInt32] = [:]
+        for cluster in 2...lastCluster {
+            if case let .next(next) = fat.entry(cluster).kind, fat.isValidCluster(next) { predecessor[next] = cluster }
+        }
+        let size = UInt64(clusterSize)
+        for cluster in orphans.sorted() {
+            var head = cluster, index: UInt32 = 0
+            while let previous = predecessor[head], index < geometry.clusterCount {
+                head = previous
+                index += 1
+            }
+            guard index < geometry.clusterCount, let buffer = cache[cluster] else { continue }
+            let id: UInt32
+            if let known = idByHead[head], files[known]?.isPending == true {
+                id = known
+            } else if idByHead[head] == nil {
+                id = nextID
+                nextID += 1
+                files[id] = ArchivedFile(id: id, path: "\(Self.pendingDirectory)/chain-\(head)", carPath: "", head: head,
+                                         size: 0, clusters: [], state: .growing, isPending: true, previousSize: nil)
+                idByHead[head] = id
+            } else {
+                continue
+            }
+            guard let record = files[id] else { continue }
+            do {
+                try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: UInt64(index) * size) }
+                statistics.archiveBytesWritten += size
+                placed[cluster] = .init(file: id, index: index)
+                files[id]?.clusters.append(cluster)
+                cache.removeValue(forKey: cluster)
+                statistics.cachedBytes -= size
+                if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+            } catch { note(error) }
+        }
+    }
+
+    /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
+    private func removeAbandonedPendingFiles() {
+        for (id, record) in files where record.isPending {
+            if record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            archive.release(id)
+            unlink(archive.absolute(record.path))
+            files.removeValue(forKey: id)
+            if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }
     }
 
@@ -376,8 +501,8 @@ final class Harvest: @unchecked Sendable {
     private func resize(_ live: [(file: CarFile, id: UInt32)]) {
         for (file, id) in live {
             guard var record = files[id] else { continue }
-            if file.size < record.size { unplace(record, beyond: file.size) }
-            if record.size != file.size || record.previousSize == nil {
+            if file.size < record.size {
+                unplace(record, beyond: file.size)
                 do { try archive.setSize(id, record.path, file.size) } catch { note(error) }
             }
             record.size = file.size
@@ -428,6 +553,7 @@ final class Harvest: @unchecked Sendable {
                 events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
             } else if stable, file.size > 0, file.isFullyChained(clusterSize: clusterSize), allPresent(file, id) {
                 record.state = .complete
+                finalize(record)
                 statistics.filesCompleted += 1
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }

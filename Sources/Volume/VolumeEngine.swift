@@ -360,6 +360,19 @@ public final class VolumeEngine: Sendable {
         }
     }
 
+    /// The last flush before the process ends: growing files are trimmed to their size in the archive.
+    public func close() {
+        flush()
+        let events = state.withLock { st -> [HarvestEvent] in
+            let events = harvest?.finish() ?? []
+            if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
+            return events
+        }
+        // Staging received the trimmed slack.
+        do throws(BackingStoreError) { try staging.synchronize() } catch { state.withLock { record(error, in: &$0) } }
+        publish(events)
+    }
+
     /// Disk bytes allocated by the two backing stores.
     public func allocatedBytes() -> UInt64 {
         ((try? metadata.allocatedBytes()) ?? 0) + ((try? staging.allocatedBytes()) ?? 0)

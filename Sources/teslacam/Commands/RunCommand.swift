@@ -67,7 +67,7 @@ enum Serving {
                 "archive": "\(archive)",
             ])
         }
-        engine.flush()
+        engine.close()
         engine.recorder?.drain()
         let stats = engine.statistics
         logger.notice("stopped", metadata: [

@@ -107,7 +107,7 @@ struct TraceReplayCommand: ParsableCommand {
                 kill(getpid(), SIGKILL)
             }
         }
-        engine.flush()
+        engine.close()
         ingest.drain()
         withExtendedLifetime(lock) {}
         let h = engine.statistics.harvest
