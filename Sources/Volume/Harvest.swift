@@ -299,6 +299,8 @@ final class Harvest: @unchecked Sendable {
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
                                          clusters: file.clusters, state: .growing, previousSize: nil)
                 if adopt && !placeholder {
+                    // Its size as the archive left it: judged complete at the next pass if nothing changes.
+                    files[id]?.previousSize = file.size
                     // After a restart the archive file holds every cluster staging does not.
                     for (i, cluster) in file.clusters.enumerated()
                     where UInt64(i) * UInt64(clusterSize) < file.size && !stagedPending.contains(cluster) {
@@ -376,7 +378,9 @@ final class Harvest: @unchecked Sendable {
                         statistics.promotedBytes += size
                         placed[cluster] = .init(file: id, index: UInt32(i))
                     } catch { note(error) }
-                } else if stagedPending.contains(cluster) {
+                } else if stagedPending.contains(cluster),
+                          start + size <= file.size || record.previousSize != file.size {
+                    // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
                     var bytes = [UInt8](repeating: 0, count: clusterSize)
                     do {
                         try bytes.withUnsafeMutableBytes { buffer in

@@ -60,12 +60,13 @@ struct FixtureReplayTests {
     }
 
     func verify(_ daemon: Daemon, against name: String) throws {
+        let entries = Self.manifest(name)
+        Self.expectArchive(daemon.archive, holds: entries)
         try daemon.start()
         // The layout comes from the trace: find the partition from the MBR signature and type.
         let mbr = sh("dd if=\(daemon.image) bs=512 count=1 status=none | od -An -tx1 -j450 -N1").output
         let offset: UInt64 = mbr.contains("0c") ? 1 << 20 : 0
         let drive = "\(daemon.image)@@\(offset)"
-        let entries = Self.manifest(name)
         #expect(!entries.isEmpty)
         for entry in entries where entry.state == "present" {
             let out = daemon.root.path + "/out"
@@ -77,10 +78,11 @@ struct FixtureReplayTests {
         for entry in entries where entry.state == "deleted" && !presentPaths.contains(entry.path) {
             #expect(sh("mdir -i \(drive) '::\(entry.path)'").status != 0, "\(entry.path) should be gone")
         }
-        Self.expectArchive(daemon.archive, holds: entries)
         let fsck = daemon.fsck(offset: offset)
         #expect(fsck.status == 0, "\(fsck.output)")
         #expect(daemon.stop() == 0)
+        // A restart changes nothing in the archive.
+        Self.expectArchive(daemon.archive, holds: entries)
     }
 
     /// The harvest: every file the writer produced is in the archive byte for byte, present or deleted (an
