@@ -2,7 +2,7 @@
 # Installs what TeslaCam needs from Debian 12 beyond the Swift toolchain. Idempotent.
 set -euo pipefail
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config)
-if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio); fi
+if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
