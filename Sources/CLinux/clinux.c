@@ -12,3 +12,6 @@ int clinux_start_writeback(int fd) {
 
 #include <unistd.h>
 int clinux_syncfs(int fd) { return syncfs(fd); }
+
+#include <malloc.h>
+int clinux_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }

@@ -64,14 +64,21 @@ final class Harvest: @unchecked Sendable {
     /// Rebuilds the harvest's state after a restart from what is on disk: FAT1 from the metadata image, which
     /// clusters staging holds (its allocated ranges), and the archive files the car's tree names.
     func recover(metadata: BackingFile) {
-        let fatLength = Int(min(geometry.fatBytes, (UInt64(geometry.clusterCount) + 2) * 4))
-        var bytes = [UInt8](repeating: 0, count: fatLength)
-        do {
-            try bytes.withUnsafeMutableBytes { buffer in
-                try metadata.read(into: buffer, at: geometry.fatOffset(copy: 0))
-            }
-        } catch { note(error) }
-        fat.apply(bytes, atFATByte: 0)
+        // In 1 MiB pieces: a 128 GiB volume's FAT is 16 MiB, and the mirror already holds one copy.
+        let fatLength = min(geometry.fatBytes, (UInt64(geometry.clusterCount) + 2) * 4)
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
+        var done: UInt64 = 0
+        while done < fatLength {
+            let n = Int(min(UInt64(piece.count), fatLength - done))
+            do {
+                try piece.withUnsafeMutableBytes { buffer in
+                    try metadata.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]),
+                                      at: geometry.fatOffset(copy: 0) + done)
+                }
+            } catch { note(error) }
+            piece.withUnsafeBytes { _ = fat.apply(UnsafeRawBufferPointer(rebasing: $0[0..<n]), atFATByte: done) }
+            done += UInt64(n)
+        }
         for range in staging.dataRanges() {
             var cluster = UInt32(range.lowerBound / UInt64(clusterSize)) + 2
             let end = UInt32((range.upperBound + UInt64(clusterSize) - 1) / UInt64(clusterSize)) + 2
@@ -135,7 +142,9 @@ final class Harvest: @unchecked Sendable {
             } else {
                 var buffer = cache.removeValue(forKey: cluster) ?? {
                     statistics.cachedBytes += UInt64(clusterSize)
-                    return n == clusterSize ? [UInt8](repeating: 0, count: clusterSize) : currentBytes(of: cluster)
+                    // A cluster neither staged nor placed holds zeros (staging is a hole there): no read needed.
+                    let empty = n == clusterSize || (!stagedPending.contains(cluster) && placed[cluster] == nil)
+                    return empty ? [UInt8](repeating: 0, count: clusterSize) : currentBytes(of: cluster)
                 }()
                 buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: n) }
                 cache[cluster] = buffer
@@ -207,7 +216,9 @@ final class Harvest: @unchecked Sendable {
         let live = reconcile()
         place(live)
         placeOrphanChains()
-        spillCache()
+        // A flush makes everything durable; cache pressure only makes room (half the cache), keeping the rest for
+        // the metadata that usually follows the data within the same writeback.
+        spillCache(downTo: synchronize ? 0 : UInt64(cacheLimit / 2))
         removeAbandonedPendingFiles()
         resize(live)
         judge(live)
@@ -484,8 +495,9 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Whatever is still cached has no owner yet (or is a directory, or a tail): it goes to staging.
-    private func spillCache() {
+    private func spillCache(downTo target: UInt64) {
         for (cluster, buffer) in cache.sorted(by: { $0.key < $1.key }) {
+            if statistics.cachedBytes <= target { break }
             do {
                 try buffer.withUnsafeBytes { raw in
                     try staging.write(raw, at: stagingOffset(cluster))

@@ -9,4 +9,6 @@ int clinux_punch_hole(int fd, off_t offset, off_t length);
 int clinux_start_writeback(int fd);
 /// syncfs(2): commit every dirty file of the file system holding fd in one go.
 int clinux_syncfs(int fd);
+/// mallopt(M_ARENA_MAX, n): at most n malloc arenas however many threads allocate.
+int clinux_limit_malloc_arenas(int n);
 #endif

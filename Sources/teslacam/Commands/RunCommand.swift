@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Catalog
 import FAT32
 import FUSEMount
@@ -20,6 +21,9 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // FUSE serves requests from 8 threads; glibc would give each its own malloc arena, and cluster buffers
+        // cycling through them would keep ~100 MiB resident on a board with 512 MiB.
+        _ = clinux_limit_malloc_arenas(2)
         let file = try config.map { path throws(ConfigurationError) in try Configuration.load(from: path) } ?? Configuration()
         let logger = common.makeLogger(configured: file.logLevel)
         guard let statePath = state ?? file.state else { throw ConfigurationError.missing(setting: "state") }
