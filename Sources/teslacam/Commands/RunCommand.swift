@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JSON config file; flags override it.") var config: String?
     @Option(help: "Size for a fresh volume (default 30G).") var size: String?
     @Option(help: "Layout for a fresh volume: mbr or superfloppy.") var layout: PartitionLayout?
+    @Option(help: "Write cache for data waiting for its owner (default 32M).") var cache: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -37,6 +38,13 @@ struct RunCommand: ParsableCommand {
         guard access(mountPath, F_OK) == 0 || errno == ENOTCONN else {
             throw ValidationError("the mountpoint \(mountPath) does not exist; create it first")
         }
+        let cacheBytes = try cache.map { text in
+            guard let size = ByteSize(parsing: text) else { throw ValidationError("'\(text)' is not a size like 32M") }
+            return size
+        } ?? file.cache ?? ByteSize(bytes: 32 << 20)
+        guard cacheBytes.bytes >= 1 << 20, cacheBytes.bytes <= 4 << 30 else {
+            throw ValidationError("the write cache must be between 1M and 4G")
+        }
         let lock = try stateDirectory.lock()
         let archiveStore = try ArchiveStore(root: archivePath)
         let engine: VolumeEngine
@@ -45,9 +53,9 @@ struct RunCommand: ParsableCommand {
             logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
             engine = try VolumeFormatting.format(state: stateDirectory, size: sizeText,
                                                  layout: layout ?? file.layout ?? .mbr, logger: logger,
-                                                 archive: archiveStore)
+                                                 archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
         } else {
-            engine = try stateDirectory.open(logger: logger, archive: archiveStore)
+            engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
         }
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger)
         let ingest = CatalogIngest(catalog: catalog, engine: engine)
