@@ -129,6 +129,7 @@ final class Harvest: @unchecked Sendable {
 
     /// A write of the car into the data region (`offset` is relative to cluster 2).
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
+        statistics.carDataBytesWritten += UInt64(bytes.count)
         var done = 0
         while done < bytes.count {
             let position = offset + UInt64(done)
@@ -254,6 +255,8 @@ final class Harvest: @unchecked Sendable {
                         do { try archive.setSize(id, relative, 0) } catch { note(error) }
                         archive.release(id)
                         emptyPlaceholders.insert(relative)
+                    } else if recovering, archive.size(of: relative) == 0 {
+                        emptyPlaceholders.insert(relative)  // made before a restart
                     }
                 }
                 continue
@@ -330,7 +333,7 @@ final class Harvest: @unchecked Sendable {
         for (head, id) in idByHead where !seen.contains(id) {
             guard var record = files[id], !record.isPending else { continue }
             idByHead.removeValue(forKey: head)
-            if record.state == .growing { finalize(record) }
+            if record.state == .growing { finalize(record, live: false) }
             record.state = .deleted
             files[id] = record
             // The chain may reappear under a new entry (a move whose new entry arrives later).
@@ -361,11 +364,16 @@ final class Harvest: @unchecked Sendable {
     /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
     private func place(_ live: [(file: CarFile, id: UInt32)]) {
         let size = UInt64(clusterSize)
+        for (file, id) in live { follow(file, id) }
         for (file, id) in live {
             guard let record = files[id], !record.isSealed || file.size != record.size else { continue }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
-                guard start < file.size, !tree.contested.contains(cluster) else { continue }
+                guard !tree.contested.contains(cluster) else { continue }
+                // Linux chains a cluster when the car writes it and updates the entry's size only when that file is
+                // synced; another camera's fsync brings the chain first. A chained cluster past the size is still
+                // this file's, at this position (`finalize` trims it if the size never comes).
+                guard start < file.size || (cache[cluster] != nil && !record.isSealed) else { continue }
                 if let buffer = cache[cluster] {
                     do {
                         try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
@@ -409,9 +417,46 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
+    /// Keeps placement true to the FAT: a cluster placed at position `i` of a file whose chain no longer has it
+    /// there (the car, or a hostile host, rewrote the FAT) moves to staging before its position is reused, or the
+    /// next cluster placed at `i` would overwrite bytes the volume must still read back.
+    private func follow(_ file: CarFile, _ id: UInt32) {
+        guard let record = files[id], record.clusters != file.clusters else { return }
+        for cluster in record.clusters {
+            guard let at = placed[cluster], at.file == id else { continue }
+            let i = Int(at.index)
+            if i < file.clusters.count && file.clusters[i] == cluster { continue }
+            evict(cluster, from: record, index: at.index)
+        }
+        files[id]?.clusters = file.clusters
+    }
+
+    /// Moves a placed cluster's bytes from its archive file to staging (a cached cluster's truth is the cache).
+    private func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
+        guard cache[cluster] == nil, !stagedPending.contains(cluster) else {
+            placed[cluster] = nil
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: clusterSize)
+        do {
+            try bytes.withUnsafeMutableBytes { buffer in
+                try archive.read(record.id, record.path, into: buffer, at: UInt64(index) * UInt64(clusterSize))
+            }
+            try bytes.withUnsafeBytes { buffer in try staging.write(buffer, at: stagingOffset(cluster)) }
+            statistics.stagingBytesWritten += UInt64(clusterSize)
+            stagedPending.insert(cluster)
+            placed[cluster] = nil
+        } catch {
+            // Left placed: the archive still holds its bytes until something overwrites that position.
+            note(error)
+        }
+    }
+
     /// At shutdown: every growing file is trimmed to the car's size, so the archive matches the volume while the
     /// daemon is down (a restart picks the slack up from staging).
     func finish() -> [HarvestEvent] {
+        finishing = true
+        defer { finishing = false }
         let events = drain(synchronize: false)
         for record in files.values where record.state == .growing { finalize(record) }
         do { try archive.synchronize() } catch { note(error) }
@@ -420,14 +465,36 @@ final class Harvest: @unchecked Sendable {
 
     /// Trims an archive file to the car's size, first moving the slack of its last cluster to staging (the volume
     /// must still read it back): for a complete or deleted file the archive then equals what a FAT reader reads.
-    private func finalize(_ record: ArchivedFile) {
-        let clusterBytes = UInt64(clusterSize)
-        let tail = Int(record.size / clusterBytes)
-        if record.size % clusterBytes != 0, tail < record.clusters.count,
-           placed[record.clusters[tail]] == .init(file: record.id, index: UInt32(tail)) {
-            unplace(record, beyond: record.size)
-        }
+    /// `live`: the record's chain is the car's current one, so clusters held elsewhere are still this file's (not
+    /// so for a deleted file, whose freed clusters may already hold another file's data).
+    private func finalize(_ record: ArchivedFile, live: Bool = true) {
+        // The slack of the last cluster, and any cluster the chain had past the size.
+        unplace(record, beyond: record.size)
+        if live { copyUnplaced(record) }
         do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
+    }
+
+    /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
+    /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
+    /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
+    private func copyUnplaced(_ record: ArchivedFile) {
+        let clusterBytes = UInt64(clusterSize)
+        for (i, cluster) in record.clusters.enumerated() {
+            let start = UInt64(i) * clusterBytes
+            guard start < record.size else { break }
+            let at = placed[cluster]
+            guard at != .init(file: record.id, index: UInt32(i)),
+                  at != nil || cache[cluster] != nil || stagedPending.contains(cluster) else { continue }
+            let bytes = currentBytes(of: cluster)
+            let n = Int(min(clusterBytes, record.size - start))
+            do {
+                try bytes.withUnsafeBytes { raw in
+                    try archive.write(record.id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: start)
+                }
+                statistics.archiveBytesWritten += UInt64(n)
+                if cache[cluster] == nil { statistics.promotedBytes += UInt64(n) }
+            } catch { note(error) }
+        }
     }
 
     static let pendingDirectory = ".teslacam-pending"
@@ -471,11 +538,15 @@ final class Harvest: @unchecked Sendable {
                 continue
             }
             guard let record = files[id] else { continue }
+            // The chain changed since an earlier cluster took this position: that one moves out first.
+            for other in record.clusters where other != cluster && placed[other] == .init(file: id, index: index) {
+                evict(other, from: record, index: index)
+            }
             do {
                 try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: UInt64(index) * size) }
                 statistics.archiveBytesWritten += size
                 placed[cluster] = .init(file: id, index: index)
-                files[id]?.clusters.append(cluster)
+                if !record.clusters.contains(cluster) { files[id]?.clusters.append(cluster) }
                 cache.removeValue(forKey: cluster)
                 statistics.cachedBytes -= size
                 if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
@@ -547,7 +618,17 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// created → growing → complete; a complete file the car changes again is reopened.
+    /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
+    static let quietPeriod: Duration = .seconds(2)
+    private var finishing = false
+
+    /// Some growing file's size held still across a flush and waits only for the quiet period to pass.
+    var awaitsQuietPeriod: Bool {
+        files.values.contains { $0.state == .growing && !$0.isPending && $0.previousSize == $0.size }
+    }
+
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
+        let now = ContinuousClock.now
         // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is
         // final now, without waiting for its size to hold still across another flush.
         var newestClip: [String: String] = [:]
@@ -558,8 +639,14 @@ final class Harvest: @unchecked Sendable {
         for (file, id) in live {
             guard var record = files[id] else { continue }
             defer { files[id] = record }
-            let superseded = Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false
-            let stable = record.previousSize == file.size || (superseded && record.previousSize != nil)
+            // The successor rule only when the chain ends where the size does: a longer chain means the entry's
+            // size is behind the data the car already wrote.
+            let exact = file.clusters.count == file.neededClusters(clusterSize: clusterSize)
+            let superseded = exact && (Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false)
+            // Held still across a flush *and* for a while: other cameras' fsyncs make flushes come faster than one
+            // camera's writes. At shutdown (`finishing`) one flush is enough.
+            let quiet = finishing || now - record.sizeChangedAt >= Self.quietPeriod
+            let stable = (record.previousSize == file.size && quiet) || (superseded && record.previousSize != nil)
             if record.state == .complete {
                 if !stable {
                     record.state = .growing
@@ -571,8 +658,17 @@ final class Harvest: @unchecked Sendable {
                 record.state = .complete
                 finalize(record)
                 statistics.filesCompleted += 1
+                if !finishing {
+                    // (At shutdown the car's last clips complete because the daemon stops: not a latency.)
+                    let latency = record.previousSize == file.size ? now - record.sizeChangedAt : .zero
+                    if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
+                        statistics.completionLatencies.removeFirst()
+                    }
+                    statistics.completionLatencies.append(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
+                }
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
+            if record.previousSize != file.size { record.sizeChangedAt = now }
             record.previousSize = file.size
         }
     }

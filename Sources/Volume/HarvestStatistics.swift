@@ -1,5 +1,7 @@
 /// What the harvest did with the car's data clusters: where bytes went and what it cost.
 public struct HarvestStatistics: Sendable, Equatable {
+    /// Bytes the car wrote into the data region (clusters); the rest of its writes are boot sectors and FATs.
+    public var carDataBytesWritten: UInt64 = 0
     /// Bytes written into archive files (placement and promotion).
     public var archiveBytesWritten: UInt64 = 0
     /// Bytes of data clusters written to the staging area (owner unknown at the flush, directories, tails).
@@ -13,6 +15,14 @@ public struct HarvestStatistics: Sendable, Equatable {
     /// Duration of the longest harvest pass (the car's flush waits for it).
     public var longestPassSeconds: Double = 0
     public var filesCompleted: UInt64 = 0
+    /// Seconds from the pass that saw a file's final size (the car's flush of its entry) to the pass that judged
+    /// it complete, for the most recent completions (bounded, for a median).
+    public var completionLatencies: [Double] = []
+    static let latencySamples = 4096
+    public var completionLatencyMedian: Double {
+        completionLatencies.isEmpty ? 0 : completionLatencies.sorted()[completionLatencies.count / 2]
+    }
+    public var completionLatencyMax: Double { completionLatencies.max() ?? 0 }
     /// Problems the model found (cross-links, loops...) in the last pass.
     public var problems: Int = 0
 

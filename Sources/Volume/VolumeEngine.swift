@@ -338,9 +338,20 @@ public final class VolumeEngine: Sendable {
             return (st.writeSequence, !st.unflushed.isEmpty)
         }
         recorder?.recordFlush()
+        synchronize(through: target, force: holding)
+    }
+
+    /// Called about once a second while the car may be idle: a clip whose size has held still for the quiet period
+    /// is judged complete now rather than at the car's next flush, which may never come once the car is parked.
+    public func settle() {
+        let (target, due) = state.withLock { st in (st.writeSequence, harvest?.awaitsQuietPeriod ?? false) }
+        if due { synchronize(through: target, force: true) }
+    }
+
+    private func synchronize(through target: UInt64, force: Bool) {
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
-            guard s.syncedSequence < target || holding else { return }
+            guard s.syncedSequence < target || force else { return }
             let (covered, events) = state.withLock { st -> (UInt64, [HarvestEvent]) in
                 if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
                 st.statistics.synchronizations += 1

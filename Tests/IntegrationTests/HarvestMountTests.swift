@@ -35,6 +35,25 @@ struct HarvestMountTests {
         tree.verifyArchive(daemon.archive)
     }
 
+    /// A parked car writes nothing more: the last clip is judged complete once its size has held still for the
+    /// quiet period, without waiting for a flush that never comes.
+    @Test func theLastClipCompletesWithoutAnotherFlush() throws {
+        let daemon = Daemon("harvest-settle")
+        #expect(daemon.format(size: "2G", layout: "mbr").status == 0)
+        try daemon.start()
+        let clip = daemon.root.path + "/2026-11-25_10-00-00-front.mp4"
+        #expect(sh("head -c 3000000 /dev/urandom > \(clip) && mmd -i \(daemon.image)@@1M ::TeslaCam/RecentClips && mcopy -i \(daemon.image)@@1M \(clip) ::TeslaCam/RecentClips/").status == 0)
+        // mcopy's close is the only flush; completion must come from the daemon itself. (A liveness bound, not a
+        // performance assertion: the quiet period is 2 s.)
+        let deadline = Date().addingTimeInterval(30)
+        while !daemon.log.contains("2026-11-25_10-00-00-front.mp4 size=3000000 [Volume] clip complete"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(daemon.log.contains("2026-11-25_10-00-00-front.mp4 size=3000000 [Volume] clip complete"), "\(daemon.log.suffix(2000))")
+        #expect(sh("cmp \(clip) \(daemon.archive)/TeslaCam/RecentClips/2026-11-25_10-00-00-front.mp4").status == 0)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aClipCanBeReadFromLiveWhileItGrows() throws {
         let daemon = Daemon("harvest-live")
         #expect(daemon.format(size: "2G", layout: "mbr").status == 0)

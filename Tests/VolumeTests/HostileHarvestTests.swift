@@ -40,6 +40,17 @@ import Testing
     @Test func hostileBytesNeverCrashEscapeOrLoseData() async throws {
         // Each case plays a small Tesla scenario (files placed, moved, deleted) with hostile writes in between.
         await propertyCheck(count: 12, input: Gen.uint64(in: 0 ... .max).array(of: 10...80)) { words in
+            Self.play(words)
+        }
+    }
+
+    /// Cases the property check once found, kept so they stay fixed.
+    @Test(arguments: [[5827429452955846396, 0, 0, 0, 0, 0, 0, 0, 0, 0] as [UInt64]])
+    func foundCases(_ words: [UInt64]) {
+        Self.play(words)
+    }
+
+    static func play(_ words: [UInt64]) {
             let dir = TemporaryDirectory("hostile")
             let archive = try! ArchiveStore(root: dir.path + "/archive")
             let geometry = try! VolumeGeometry(diskBytes: Self.diskBytes, layout: .mbr)
@@ -82,7 +93,9 @@ import Testing
                     }
                 }
                 nextRecord = end
-                switch rng.next() % 8 {
+                let action = rng.next() % 8
+                if ProcessInfo.processInfo.environment["HDEBUG"] != nil { print("DEBUG action \(action) after record \(end)/\(records.count)") }
+                switch action {
                 case 0:  // FAT entries: chains that loop, cross-link, point outside the volume
                     var entries: [UInt8] = []
                     for _ in 0..<Int(rng.next() % 64 + 1) {
@@ -98,7 +111,9 @@ import Testing
                     write(randomBytes(Int(rng.next() % 600 + 1), using: &rng), at: rng.next() % geometry.dataOffset)
                 case 4, 5:  // data anywhere, odd lengths
                     let offset = geometry.dataOffset + rng.next() % (Self.diskBytes - geometry.dataOffset)
-                    write(randomBytes(Int(rng.next() % 70_000 + 1), using: &rng), at: offset)
+                    let count = Int(rng.next() % 70_000 + 1)
+                    if ProcessInfo.processInfo.environment["HDEBUG"] != nil { print("DEBUG data write \(offset) +\(count)") }
+                    write(randomBytes(count, using: &rng), at: offset)
                 case 6:
                     engine.flush()
                 default:
@@ -108,6 +123,11 @@ import Testing
                 }
             }
             engine.flush()
+            if let d = firstDifference(engine.read(at: 0, count: Int(Self.diskBytes)), model), ProcessInfo.processInfo.environment["HDEBUG"] != nil {
+                let got = engine.read(at: UInt64(d), count: 64)
+                print("DEBUG diff at \(d) dataOffset \(geometry.dataOffset) clusterSize \(geometry.clusterSize) cluster \((UInt64(d) - geometry.dataOffset) / UInt64(geometry.clusterSize) + 2) within \((UInt64(d) - geometry.dataOffset) % UInt64(geometry.clusterSize))")
+                print("DEBUG got \(got.prefix(16)) want \(model[d..<d+16])")
+            }
             #expect(firstDifference(engine.read(at: 0, count: Int(Self.diskBytes)), model) == nil)
             // Nothing outside the archive, no links: every entry under it is a plain file or directory.
             let root = URL(fileURLWithPath: dir.path + "/archive").resolvingSymlinksInPath().path
@@ -120,7 +140,6 @@ import Testing
             }
             let outside = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
             #expect(Set(outside).isSubset(of: ["archive", "metadata.img", "staging.img"]), "\(outside)")
-        }
     }
 }
 

@@ -70,6 +70,9 @@ enum Serving {
                       logger: Logger) throws {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
+        // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
+        let settler = Settler(engine: engine)
+        defer { settler.stop() }
         try mount.run {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
@@ -79,6 +82,7 @@ enum Serving {
                 "archive": "\(archive)",
             ])
         }
+        settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
         engine.close()
         engine.recorder?.drain()
         let stats = engine.statistics
@@ -89,10 +93,13 @@ enum Serving {
             "discardedClusters": "\(stats.discardedClusters)",
             "backingStoreErrors": "\(stats.backingStoreErrors)",
             "heldInMemoryBytes": "\(stats.unflushedBytes)",
+            "carDataBytesWritten": "\(stats.harvest.carDataBytesWritten)",
             "archiveBytesWritten": "\(stats.harvest.archiveBytesWritten)",
             "stagingBytesWritten": "\(stats.harvest.stagingBytesWritten)",
             "promotedBytes": "\(stats.harvest.promotedBytes)",
             "filesCompleted": "\(stats.harvest.filesCompleted)",
+            "completionLatencyMedianMs": "\(Int(stats.harvest.completionLatencyMedian * 1000))",
+            "completionLatencyMaxMs": "\(Int(stats.harvest.completionLatencyMax * 1000))",
         ])
         withExtendedLifetime(lock) {}
     }
