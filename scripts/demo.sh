@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # The main job, demonstrated without a car: sets up a fresh Debian 12 machine (Swift toolchain present), formats and
-# mounts a TeslaCam volume, drives it with a simulated car and shows what arrives.
-# Needs root (FUSE with allow_other). Usage: sudo scripts/demo.sh [--minutes N] [--car swift|qemu]
-#   --car swift  (default) the built-in Tesla-pattern writer: 4 cameras, circular deletes, saved/sentry events
-#   --car qemu   the Linux kernel's vfat driver in a QEMU guest (scripts/car/), closest to the real car
+# mounts a TeslaCam volume, drives it with a simulated car and shows the clips arriving in the archive as they are
+# recorded. Needs root (FUSE with allow_other, QEMU). Usage: sudo scripts/demo.sh [--minutes N] [--car qemu|swift]
+#   --car qemu   (default) the Linux kernel's vfat driver in a QEMU guest (scripts/car/): the car's own driver
+#   --car swift  the built-in Tesla-pattern writer (no QEMU needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MINUTES=10 CAR=swift
+MINUTES=8 CAR=qemu
 while [ $# -gt 0 ]; do
     case $1 in
         --minutes) MINUTES=$2; shift 2 ;;
         --car) CAR=$2; shift 2 ;;
-        *) echo "usage: $0 [--minutes N] [--car swift|qemu]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--minutes N] [--car qemu|swift]" >&2; exit 2 ;;
     esac
 done
-if [ "$CAR" = qemu ]; then scripts/install-deps.sh --car; else scripts/install-deps.sh; fi
+if [ "$CAR" = qemu ]; then
+    if ! scripts/install-deps.sh --car; then
+        echo "could not install QEMU and a Debian kernel (apt-get install qemu-system-x86 linux-image-amd64" \
+             "busybox-static); falling back to --car swift" >&2
+        CAR=swift; scripts/install-deps.sh
+    fi
+else
+    scripts/install-deps.sh
+fi
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build --product teslacam
 BIN=$(swift build --show-bin-path)/teslacam
@@ -22,26 +30,44 @@ BIN=$(swift build --show-bin-path)/teslacam
 DEMO=${TESLACAM_DEMO_DIR:-/tmp/teslacam-demo}
 fusermount3 -u "$DEMO/mnt" 2>/dev/null || true
 rm -rf "$DEMO"; mkdir -p "$DEMO/mnt"
-"$BIN" run --state "$DEMO/state" --archive "$DEMO/archive" --mountpoint "$DEMO/mnt" 2> "$DEMO/daemon.log" &
+"$BIN" run --state "$DEMO/state" --archive "$DEMO/archive" --mountpoint "$DEMO/mnt" --size 4G 2> "$DEMO/daemon.log" &
 DAEMON=$!
-trap 'kill -INT $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT
+trap 'kill -INT $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true; kill $WATCH 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q ready "$DEMO/daemon.log" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$DEMO/daemon.log" || { cat "$DEMO/daemon.log" >&2; echo "the daemon did not come up" >&2; exit 1; }
-echo "== volume mounted: $DEMO/mnt/volume.img (the USB gadget's backing file on a Pi)"
+echo "== volume mounted: $DEMO/mnt/volume.img (on a Pi: the USB gadget's backing file); car: $CAR"
+
+# The harvest as it happens: each clip's lifecycle from the daemon's log.
+tail -n +1 --pid=$DAEMON -f "$DEMO/daemon.log" | grep --line-buffered -E "clip (created|complete|moved|deleted)" \
+    | sed -u -E 's/^.*from=([^ ]*) path=([^ ]*) size=([0-9]+).*clip ([a-z]+)$/  \4\t\2\t\3 bytes/' &
+WATCH=$!
 
 case $CAR in
-    swift) "$BIN" simulate --device "$DEMO/mnt/volume.img" --minutes "$MINUTES" --speed 60 --clip 2M-4M ;;
-    qemu)  scripts/car/build-guest.sh "$DEMO/guest"
+    qemu)  scripts/car/build-guest.sh "$DEMO/guest" >/dev/null
            scripts/car/run-car.sh --image "$DEMO/mnt/volume.img" --guest "$DEMO/guest" --minutes "$MINUTES" \
-               --manifest "$DEMO/manifest.tsv" ;;
+               --clip 4194304 --keep 3 --event-every 3 --manifest "$DEMO/car.manifest" > "$DEMO/car.log" ;;
+    swift) "$BIN" simulate --device "$DEMO/mnt/volume.img" --minutes "$MINUTES" --speed 30 --clip 2M-4M \
+               > "$DEMO/car.log" ;;
     *) echo "unknown car '$CAR'" >&2; exit 2 ;;
 esac
+sleep 1; kill $WATCH 2>/dev/null || true
 
-echo "== what the car sees on its drive (mtools):"
-MTOOLS_SKIP_CHECK=1 mdir -/ -b -i "$DEMO/mnt/volume.img@@1M" ::TeslaCam | head -40
-echo "== harvested onto ext4 under $DEMO/archive:"
-(cd "$DEMO/archive" && find . -type f | sort | head -60)
+echo "== what the car sees on its drive now (mtools):"
+MTOOLS_SKIP_CHECK=1 mdir -/ -b -i "$DEMO/mnt/volume.img@@1M" ::TeslaCam | sed 's/^/  /' | head -40
+echo "== the live view: $DEMO/mnt/live/ ($(find "$DEMO/mnt/live" -type f | wc -l) files)"
 kill -INT $DAEMON; wait $DAEMON || true; trap - EXIT
-echo "== the volume after the daemon stopped (teslacam inspect):"
-"$BIN" inspect --state "$DEMO/state"
-echo "== daemon log: $DEMO/daemon.log; run it again with: $BIN run --state $DEMO/state --archive $DEMO/archive --mountpoint $DEMO/mnt"
+echo "== harvested onto ext4 under $DEMO/archive (the car's deleted RecentClips included):"
+(cd "$DEMO/archive" && find . -path ./.teslacam-pending -prune -o -type f -print | sort | sed 's/^/  /' | head -60)
+if [ -f "$DEMO/car.manifest" ]; then
+    echo "== every file the car wrote, byte for byte in the archive?"
+    bad=0
+    while IFS=$'\t' read -r state path size sum; do
+        got=$(sha256sum < "$DEMO/archive/$path" 2>/dev/null | cut -d' ' -f1 || true)
+        [ "$got" = "$sum" ] || { echo "  MISSING or different: $state $path"; bad=1; }
+    done < "$DEMO/car.manifest"
+    [ $bad = 0 ] && echo "  yes: $(wc -l < "$DEMO/car.manifest") files, sha256 identical"
+fi
+echo "== the catalog (teslacam clips):"
+"$BIN" clips --state "$DEMO/state" | sed 's/^/  /' | head -20
+grep -E "stopped" "$DEMO/daemon.log" | sed -E 's/^.*teslacam: /  daemon: /'
+echo "== run it again with: $BIN run --state $DEMO/state --archive $DEMO/archive --mountpoint $DEMO/mnt"
