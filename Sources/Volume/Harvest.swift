@@ -33,6 +33,10 @@ final class Harvest: @unchecked Sendable {
     /// Clusters whose current bytes are in staging (not placed, not cached).
     private var stagedPending: Set<UInt32> = []
     private var cache: [UInt32: [UInt8]] = [:]
+    /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
+    /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
+    /// anonymous memory for a 32 MiB cache). With reuse the cache costs its limit, once.
+    private var spare: [[UInt8]] = []
     /// Staging ranges to give back once the archive copies are durable.
     private var punchAfterSync: [UInt32] = []
     private var recovering = false
@@ -121,7 +125,7 @@ final class Harvest: @unchecked Sendable {
 
     /// The car freed `cluster` in FAT1: its bytes stay in the archived file, frozen; the volume reads zeros.
     func clusterFreed(_ cluster: UInt32) {
-        if cache.removeValue(forKey: cluster) != nil { statistics.cachedBytes -= UInt64(clusterSize) }
+        uncache(cluster)
         stagedPending.remove(cluster)
         placed[cluster] = nil
         vanished.removeValue(forKey: cluster)
@@ -143,9 +147,18 @@ final class Harvest: @unchecked Sendable {
             } else {
                 var buffer = cache.removeValue(forKey: cluster) ?? {
                     statistics.cachedBytes += UInt64(clusterSize)
-                    // A cluster neither staged nor placed holds zeros (staging is a hole there): no read needed.
-                    let empty = n == clusterSize || (!stagedPending.contains(cluster) && placed[cluster] == nil)
-                    return empty ? [UInt8](repeating: 0, count: clusterSize) : currentBytes(of: cluster)
+                    var fresh = spare.popLast()
+                        ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
+                    // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
+                    // one neither staged nor placed holds zeros (staging is a hole there): no read needed.
+                    if n < clusterSize {
+                        if !stagedPending.contains(cluster) && placed[cluster] == nil {
+                            fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+                        } else {
+                            fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
+                        }
+                    }
+                    return fresh
                 }()
                 buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: n) }
                 cache[cluster] = buffer
@@ -155,6 +168,15 @@ final class Harvest: @unchecked Sendable {
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
         if statistics.cachedBytes > UInt64(cacheLimit) { drain(synchronize: false) }
+    }
+
+    /// Drops a cluster from the cache, keeping its buffer for reuse while cache and spares stay within the limit.
+    private func uncache(_ cluster: UInt32) {
+        guard let buffer = cache.removeValue(forKey: cluster) else { return }
+        statistics.cachedBytes -= UInt64(clusterSize)
+        if UInt64(spare.count + 1) * UInt64(clusterSize) + statistics.cachedBytes <= UInt64(cacheLimit) {
+            spare.append(buffer)
+        }
     }
 
     /// Fills `buffer` with the data region's bytes at `offset` (relative to cluster 2).
@@ -379,8 +401,7 @@ final class Harvest: @unchecked Sendable {
                         try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
                         statistics.archiveBytesWritten += size
                         placed[cluster] = .init(file: id, index: UInt32(i))
-                        cache.removeValue(forKey: cluster)
-                        statistics.cachedBytes -= size
+                        uncache(cluster)
                         if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
                     } catch { note(error) }
                 } else if let from = placed[cluster], from != .init(file: id, index: UInt32(i)),
@@ -547,8 +568,7 @@ final class Harvest: @unchecked Sendable {
                 statistics.archiveBytesWritten += size
                 placed[cluster] = .init(file: id, index: index)
                 if !record.clusters.contains(cluster) { files[id]?.clusters.append(cluster) }
-                cache.removeValue(forKey: cluster)
-                statistics.cachedBytes -= size
+                uncache(cluster)
                 if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
             } catch { note(error) }
         }
@@ -576,8 +596,7 @@ final class Harvest: @unchecked Sendable {
                 statistics.stagingBytesWritten += UInt64(clusterSize)
                 stagedPending.insert(cluster)
                 placed[cluster] = nil
-                cache.removeValue(forKey: cluster)
-                statistics.cachedBytes -= UInt64(clusterSize)
+                uncache(cluster)
             } catch {
                 // Kept in memory; the next pass tries again.
                 note(error)
@@ -652,7 +671,7 @@ final class Harvest: @unchecked Sendable {
                     record.state = .growing
                     events.append(HarvestEvent(kind: .reopened, archivePath: record.path, carPath: record.carPath, size: file.size))
                 }
-            } else if !stable, record.previousSize != nil {
+            } else if !stable, let previous = record.previousSize, previous != file.size {
                 events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
             } else if stable, file.size > 0, file.isFullyChained(clusterSize: clusterSize), allPresent(file, id) {
                 record.state = .complete

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-car.sh [WORKDIR] [--minutes N] [--cameras 4|6] [--clip BYTES] [--smp N] [--bus virtio|usb]
+# bench-car.sh [WORKDIR] [--minutes N] [--cameras 4|6] [--clip BYTES] [--smp N] [--bus virtio|usb] [--cache SIZE]
 # The kernel-driven benchmark: the QEMU car (Linux vfat) records the same scenario twice in one run, once onto a
 # plain FAT32 image file and once onto `teslacam run`'s MOUNTPOINT/volume.img, both in WORKDIR (same disk).
 # Prints the guest's recording time for each and their ratio, then the daemon's harvest figures: write
@@ -9,11 +9,12 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 work=/var/tmp/teslacam-bench-car
 [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { work=$1; shift; }
-minutes=5 cameras=4 clip=4194304 pass=()
+minutes=5 cameras=4 clip=4194304 pass=() run=()
 while [ $# -gt 0 ]; do
     case $1 in
         --minutes) minutes=$2 ;; --cameras) cameras=$2 ;; --clip) clip=$2 ;;
         --smp|--bus|--chunk|--fsync-every) pass+=("$1" "$2") ;;
+        --cache) run+=(--cache "$2") ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
@@ -40,7 +41,7 @@ rm -f "$work/plain.img"
 rm -rf "$work/state" "$work/archive"; mkdir -p "$work/mnt"
 fusermount3 -u "$work/mnt" 2>/dev/null
 set -m
-"$tc" run --state "$work/state" --archive "$work/archive" --mountpoint "$work/mnt" --size 4G > "$work/teslacam.log" 2>&1 &
+"$tc" run --state "$work/state" --archive "$work/archive" --mountpoint "$work/mnt" --size 4G "${run[@]}" > "$work/teslacam.log" 2>&1 &
 tcpid=$!
 set +m
 for _ in $(seq 150); do grep -q ready "$work/teslacam.log" && break; sleep 0.2; done
@@ -48,8 +49,10 @@ grep -q ready "$work/teslacam.log" || { cat "$work/teslacam.log" >&2; kill $tcpi
 "$here/run-car.sh" --image "$work/mnt/volume.img" "${car[@]}" --manifest "$work/volume.manifest" 2> "$work/volume.car" \
     || { cat "$work/volume.car" >&2; kill -INT $tcpid; exit 1; }
 sleep 3  # the quiet period: the last clips complete on their own, as in a parked car
+cp /proc/$tcpid/status "$work/status"
 kill -INT $tcpid; wait $tcpid
 stopped=$(grep stopped "$work/teslacam.log" | tail -1)
+rss=$(awk '/VmHWM/ { print int($2 / 1024) }' "$work/status" 2>/dev/null)
 stat() { sed -n "s/.*[ ]$1=\([0-9]*\).*/\1/p" <<< "$stopped"; }
 
 bad=0
@@ -69,5 +72,6 @@ awk -v c="$car_bytes" -v cd="$(stat carDataBytesWritten)" -v a="$archive" -v s="
     printf "car bytes written %d (data clusters %d, boot sectors and FATs %d); archive %d, staging %d, promoted out of staging %d\n", c, cd, c - cd, a, s, pr
     printf "write amplification: (FAT region + archive + staging) / car bytes = %.3f\n", (c - cd + a + s) / c }'
 echo "files complete: $(stat filesCompleted); completion latency (pass that saw the final size -> complete): median $(stat completionLatencyMedianMs) ms, max $(stat completionLatencyMaxMs) ms"
+echo "daemon peak RSS: ${rss:-?} MiB (write cache peak $(stat cachePeakBytes) bytes)"
 [ $bad = 0 ] && echo "archive: every file of the car's manifest is byte-identical (sha256)"
 exit $bad

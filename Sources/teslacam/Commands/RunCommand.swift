@@ -98,6 +98,7 @@ enum Serving {
             "stagingBytesWritten": "\(stats.harvest.stagingBytesWritten)",
             "promotedBytes": "\(stats.harvest.promotedBytes)",
             "filesCompleted": "\(stats.harvest.filesCompleted)",
+            "cachePeakBytes": "\(stats.harvest.cachePeakBytes)",
             "completionLatencyMedianMs": "\(Int(stats.harvest.completionLatencyMedian * 1000))",
             "completionLatencyMaxMs": "\(Int(stats.harvest.completionLatencyMax * 1000))",
         ])
