@@ -49,7 +49,7 @@ final class Harvest: @unchecked Sendable {
     private var events: [HarvestEvent] = []
 
     init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
-         cacheLimit: Int = 32 << 20) {
+         cacheLimit: Int = VolumeEngine.defaultCacheLimit) {
         self.geometry = geometry
         clusterSize = geometry.clusterSize
         self.archive = archive
@@ -109,6 +109,10 @@ final class Harvest: @unchecked Sendable {
         recovering = true
         treeDirty = true
         drain(synchronize: true)
+        // A crash left growing files with the slack of their last cluster: trimmed now, as a clean stop does, so
+        // the archive matches the volume from the start (the slack is in staging for the volume).
+        for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
+        do { try archive.synchronize() } catch { note(error) }
         recovering = false
         logger.notice("harvest state recovered", metadata: [
             "files": "\(files.count)", "stagedClusters": "\(stagedPending.count)",
@@ -337,9 +341,11 @@ final class Harvest: @unchecked Sendable {
                 if adopt && !placeholder {
                     // Its size as the archive left it: judged complete at the next pass if nothing changes.
                     files[id]?.previousSize = file.size
-                    // After a restart the archive file holds every cluster staging does not.
+                    // After a restart the archive file holds every cluster staging does not, including clusters
+                    // chained past the entry's size that were placed before the crash (up to the file's length).
+                    let held = max(file.size, archive.size(of: relative) ?? 0)
                     for (i, cluster) in file.clusters.enumerated()
-                    where UInt64(i) * UInt64(clusterSize) < file.size && !stagedPending.contains(cluster) {
+                    where UInt64(i) * UInt64(clusterSize) < held && !stagedPending.contains(cluster) {
                         placed[cluster] = .init(file: id, index: UInt32(i))
                     }
                 }
@@ -667,7 +673,9 @@ final class Harvest: @unchecked Sendable {
             let quiet = finishing || now - record.sizeChangedAt >= Self.quietPeriod
             let stable = (record.previousSize == file.size && quiet) || (superseded && record.previousSize != nil)
             if record.state == .complete {
-                if !stable {
+                // Only a change reopens a complete file (its chain being freed before its entry, as the car
+                // deletes, is not one).
+                if record.previousSize != file.size {
                     record.state = .growing
                     events.append(HarvestEvent(kind: .reopened, archivePath: record.path, carPath: record.carPath, size: file.size))
                 }

@@ -30,7 +30,7 @@ public struct StateDirectory: Sendable {
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                       cacheLimit: Int = 32 << 20) throws(StateError) -> VolumeEngine {
+                       cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -64,7 +64,7 @@ public struct StateDirectory: Sendable {
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
-                     archive: ArchiveStore? = nil, cacheLimit: Int = 32 << 20) throws(StateError) -> VolumeEngine {
+                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),

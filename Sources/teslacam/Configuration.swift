@@ -15,7 +15,7 @@ struct Configuration: Codable, Equatable {
     var size: ByteSize?
     var layout: PartitionLayout?
     var logLevel: String?
-    /// Write cache for data clusters waiting for their owner, e.g. "32M" (the default). Smaller saves memory on a
+    /// Write cache for data clusters waiting for their owner, e.g. "16M" (the default). Smaller saves memory on a
     /// Pi Zero; larger lets more data wait for its FAT and directory entries instead of passing through staging.
     var cache: ByteSize?
 

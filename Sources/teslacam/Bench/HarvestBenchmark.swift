@@ -16,6 +16,7 @@ struct HarvestBenchmark {
     let clipBytes: ClosedRange<Int>
     let chunkBytes: ClosedRange<Int>
     let repeats: Int
+    var cacheBytes: Int = 32 << 20
 
     func run() throws {
         guard let diskBytes = ByteSize(parsing: size)?.bytes else { throw BenchError("bad size \(size)") }
@@ -81,7 +82,7 @@ struct HarvestBenchmark {
             logger.logLevel = .error
             let state = StateDirectory(path: directory + "/state")
             let engine = try state.format(geometry: geometry, volumeID: 7, formattedAt: 0, logger: logger,
-                                          archive: try ArchiveStore(root: directory + "/archive"))
+                                          archive: try ArchiveStore(root: directory + "/archive"), cacheLimit: cacheBytes)
             let flushStarted = Mutex(ContinuousClock.now)
             let latencies = Mutex<[Double]>([])
             engine.subscribe { events in

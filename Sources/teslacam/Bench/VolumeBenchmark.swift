@@ -9,6 +9,7 @@ struct VolumeBenchmark {
     let sequentialMiB: Int
     let randomOps: Int
     let repeats: Int
+    var cache: String? = nil
 
     struct Pass {
         let name: String
@@ -134,6 +135,7 @@ struct VolumeBenchmark {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["run", "--state", directory + "/state", "--archive", directory + "/archive",
                              "--mountpoint", directory + "/mnt", "--size", size, "--log-level", "warning"]
+            + (cache.map { ["--cache", $0] } ?? [])
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: directory + "/mnt/volume.img") {

@@ -17,9 +17,11 @@ struct VolumeBenchCommand: ParsableCommand {
     @Option(name: .customLong("sequential-mib"), help: "MiB per sequential pass.") var sequentialMiB: Int = 512
     @Option(help: "Operations per random pass.") var randomOps: Int = 4000
     @Option(help: "Runs of each pass; the median is reported.") var repeats: Int = 3
+    @Option(help: "The daemon's write cache (run --cache); its default when not given.") var cache: String?
 
     func run() throws {
-        try VolumeBenchmark(directory: dir, size: size, sequentialMiB: sequentialMiB, randomOps: randomOps, repeats: repeats).run()
+        try VolumeBenchmark(directory: dir, size: size, sequentialMiB: sequentialMiB, randomOps: randomOps, repeats: repeats,
+                            cache: cache).run()
     }
 }
 
@@ -35,6 +37,7 @@ struct HarvestBenchCommand: ParsableCommand {
     @Option(help: "Clip size range.") var clip: String = "6M-9M"
     @Option(help: "Chunk size range per camera write.") var chunk: String = "256K-1M"
     @Option(help: "Rounds; throughput is the median.") var repeats: Int = 3
+    @Option(help: "The engine's write cache (as run --cache).") var cache: String = "16M"
 
     func run() throws {
         func range(_ text: String) throws -> ClosedRange<Int> {
@@ -42,8 +45,10 @@ struct HarvestBenchCommand: ParsableCommand {
             guard bounds.count == 2, bounds[0] > 0, bounds[0] <= bounds[1] else { throw ValidationError("'\(text)' is not a range like 6M-9M") }
             return Int(bounds[0])...Int(bounds[1])
         }
+        guard let cacheSize = ByteSize(parsing: cache) else { throw ValidationError("'\(cache)' is not a size like 32M") }
         try HarvestBenchmark(directory: dir, size: size, minutes: minutes,
                              cameras: cameras.split(separator: ",").map(String.init),
-                             clipBytes: try range(clip), chunkBytes: try range(chunk), repeats: repeats).run()
+                             clipBytes: try range(clip), chunkBytes: try range(chunk), repeats: repeats,
+                             cacheBytes: Int(cacheSize.bytes)).run()
     }
 }

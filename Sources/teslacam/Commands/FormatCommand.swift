@@ -40,7 +40,7 @@ enum VolumeFormatting {
     }
 
     static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
-                       logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = 32 << 20) throws -> VolumeEngine {
+                       logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws -> VolumeEngine {
         try state.format(geometry: geometry(size: text, layout: layout, logger: logger),
                          volumeID: UInt32.random(in: 1...UInt32.max),
                          formattedAt: Int64(Date().timeIntervalSince1970), logger: logger, archive: archive,

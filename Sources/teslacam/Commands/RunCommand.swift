@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JSON config file; flags override it.") var config: String?
     @Option(help: "Size for a fresh volume (default 30G).") var size: String?
     @Option(help: "Layout for a fresh volume: mbr or superfloppy.") var layout: PartitionLayout?
-    @Option(help: "Write cache for data waiting for its owner (default 32M).") var cache: String?
+    @Option(help: "Write cache for data waiting for its owner (default 16M).") var cache: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
         let cacheBytes = try cache.map { text in
             guard let size = ByteSize(parsing: text) else { throw ValidationError("'\(text)' is not a size like 32M") }
             return size
-        } ?? file.cache ?? ByteSize(bytes: 32 << 20)
+        } ?? file.cache ?? ByteSize(bytes: UInt64(VolumeEngine.defaultCacheLimit))
         guard cacheBytes.bytes >= 1 << 20, cacheBytes.bytes <= 4 << 30 else {
             throw ValidationError("the write cache must be between 1M and 4G")
         }
