@@ -348,9 +348,22 @@ public final class VolumeEngine: Sendable {
 
     /// Called about once a second while the car may be idle: a clip whose size has held still for the quiet period
     /// is judged complete now rather than at the car's next flush, which may never come once the car is parked.
+    ///
+    /// A harvest pass without a sync: what the car has not flushed stays in the write cache (spilling it here would
+    /// send data whose FAT sector is still on its way through staging), and a completed clip's bytes were made
+    /// durable by the flush that wrote them.
     public func settle() {
-        let (target, due) = state.withLock { st in (st.writeSequence, harvest?.awaitsQuietPeriod ?? false) }
-        if due { synchronize(through: target, force: true) }
+        guard let harvest else { return }
+        sync.withLock { _ in
+            let events = state.withLock { st -> [HarvestEvent] in
+                guard harvest.awaitsQuietPeriod else { return [] }
+                let events = harvest.drain(synchronize: false)
+                for error in harvest.takeErrors() { record(error, in: &st) }
+                return events
+            }
+            // Under the sync lock, as a flush publishes: subscribers see events in the order they happened.
+            publish(events)
+        }
     }
 
     private func synchronize(through target: UInt64, force: Bool) {
