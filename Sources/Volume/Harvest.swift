@@ -275,7 +275,7 @@ final class Harvest: @unchecked Sendable {
                 // Empty files: the archive shows them too, as empty files.
                 for file in claimants where file.size == 0 {
                     let relative = ArchivePath.relative(file.path)
-                    if !archive.exists(relative) {
+                    if !archive.exists(relative), !pathInUse(relative) {
                         let id = nextID
                         nextID += 1
                         do { try archive.setSize(id, relative, 0) } catch { note(error) }
@@ -297,9 +297,10 @@ final class Harvest: @unchecked Sendable {
             if let known = existing, var record = files[known], record.isPending {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
                 id = known
-                if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0 {
+                if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
                     unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
                 }
+                clear(relative, keeping: id)
                 do {
                     let aside = try archive.rename(from: record.path, to: relative)
                     if let aside { movedAside(from: relative, to: aside) }
@@ -314,6 +315,7 @@ final class Harvest: @unchecked Sendable {
                 id = known
                 if record.carPath != file.pathString {
                     let previous = record.path
+                    clear(relative, keeping: id)
                     do {
                         let aside = try archive.rename(from: record.path, to: relative)
                         if let aside { movedAside(from: relative, to: aside) }
@@ -329,13 +331,12 @@ final class Harvest: @unchecked Sendable {
             } else {
                 id = nextID
                 nextID += 1
-                let placeholder = emptyPlaceholders.remove(relative) != nil && archive.size(of: relative) == 0
-                let adopt = (recovering && archive.size(of: relative) != nil) || placeholder
-                if !adopt {
-                    do {
-                        if let aside = try archive.moveAside(relative) { movedAside(from: relative, to: aside) }
-                    } catch { note(error) }
-                }
+                // Another record may hold the path before its file exists on disk (nothing placed yet): two
+                // records must never share a file, so the placeholder or the older file is adopted only if free.
+                let free = !pathInUse(relative)
+                let placeholder = emptyPlaceholders.remove(relative) != nil && archive.size(of: relative) == 0 && free
+                let adopt = (recovering && archive.size(of: relative) != nil && free) || placeholder
+                if !adopt { clear(relative) }
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
                                          clusters: file.clusters, state: .growing, previousSize: nil)
                 if adopt && !placeholder {
@@ -372,6 +373,25 @@ final class Harvest: @unchecked Sendable {
         }
         return live
     }
+
+    /// Makes `relative` free for the file about to take it: whatever holds it moves aside to the first free
+    /// `relative.N`, a file on disk as well as records whose file is not written yet (the car, or a hostile
+    /// host, can give many entries one name). Two records never share an archive file.
+    private func clear(_ relative: String, keeping id: UInt32? = nil) {
+        if let id, files[id]?.path == relative { return }
+        let onDisk = archive.exists(relative)
+        guard onDisk || pathInUse(relative) else { return }
+        var n = 1
+        while archive.exists("\(relative).\(n)") || pathInUse("\(relative).\(n)") { n += 1 }
+        let aside = "\(relative).\(n)"
+        if onDisk {
+            do { try archive.rename(from: relative, to: aside) } catch { note(error); return }
+        }
+        movedAside(from: relative, to: aside)
+    }
+
+    /// Some archived file (live, deleted or pending) already has this archive path.
+    private func pathInUse(_ relative: String) -> Bool { files.values.contains { $0.path == relative } }
 
     /// An older archived file stood where a new one goes (the car overwrote or reused the name): it was renamed
     /// to `aside`, never overwritten.
