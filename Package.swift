@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Volume", "MP4"]),
         .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
-            "MP4",
+            "MP4", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VolumeTests", dependencies: [

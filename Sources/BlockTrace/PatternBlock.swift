@@ -28,15 +28,10 @@ public struct PatternBlock: Equatable, Sendable {
         for (i, byte) in Self.magic.enumerated() { buffer[i] = byte }
         buffer.storeBytes(of: seed.littleEndian, toByteOffset: 8, as: UInt64.self)
         buffer.storeBytes(of: index.littleEndian, toByteOffset: 16, as: UInt64.self)
-        var state = seed ^ (index &* 0xD6E8_FEB8_6659_FD93)
+        var rng = SplitMix64(seed: seed ^ (index &* 0xD6E8_FEB8_6659_FD93))
         var offset = 24
         while offset < Self.size {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            buffer.storeBytes(of: z.littleEndian, toByteOffset: offset, as: UInt64.self)
+            buffer.storeBytes(of: rng.next().littleEndian, toByteOffset: offset, as: UInt64.self)
             offset += 8
         }
     }

@@ -20,7 +20,7 @@ public struct SimulatedFileSystem {
     private var dirtySectors: Set<UInt64> = []
     private var files: [FileID: File] = [:]
     private var nextFileID = 0
-    private var rng: SplitMix
+    private var rng: SplitMix64
     private let date: DOSDateTime
 
     struct Directory {
@@ -47,7 +47,7 @@ public struct SimulatedFileSystem {
     public init(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, seed: UInt64) {
         self.geometry = geometry
         date = DOSDateTime(secondsSince1970: formattedAt)
-        rng = SplitMix(seed: seed)
+        rng = SplitMix64(seed: seed)
         fat = [UInt32](repeating: 0, count: Int(geometry.clusterCount) + 2)
         fat[0] = 0x0FFF_FFF8
         fat[1] = 0x0FFF_FFFF
@@ -308,15 +308,3 @@ extension TraceRecord {
     }
 }
 
-/// SplitMix64: seeded, so a scenario is the same trace every time.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

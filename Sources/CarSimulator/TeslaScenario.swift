@@ -34,7 +34,7 @@ public struct TeslaScenario: Sendable {
 
     /// Runs the scenario against `fs`, returning the manifest.
     public func run(on fs: inout SimulatedFileSystem) -> [Entry] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let teslaCam = SimulatedFileSystem.teslaCamCluster
         let recent = fs.makeDirectory("RecentClips", in: teslaCam)
         let saved = fs.makeDirectory("SavedClips", in: teslaCam)

@@ -1,24 +1,13 @@
+import BlockTrace
 import MP4
 import PropertyBased
 import Testing
 
 @Suite("Robustness against garbage")
 struct RobustnessTests {
-    /// A small deterministic generator so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("random buffers never crash and are never complete")
     func randomBuffers() {
-        var rng = SplitMix(state: 1)
+        var rng = SplitMix64(seed: 1)
         for round in 0..<2000 {
             let count = Int.random(in: 0...300, using: &rng)
             var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -31,7 +20,7 @@ struct RobustnessTests {
 
     @Test("random mutations of a valid file never crash")
     func mutations() {
-        var rng = SplitMix(state: 2)
+        var rng = SplitMix64(seed: 2)
         var options = MP4Builder.Options()
         options.mdatBytes = 40
         let valid = MP4Builder.file(options)
@@ -81,7 +70,7 @@ struct RobustnessTests {
     @Test("a reader returning junk lengths is tolerated")
     func lyingReader() {
         let file = MP4Builder.file()
-        var rng = SplitMix(state: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<200 {
             let analysis = MP4.analyse(fileSize: UInt64(file.count)) { offset, count in
                 let start = Int(offset)

@@ -1,3 +1,4 @@
+import BlockTrace
 import MP4
 import Testing
 
@@ -38,7 +39,7 @@ struct TeslaEventTests {
 
     @Test("random bytes never crash")
     func randomBytes() {
-        var rng = RobustnessTests.SplitMix(state: 9)
+        var rng = SplitMix64(seed: 9)
         let alphabet = Array(#"{}[]:,"\ u0123456789abcdefnrtlse.-"#.utf8) + [0xC3, 0xA9, 0xFF, 0x0A]
         for _ in 0..<3000 {
             let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }

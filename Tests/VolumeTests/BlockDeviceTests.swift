@@ -1,3 +1,4 @@
+import BlockTrace
 import FAT32
 import Foundation
 import PropertyBased

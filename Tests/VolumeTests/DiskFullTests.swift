@@ -1,3 +1,4 @@
+import BlockTrace
 import Foundation
 import Testing
 @testable import Volume

@@ -1,3 +1,4 @@
+import BlockTrace
 import FAT32
 import Testing
 @testable import Volume

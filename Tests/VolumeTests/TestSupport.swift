@@ -1,3 +1,4 @@
+import BlockTrace
 import FAT32
 import Foundation
 import Logging
@@ -32,19 +33,6 @@ func makeBlankEngine(in directory: String, diskBytes: UInt64 = 64 << 20,
     return VolumeEngine(manifest: VolumeManifest(geometry: geometry, volumeID: 1, formattedAt: 0),
                         metadata: metadata, staging: staging, logger: logger,
                         discardsFreedClusters: discardsFreedClusters)
-}
-
-/// A small deterministic generator so failures reproduce from a seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 func randomBytes(_ count: Int, using rng: inout SplitMix64) -> [UInt8] {
