@@ -77,36 +77,14 @@ public final class ArchiveStore: @unchecked Sendable {
     }
 
     func write(_ id: UInt32, _ relative: String, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
-        let fd = try handle(id, relative)
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BackingStoreError(operation: "write", path: absolute(relative), code: errno)
-            }
-            done += n
-        }
+        try BackingFile.write(try handle(id, relative), path: absolute(relative), bytes, at: offset)
         bytesWritten += UInt64(bytes.count)
         unsynced.insert(id)
     }
 
     /// Reads; bytes past the end of the file read as zero.
     func read(_ id: UInt32, _ relative: String, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
-        let fd = try handle(id, relative)
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BackingStoreError(operation: "read", path: absolute(relative), code: errno)
-            }
-            if n == 0 {
-                (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
-                return
-            }
-            done += n
-        }
+        try BackingFile.read(try handle(id, relative), path: absolute(relative), into: buffer, at: offset)
     }
 
     func setSize(_ id: UInt32, _ relative: String, _ size: UInt64) throws(BackingStoreError) {

@@ -32,12 +32,24 @@ public final class BackingFile: Sendable {
 
     /// Reads exactly `buffer.count` bytes at `offset`; bytes past the end of the file read as zero (a sparse hole).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
+        try Self.read(fd, path: path, into: buffer, at: offset)
+    }
+
+    /// Writes all of `buffer` at `offset`.
+    public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
+        try Self.write(fd, path: path, buffer, at: offset)
+    }
+
+    /// `pread` until `buffer` is full, retrying short reads and EINTR; zeros past the end of the file. Shared with
+    /// the archive store, which keeps its own descriptors.
+    static func read(_ fd: Int32, path: @autoclosure () -> String, into buffer: UnsafeMutableRawBufferPointer,
+                     at offset: UInt64) throws(BackingStoreError) {
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw BackingStoreError(operation: "read", path: path, code: errno)
+                throw BackingStoreError(operation: "read", path: path(), code: errno)
             }
             if n == 0 {
                 (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
@@ -47,14 +59,15 @@ public final class BackingFile: Sendable {
         }
     }
 
-    /// Writes all of `buffer` at `offset`.
-    public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
+    /// `pwrite` all of `buffer`, retrying short writes and EINTR.
+    static func write(_ fd: Int32, path: @autoclosure () -> String, _ buffer: UnsafeRawBufferPointer,
+                      at offset: UInt64) throws(BackingStoreError) {
         var done = 0
         while done < buffer.count {
             let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw BackingStoreError(operation: "write", path: path, code: errno)
+                throw BackingStoreError(operation: "write", path: path(), code: errno)
             }
             done += n
         }
