@@ -138,40 +138,47 @@ final class Harvest: @unchecked Sendable {
     /// A write of the car into the data region (`offset` is relative to cluster 2).
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
         statistics.carDataBytesWritten += UInt64(bytes.count)
-        var done = 0
-        while done < bytes.count {
-            let position = offset + UInt64(done)
-            let cluster = UInt32(position / UInt64(clusterSize)) + 2
-            let inCluster = Int(position % UInt64(clusterSize))
-            let n = min(bytes.count - done, clusterSize - inCluster)
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[done..<done + n])
+        forEachCluster(at: offset, count: bytes.count) { cluster, inCluster, range in
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
             if cluster > lastCluster {
                 // The disk's tail past the last whole cluster: plain storage.
-                do { try staging.write(piece, at: position) } catch { note(error) }
-            } else {
-                var buffer = cache.removeValue(forKey: cluster) ?? {
-                    statistics.cachedBytes += UInt64(clusterSize)
-                    var fresh = spare.popLast()
-                        ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
-                    // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
-                    // one neither staged nor placed holds zeros (staging is a hole there): no read needed.
-                    if n < clusterSize {
-                        if !stagedPending.contains(cluster) && placed[cluster] == nil {
-                            fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-                        } else {
-                            fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
-                        }
-                    }
-                    return fresh
-                }()
-                buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: n) }
-                cache[cluster] = buffer
-                        if tree.directoryClusters.contains(cluster) { treeDirty = true }
+                do { try staging.write(piece, at: offset + UInt64(range.lowerBound)) } catch { note(error) }
+                return
             }
-            done += n
+            var buffer = cache.removeValue(forKey: cluster) ?? {
+                statistics.cachedBytes += UInt64(clusterSize)
+                var fresh = spare.popLast()
+                    ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
+                // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
+                // one neither staged nor placed holds zeros (staging is a hole there): no read needed.
+                if piece.count < clusterSize {
+                    if !stagedPending.contains(cluster) && placed[cluster] == nil {
+                        fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+                    } else {
+                        fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
+                    }
+                }
+                return fresh
+            }()
+            buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count) }
+            cache[cluster] = buffer
+            if tree.directoryClusters.contains(cluster) { treeDirty = true }
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
         if statistics.cachedBytes > UInt64(cacheLimit) { drain(synchronize: false) }
+    }
+
+    /// Splits `count` bytes of the data region at `offset` (relative to cluster 2) into one piece per cluster:
+    /// `body(cluster, offset in the cluster, range of the caller's buffer)`.
+    private func forEachCluster(at offset: UInt64, count: Int, _ body: (UInt32, Int, Range<Int>) -> Void) {
+        var done = 0
+        while done < count {
+            let position = offset + UInt64(done)
+            let inCluster = Int(position % UInt64(clusterSize))
+            let n = min(count - done, clusterSize - inCluster)
+            body(UInt32(position / UInt64(clusterSize)) + 2, inCluster, done..<done + n)
+            done += n
+        }
     }
 
     /// Drops a cluster from the cache, keeping its buffer for reuse while cache and spares stay within the limit.
@@ -185,15 +192,8 @@ final class Harvest: @unchecked Sendable {
 
     /// Fills `buffer` with the data region's bytes at `offset` (relative to cluster 2).
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
-        var done = 0
-        while done < buffer.count {
-            let position = offset + UInt64(done)
-            let cluster = UInt32(position / UInt64(clusterSize)) + 2
-            let inCluster = Int(position % UInt64(clusterSize))
-            let n = min(buffer.count - done, clusterSize - inCluster)
-            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + n])
-            read(cluster: cluster, into: piece, at: inCluster)
-            done += n
+        forEachCluster(at: offset, count: buffer.count) { cluster, inCluster, range in
+            read(cluster: cluster, into: UnsafeMutableRawBufferPointer(rebasing: buffer[range]), at: inCluster)
         }
     }
 
@@ -648,23 +648,13 @@ final class Harvest: @unchecked Sendable {
     private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
         let clusterBytes = UInt64(clusterSize)
         for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
-            guard placed[cluster] == .init(file: record.id, index: UInt32(i)) else { continue }
-            var bytes = [UInt8](repeating: 0, count: clusterSize)
-            do {
-                try bytes.withUnsafeMutableBytes { buffer in
-                    try archive.read(record.id, record.path, into: buffer, at: UInt64(i) * clusterBytes)
-                }
-                try bytes.withUnsafeBytes { buffer in try staging.write(buffer, at: stagingOffset(cluster)) }
-                statistics.stagingBytesWritten += clusterBytes
-                placed[cluster] = nil
-                stagedPending.insert(cluster)
-            } catch { note(error) }
+            if placed[cluster] == .init(file: record.id, index: UInt32(i)) { evict(cluster, from: record, index: UInt32(i)) }
         }
     }
 
-    /// created → growing → complete; a complete file the car changes again is reopened.
     /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
     static let quietPeriod: Duration = .seconds(2)
+    /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
 
     /// Some growing file's size held still across a flush and waits only for the quiet period to pass.
@@ -672,6 +662,7 @@ final class Harvest: @unchecked Sendable {
         files.values.contains { $0.state == .growing && !$0.isPending && $0.previousSize == $0.size }
     }
 
+    /// created → growing → complete; a complete file whose size the car changes again is reopened.
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
         let now = ContinuousClock.now
         // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is

@@ -343,33 +343,9 @@ public final class VolumeEngine: Sendable {
             return (st.writeSequence, !st.unflushed.isEmpty)
         }
         recorder?.recordFlush()
-        synchronize(through: target, force: holding)
-    }
-
-    /// Called about once a second while the car may be idle: a clip whose size has held still for the quiet period
-    /// is judged complete now rather than at the car's next flush, which may never come once the car is parked.
-    ///
-    /// A harvest pass without a sync: what the car has not flushed stays in the write cache (spilling it here would
-    /// send data whose FAT sector is still on its way through staging), and a completed clip's bytes were made
-    /// durable by the flush that wrote them.
-    public func settle() {
-        guard let harvest else { return }
-        sync.withLock { _ in
-            let events = state.withLock { st -> [HarvestEvent] in
-                guard harvest.awaitsQuietPeriod else { return [] }
-                let events = harvest.drain(synchronize: false)
-                for error in harvest.takeErrors() { record(error, in: &st) }
-                return events
-            }
-            // Under the sync lock, as a flush publishes: subscribers see events in the order they happened.
-            publish(events)
-        }
-    }
-
-    private func synchronize(through target: UInt64, force: Bool) {
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
-            guard s.syncedSequence < target || force else { return }
+            guard s.syncedSequence < target || holding else { return }
             let (covered, events) = state.withLock { st -> (UInt64, [HarvestEvent]) in
                 if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
                 st.statistics.synchronizations += 1
@@ -385,6 +361,27 @@ public final class VolumeEngine: Sendable {
                 state.withLock { record(error, in: &$0) }
             }
             s.syncedSequence = covered
+            publish(events)
+        }
+    }
+
+    /// Called twice a second (`teslacam run`) while the car may be idle: a clip whose size has held still for the
+    /// quiet period is judged complete now rather than at the car's next flush, which may never come once the car
+    /// is parked.
+    ///
+    /// A harvest pass without a sync: what the car has not flushed stays in the write cache (spilling it here would
+    /// send data whose FAT sector is still on its way through staging), and a completed clip's bytes were made
+    /// durable by the flush that wrote them.
+    public func settle() {
+        guard let harvest else { return }
+        sync.withLock { _ in
+            let events = state.withLock { st -> [HarvestEvent] in
+                guard harvest.awaitsQuietPeriod else { return [] }
+                let events = harvest.drain(synchronize: false)
+                for error in harvest.takeErrors() { record(error, in: &st) }
+                return events
+            }
+            // Under the sync lock, as a flush publishes: subscribers see events in the order they happened.
             publish(events)
         }
     }
