@@ -300,30 +300,20 @@ final class Harvest: @unchecked Sendable {
                 if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
                     unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
                 }
-                clear(relative, keeping: id)
-                do {
-                    let aside = try archive.rename(from: record.path, to: relative)
-                    if let aside { movedAside(from: relative, to: aside) }
-                    record.path = relative
-                    record.carPath = file.pathString
+                if rename(&record, to: relative, carPath: file.pathString) {
                     record.isPending = false
                     events.append(HarvestEvent(kind: .created, archivePath: relative, carPath: file.pathString,
                                                size: file.size))
-                } catch { note(error) }
+                }
                 files[id] = record
             } else if let known = existing, var record = files[known] {
                 id = known
                 if record.carPath != file.pathString {
                     let previous = record.path
-                    clear(relative, keeping: id)
-                    do {
-                        let aside = try archive.rename(from: record.path, to: relative)
-                        if let aside { movedAside(from: relative, to: aside) }
-                        record.path = relative
-                        record.carPath = file.pathString
+                    if rename(&record, to: relative, carPath: file.pathString) {
                         events.append(HarvestEvent(kind: .moved, archivePath: relative, carPath: file.pathString,
                                                    size: file.size, previousPath: previous))
-                    } catch { note(error) }
+                    }
                 }
                 if record.state == .deleted { record.state = .growing }
                 vanished.removeValue(forKey: head)
@@ -372,6 +362,21 @@ final class Harvest: @unchecked Sendable {
                                        size: record.size))
         }
         return live
+    }
+
+    /// Renames a record's archive file to `relative`, moving aside whatever stood there; false if the rename
+    /// failed (the record keeps its old path and is tried again at the next pass).
+    private func rename(_ record: inout ArchivedFile, to relative: String, carPath: String) -> Bool {
+        clear(relative, keeping: record.id)
+        do {
+            if let aside = try archive.rename(from: record.path, to: relative) { movedAside(from: relative, to: aside) }
+        } catch {
+            note(error)
+            return false
+        }
+        record.path = relative
+        record.carPath = carPath
+        return true
     }
 
     /// Makes `relative` free for the file about to take it: whatever holds it moves aside to the first free
