@@ -98,10 +98,36 @@ public struct SimulatedFileSystem {
 
     /// Creates a file holding `bytes` (written at once, like a small file closed right away).
     public mutating func createFile(_ name: String, in directory: UInt32, bytes: [UInt8]) -> FileID {
-        let id = createFile(name, in: directory, seed: 0)
-        files[id]!.bytes = bytes
+        let id = createFile(name, in: directory, content: bytes)
         append(id, count: bytes.count)
         return id
+    }
+
+    /// Creates an empty file whose appends will write `content` (a muxer's clip: see `MuxedClip`).
+    public mutating func createFile(_ name: String, in directory: UInt32, content: [UInt8]) -> FileID {
+        let id = createFile(name, in: directory, seed: 0)
+        files[id]!.bytes = content
+        return id
+    }
+
+    /// Rewrites `bytes` at `offset` inside the file, its size unchanged: what an MP4 muxer does when it seeks back
+    /// to the mdat header once the moov is written. The sectors reach the disk now (data); no metadata changes.
+    public mutating func overwrite(_ id: FileID, at offset: UInt64, with bytes: [UInt8]) {
+        guard var file = files[id], !bytes.isEmpty, offset + UInt64(bytes.count) <= file.size else { return }
+        var content = file.bytes ?? PatternBlock.fileBytes(seed: file.seed, offset: 0, count: Int(file.size))
+        content.replaceSubrange(Int(offset)..<Int(offset) + bytes.count, with: bytes)
+        file.bytes = content
+        files[id] = file
+        let clusterSize = UInt64(geometry.clusterSize)
+        var sector = offset / 512
+        let end = offset + UInt64(bytes.count)
+        while sector * 512 < end {
+            let from = sector * 512
+            let clusterIndex = Int(from / clusterSize)
+            let data = (from..<from + 512).map { $0 < file.size ? content[Int($0)] : 0 }
+            records.append(.write(offset: geometry.clusterOffset(file.chain[clusterIndex]) + from % clusterSize, data: data))
+            sector += 1
+        }
     }
 
     /// Appends `count` bytes of the file's pattern content; data reaches the disk now, metadata at writeback.
@@ -121,7 +147,9 @@ public struct SimulatedFileSystem {
             let runEnd = min(clusterEnd, (end + 511) / 512 * 512)
             let from = sector * 512
             var data = file.bytes.map { explicit in
-                (from..<runEnd).map { $0 < UInt64(explicit.count) ? explicit[Int($0)] : 0 }
+                let have = Int(min(runEnd, UInt64(explicit.count)))
+                let head = Int(from) < have ? Array(explicit[Int(from)..<have]) : []
+                return head + [UInt8](repeating: 0, count: Int(runEnd - from) - head.count)
             } ?? PatternBlock.fileBytes(seed: file.seed, offset: from, count: Int(runEnd - from))
             if runEnd > end { for i in Int(end - from)..<data.count { data[i] = 0 } }
             let disk = geometry.clusterOffset(file.chain[clusterIndex]) + (from - UInt64(clusterIndex) * clusterSize)
