@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "MP4"),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CarFS", "CLinux", "BlockTrace",
+            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.

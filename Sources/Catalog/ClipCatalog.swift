@@ -104,6 +104,9 @@ public final class ClipCatalog: Sendable {
             clip.state = .growing
             clip.sha256 = nil
             clip.completedAt = nil
+        case .rewritten:
+            // The `complete` that follows hashes the new bytes.
+            clip.sha256 = nil
         case .complete:
             clip.state = .complete
             clip.completedAt = now

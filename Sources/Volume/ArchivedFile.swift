@@ -15,8 +15,8 @@ struct ArchivedFile {
     var isPending = false
     /// Size at the previous harvest: a file is complete only once its size held still across a flush.
     var previousSize: UInt64?
-    /// When the size last changed (wall clock of this process).
-    var sizeChangedAt: ContinuousClock.Instant = .now
+    /// When the size last changed (the harvest's clock); nil until the first judgement.
+    var sizeChangedAt: ContinuousClock.Instant?
 
     enum State: Equatable { case growing, complete, deleted }
 

@@ -3,6 +3,7 @@ import FAT32
 import Foundation
 import Glibc
 import Logging
+import MP4
 
 /// Places every data cluster the car writes into its final home, as DESIGN.md step 3 describes.
 ///
@@ -20,6 +21,8 @@ final class Harvest: @unchecked Sendable {
     let staging: BackingFile
     let logger: Logger
     let cacheLimit: Int
+    /// The clock of the quiet period, passed in so tests move time by hand.
+    let now: @Sendable () -> ContinuousClock.Instant
 
     private(set) var fat: FATMirror
     private var tree = CarTree()
@@ -37,6 +40,10 @@ final class Harvest: @unchecked Sendable {
     /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
     /// anonymous memory for a 32 MiB cache). With reuse the cache costs its limit, once.
     private var spare: [[UInt8]] = []
+    /// Clusters the car wrote since the last flush: at a flush, those of a complete file are a rewrite of it.
+    private var writtenSinceFlush: Set<UInt32> = []
+    /// Records of files the car deleted, dropped once no cluster of theirs can still be read through the volume.
+    private var retiring: Set<UInt32> = []
     /// Staging ranges to give back once the archive copies are durable.
     private var punchAfterSync: [UInt32] = []
     private var recovering = false
@@ -49,8 +56,9 @@ final class Harvest: @unchecked Sendable {
     private var events: [HarvestEvent] = []
 
     init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
-         cacheLimit: Int = VolumeEngine.defaultCacheLimit) {
+         cacheLimit: Int = VolumeEngine.defaultCacheLimit, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.geometry = geometry
+        self.now = now
         clusterSize = geometry.clusterSize
         self.archive = archive
         self.staging = staging
@@ -121,14 +129,20 @@ final class Harvest: @unchecked Sendable {
 
     // MARK: Car I/O
 
-    /// The car changed bytes of FAT1 at `fatByteOffset`.
-    func fatChanged(_ bytes: UnsafeRawBufferPointer, at fatByteOffset: UInt64) {
-        fat.apply(bytes, atFATByte: fatByteOffset)
+    /// The car changed bytes of FAT1 at `fatByteOffset`. Returns the clusters the write freed (ascending), from
+    /// the mirror's own diff. With `discarding` (the engine gives freed clusters back) the harvest lets go of
+    /// them; otherwise the volume is a plain block device whose freed clusters still read back their bytes.
+    func fatChanged(_ bytes: UnsafeRawBufferPointer, at fatByteOffset: UInt64, discarding: Bool) -> [UInt32] {
+        let changed = fat.apply(bytes, atFATByte: fatByteOffset)
         treeDirty = true
+        // A changed entry that reads free now was allocated before.
+        let freed = changed.filter { fat.isValidCluster($0) && fat.entry($0).kind == .free }
+        if discarding { for cluster in freed { clusterFreed(cluster) } }
+        return freed
     }
 
     /// The car freed `cluster` in FAT1: its bytes stay in the archived file, frozen; the volume reads zeros.
-    func clusterFreed(_ cluster: UInt32) {
+    private func clusterFreed(_ cluster: UInt32) {
         uncache(cluster)
         stagedPending.remove(cluster)
         placed[cluster] = nil
@@ -145,6 +159,7 @@ final class Harvest: @unchecked Sendable {
                 do { try staging.write(piece, at: offset + UInt64(range.lowerBound)) } catch { note(error) }
                 return
             }
+            writtenSinceFlush.insert(cluster)
             var buffer = cache.removeValue(forKey: cluster) ?? {
                 statistics.cachedBytes += UInt64(clusterSize)
                 var fresh = spare.popLast()
@@ -165,7 +180,8 @@ final class Harvest: @unchecked Sendable {
             if tree.directoryClusters.contains(cluster) { treeDirty = true }
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
-        if statistics.cachedBytes > UInt64(cacheLimit) { drain(synchronize: false) }
+        // A pass for room; its events wait for the engine's next drain (dropping them lost completions).
+        if statistics.cachedBytes > UInt64(cacheLimit) { pass(synchronize: false) }
     }
 
     /// Splits `count` bytes of the data region at `offset` (relative to cluster 2) into one piece per cluster:
@@ -226,8 +242,15 @@ final class Harvest: @unchecked Sendable {
 
     /// Places every cached cluster, promotes staged clusters whose owner is now known, follows renames and
     /// deletions, and judges completeness. With `synchronize`, makes it all durable (the car's flush).
+    /// Returns the events of this pass and of any pass cache pressure ran since the last drain.
     @discardableResult
     func drain(synchronize: Bool) -> [HarvestEvent] {
+        pass(synchronize: synchronize)
+        defer { events.removeAll() }
+        return events
+    }
+
+    private func pass(synchronize: Bool) {
         let started = ContinuousClock.now
         if treeDirty {
             tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
@@ -241,7 +264,7 @@ final class Harvest: @unchecked Sendable {
             statistics.problems = tree.problems.count
         }
         let live = reconcile()
-        place(live)
+        place(live, flush: synchronize)
         placeOrphanChains()
         // A flush makes everything durable; cache pressure only makes room (half the cache), keeping the rest for
         // the metadata that usually follows the data within the same writeback.
@@ -249,7 +272,9 @@ final class Harvest: @unchecked Sendable {
         removeAbandonedPendingFiles()
         resize(live)
         judge(live)
+        retire()
         if synchronize {
+            writtenSinceFlush.removeAll()
             do { try archive.synchronize() } catch { note(error) }
             for cluster in punchAfterSync where stagedPending.contains(cluster) == false && cache[cluster] == nil {
                 do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
@@ -260,8 +285,6 @@ final class Harvest: @unchecked Sendable {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         statistics.longestPassSeconds = max(statistics.longestPassSeconds, seconds)
-        defer { events.removeAll() }
-        return events
     }
 
     /// Matches the tree's files with archived files: new ones, renames (same chain, new entry), deletions.
@@ -355,6 +378,7 @@ final class Harvest: @unchecked Sendable {
             if record.state == .growing { finalize(record, live: false) }
             record.state = .deleted
             files[id] = record
+            retiring.insert(id)
             // The chain may reappear under a new entry (a move whose new entry arrives later).
             if fat.entry(head).kind != .free { vanished[head] = id }
             archive.release(id)
@@ -415,14 +439,25 @@ final class Harvest: @unchecked Sendable {
     ///
     /// Whole clusters, the last one included: while a file grows, its archive file may run up to a cluster past
     /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
-    private func place(_ live: [(file: CarFile, id: UInt32)]) {
+    ///
+    /// A complete file the car writes again without changing its size (the muxer seeking back to the mdat size
+    /// once the moov is out) is placed too, at a flush only: Linux syncs the FAT with every fsync, so if the car
+    /// had freed such a cluster and given it to a new file, the FAT would show it by then. Between flushes the
+    /// write waits in the cache or staging, as the car's metadata may still be on its way.
+    private func place(_ live: [(file: CarFile, id: UInt32)], flush: Bool) {
         let size = UInt64(clusterSize)
         for (file, id) in live { follow(file, id) }
         for (file, id) in live {
-            guard let record = files[id], !record.isSealed || file.size != record.size else { continue }
+            guard let record = files[id] else { continue }
+            let rewrite = record.isSealed && file.size == record.size
+            if rewrite {
+                guard flush, file.clusters.contains(where: { writtenSinceFlush.contains($0) }) else { continue }
+            }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
                 guard !tree.contested.contains(cluster) else { continue }
+                // A complete file's archive ends at its size: its last, partial cluster is copied below.
+                if rewrite && start + size > file.size { continue }
                 // Linux chains a cluster when the car writes it and updates the entry's size only when that file is
                 // synced; another camera's fsync brings the chain first. A chained cluster past the size is still
                 // this file's, at this position (`finalize` trims it if the size never comes).
@@ -465,6 +500,12 @@ final class Harvest: @unchecked Sendable {
                         punchAfterSync.append(cluster)
                     } catch { note(error) }
                 }
+            }
+            if rewrite, let record = files[id] {
+                copyUnplaced(record)
+                statistics.filesRewritten += 1
+                events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
+                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
         }
     }
@@ -535,7 +576,8 @@ final class Harvest: @unchecked Sendable {
             let start = UInt64(i) * clusterBytes
             guard start < record.size else { break }
             let at = placed[cluster]
-            guard at != .init(file: record.id, index: UInt32(i)),
+            // (Placed here but cached: the car wrote it again, and the cache holds the newer bytes.)
+            guard at != .init(file: record.id, index: UInt32(i)) || cache[cluster] != nil,
                   at != nil || cache[cluster] != nil || stagedPending.contains(cluster) else { continue }
             let bytes = currentBytes(of: cluster)
             let n = Int(min(clusterBytes, record.size - start))
@@ -669,7 +711,7 @@ final class Harvest: @unchecked Sendable {
 
     /// created → growing → complete; a complete file whose size the car changes again is reopened.
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
-        let now = ContinuousClock.now
+        let now = now()
         // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is
         // final now, without waiting for its size to hold still across another flush.
         var newestClip: [String: String] = [:]
@@ -686,8 +728,19 @@ final class Harvest: @unchecked Sendable {
             let superseded = exact && (Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false)
             // Held still across a flush *and* for a while: other cameras' fsyncs make flushes come faster than one
             // camera's writes. At shutdown (`finishing`) one flush is enough.
-            let quiet = finishing || now - record.sizeChangedAt >= Self.quietPeriod
-            let stable = (record.previousSize == file.size && quiet) || (superseded && record.previousSize != nil)
+            let quiet = finishing || now - (record.sizeChangedAt ?? now) >= Self.quietPeriod
+            let held = record.previousSize == file.size && quiet
+            let whole = record.state != .complete && file.size > 0 && file.isFullyChained(clusterSize: clusterSize)
+                && allPresent(file, id)
+            // An MP4 is judged by its boxes: consistent (ftyp, mdat with its final size, moov) is complete at once;
+            // inconsistent waits for its size to hold still (a muxer rewrites the mdat size last, and a power cut
+            // leaves it unfinished for good). Only other files (encrypted clips...) take the successor's word.
+            let boxes = whole ? boxVerdict(file) : nil
+            let stable = switch boxes {
+                case true?: true
+                case false?: held
+                case nil: held || (superseded && record.previousSize != nil)
+            }
             if record.state == .complete {
                 // Only a change reopens a complete file (its chain being freed before its entry, as the car
                 // deletes, is not one).
@@ -697,13 +750,15 @@ final class Harvest: @unchecked Sendable {
                 }
             } else if !stable, let previous = record.previousSize, previous != file.size {
                 events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
-            } else if stable, file.size > 0, file.isFullyChained(clusterSize: clusterSize), allPresent(file, id) {
+            } else if stable, whole {
                 record.state = .complete
                 finalize(record)
+                // What the car wrote before is in this completion; only later writes are rewrites.
+                for cluster in file.clusters { writtenSinceFlush.remove(cluster) }
                 statistics.filesCompleted += 1
                 if !finishing {
                     // (At shutdown the car's last clips complete because the daemon stops: not a latency.)
-                    let latency = record.previousSize == file.size ? now - record.sizeChangedAt : .zero
+                    let latency = record.previousSize == file.size ? now - (record.sizeChangedAt ?? now) : .zero
                     if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
                         statistics.completionLatencies.removeFirst()
                     }
@@ -729,6 +784,44 @@ final class Harvest: @unchecked Sendable {
         }
         guard name.dropFirst(19).first == "-" else { return nil }
         return (file.path.dropLast().joined(separator: "/") + "/" + name.dropFirst(20).lowercased(), stamp)
+    }
+
+    /// Whether a file that begins like an MP4 (`ftyp`) has consistent boxes, read through the volume; nil for
+    /// files that are not MP4s (encrypted clips, event.json, thumbnails).
+    private func boxVerdict(_ file: CarFile) -> Bool? {
+        let analysis = MP4.analyse(fileSize: file.size) { offset, count in
+            var bytes = [UInt8](repeating: 0, count: Int(min(UInt64(count), file.size - min(offset, file.size))))
+            var done = 0
+            while done < bytes.count {
+                let position = offset + UInt64(done)
+                let index = Int(position / UInt64(clusterSize)), inCluster = Int(position % UInt64(clusterSize))
+                let n = min(bytes.count - done, clusterSize - inCluster)
+                guard index < file.clusters.count else { break }
+                bytes.withUnsafeMutableBytes { raw in
+                    read(cluster: file.clusters[index], into: UnsafeMutableRawBufferPointer(rebasing: raw[done..<done + n]),
+                         at: inCluster)
+                }
+                done += n
+            }
+            return Array(bytes.prefix(done))
+        }
+        guard analysis.kind == .mp4 else { return nil }
+        return analysis.isComplete
+    }
+
+    /// Drops the records of deleted files none of whose clusters is placed in their archive file any more (the
+    /// car freed or reused them all): nothing reads through them, and the archive file stays on disk. Keeps the
+    /// harvest's memory bounded by the car's live files, not by uptime.
+    private func retire() {
+        for id in retiring {
+            guard let record = files[id] else { retiring.remove(id); continue }
+            guard record.state == .deleted else { retiring.remove(id); continue }
+            if vanished[record.head] == id || record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            files.removeValue(forKey: id)
+            retiring.remove(id)
+            statistics.recordsRetired += 1
+        }
+        statistics.recordsHeld = files.count
     }
 
     /// Every cluster the size needs was written by the car: placed in this file, or held in staging.

@@ -11,8 +11,11 @@ public struct HarvestEvent: Sendable, Equatable {
         case moved
         /// The car deleted it; the archive keeps it.
         case deleted
-        /// The car changed a complete file again.
+        /// The car changed a complete file again: its size changed, so it grows once more.
         case reopened
+        /// The car rewrote bytes inside a complete file, its size unchanged (a muxer's late mdat size): the
+        /// archive file now has the new bytes, and a `complete` follows.
+        case rewritten
     }
 
     public var kind: Kind

@@ -15,6 +15,12 @@ public struct HarvestStatistics: Sendable, Equatable {
     /// Duration of the longest harvest pass (the car's flush waits for it).
     public var longestPassSeconds: Double = 0
     public var filesCompleted: UInt64 = 0
+    /// Complete files the car wrote again without changing their size (a muxer's late mdat size).
+    public var filesRewritten: UInt64 = 0
+    /// Records of files the harvest follows now (live, deleted but still read through, pending chains), and how
+    /// many records of deleted files it has let go.
+    public var recordsHeld: Int = 0
+    public var recordsRetired: UInt64 = 0
     /// Seconds from the pass that saw a file's final size (the car's flush of its entry) to the pass that judged
     /// it complete, for the most recent completions (bounded, for a median).
     public var completionLatencies: [Double] = []

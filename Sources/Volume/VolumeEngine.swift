@@ -53,11 +53,13 @@ public final class VolumeEngine: Sendable {
 
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
                 discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                cacheLimit: Int = VolumeEngine.defaultCacheLimit) {
+                cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.manifest = manifest
         self.recorder = recorder
         harvest = archive.map {
-            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit)
+            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit,
+                    now: now)
         }
         self.discardsFreedClusters = discardsFreedClusters
         let g = manifest.geometry
@@ -209,10 +211,18 @@ public final class VolumeEngine: Sendable {
                         holdInMemory(piece, at: pieceOffset, in: &st)
                     }
                     if let fatChange {
-                        if let harvest {
-                            fatChange.new.withUnsafeBytes { harvest.fatChanged($0, at: fatChange.fatByteOffset) }
+                        // With a harvest its FAT mirror's diff says what the write freed; without one, the old
+                        // FAT bytes on disk do.
+                        let freed = if let harvest {
+                            fatChange.new.withUnsafeBytes {
+                                harvest.fatChanged($0, at: fatChange.fatByteOffset, discarding: discardsFreedClusters)
+                            }
+                        } else {
+                            FreedClusters.freed(old: fatChange.old ?? [], new: fatChange.new,
+                                                fatByteOffset: fatChange.fatByteOffset,
+                                                clusterCount: manifest.geometry.clusterCount)
                         }
-                        if discardsFreedClusters { discardFreed(fatChange, in: &st) }
+                        if discardsFreedClusters { discard(freed, in: &st) }
                     }
                     if !hint.contains(segment.region) { hint.append(segment.region) }
                 }
@@ -228,25 +238,28 @@ public final class VolumeEngine: Sendable {
         return length
     }
 
-    private struct FATChange { var old: [UInt8]; var new: [UInt8]; var fatByteOffset: UInt64 }
+    /// `old` is read from disk only without a harvest (whose FAT mirror knows the old entries).
+    private struct FATChange { var old: [UInt8]?; var new: [UInt8]; var fatByteOffset: UInt64 }
 
-    /// The primary FAT's bytes before and after a metadata write, when the write touches it.
+    /// The primary FAT's bytes a metadata write brings (and before it, for a plain device), when it touches it.
     private func primaryFATChange(_ piece: UnsafeRawBufferPointer, at offset: UInt64) -> FATChange? {
         guard discardsFreedClusters || harvest != nil else { return nil }
         let start = max(offset, primaryFAT.lowerBound), end = min(offset + UInt64(piece.count), primaryFAT.upperBound)
         guard start < end else { return nil }
-        var old = [UInt8](repeating: 0, count: Int(end - start))
-        old.withUnsafeMutableBytes { readDisk(into: $0, at: start) }
+        var old: [UInt8]?
+        if harvest == nil {
+            var bytes = [UInt8](repeating: 0, count: Int(end - start))
+            bytes.withUnsafeMutableBytes { readDisk(into: $0, at: start) }
+            old = bytes
+        }
         let new = Array(piece[Int(start - offset)..<Int(end - offset)])
         return FATChange(old: old, new: new, fatByteOffset: start - primaryFAT.lowerBound)
     }
 
-    private func discardFreed(_ change: FATChange, in st: inout State) {
+    /// Gives the staging area back under clusters the car freed (ascending).
+    private func discard(_ freed: [UInt32], in st: inout State) {
         let g = manifest.geometry
-        let freed = FreedClusters.freed(old: change.old, new: change.new, fatByteOffset: change.fatByteOffset,
-                                        clusterCount: g.clusterCount)
         guard !freed.isEmpty else { return }
-        if let harvest { for cluster in freed { harvest.clusterFreed(cluster) } }
         // Runs of adjacent clusters become one punch.
         var runStart = freed[0], runEnd = freed[0] + 1
         func punch() {
