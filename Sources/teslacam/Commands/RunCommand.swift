@@ -26,7 +26,7 @@ struct RunCommand: ParsableCommand {
         // cycling through them would keep ~100 MiB resident on a board with 512 MiB.
         _ = clinux_limit_malloc_arenas(2)
         let file = try config.map { path throws(ConfigurationError) in try Configuration.load(from: path) } ?? Configuration()
-        let logger = common.makeLogger(configured: file.logLevel)
+        let logger = common.makeLogger(configured: file.logLevel?.rawValue)
         guard let statePath = state ?? file.state else { throw ConfigurationError.missing(setting: "state") }
         guard let archivePath = archive ?? file.archive else { throw ConfigurationError.missing(setting: "archive") }
         guard let mountPath = mountpoint ?? file.mountpoint else { throw ConfigurationError.missing(setting: "mountpoint") }
