@@ -80,7 +80,10 @@ let package = Package(
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
-        .testTarget(name: "TeslaCamTests", dependencies: ["teslacam", "Retention", "Volume"]),
+        .testTarget(name: "TeslaCamTests", dependencies: [
+            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Mounts FUSE for real through the built `teslacam` binary.
         .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace"]),
     ]
