@@ -769,10 +769,20 @@ final class Harvest: @unchecked Sendable {
     func referencedPaths() -> Set<String> {
         var paths = Set(currentTree().files.map { ArchivePath.relative($0.path) })
         let vanishedIDs = Set(vanished.values)
-        for record in files.values where record.state != .deleted || record.isPending || vanishedIDs.contains(record.id) {
-            paths.insert(record.path)
-        }
+        for record in files.values where isReferenced(record, vanished: vanishedIDs) { paths.insert(record.path) }
         return paths.union(emptyPlaceholders)
+    }
+
+    /// `referencedPaths().contains(relative)` without building the set (one check per eviction).
+    private func isReferenced(_ relative: String) -> Bool {
+        if emptyPlaceholders.contains(relative) { return true }
+        let vanishedIDs = Set(vanished.values)
+        if files.values.contains(where: { $0.path == relative && isReferenced($0, vanished: vanishedIDs) }) { return true }
+        return currentTree().files.contains { ArchivePath.relative($0.path) == relative }
+    }
+
+    private func isReferenced(_ record: ArchivedFile, vanished: Set<UInt32>) -> Bool {
+        record.state != .deleted || record.isPending || vanished.contains(record.id)
     }
 
     /// Removes a file the volume no longer references from the archive (retention), returning what happened and
@@ -782,7 +792,7 @@ final class Harvest: @unchecked Sendable {
     /// to staging first (the volume reads the same); a freed one simply reads as zeros, like a discarded block.
     func evict(path relative: String) -> (outcome: EvictionOutcome, touched: [String]) {
         if let reason = archive.evictionRefusal(relative) { return (.refused(reason: reason), []) }
-        if referencedPaths().contains(relative) { return (.referenced, []) }
+        if isReferenced(relative) { return (.referenced, []) }
         var stagedAny = false
         for (id, record) in files where record.path == relative {
             for cluster in record.clusters {

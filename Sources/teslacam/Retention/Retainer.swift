@@ -71,7 +71,8 @@ final class Retainer: Sendable {
             logger.error("retention cannot read the catalog", metadata: ["error": "\(error)"])
             return
         }
-        let result = pass.carryOut(plan, engine: engine, logger: logger, now: now)
+        let result = pass.carryOut(plan, engine: engine, logger: logger, now: now,
+                                   proceed: { running.load(ordering: .relaxed) })
         totals.withLock { totals in
             totals.passes += 1
             totals.evictions += result.evicted.count

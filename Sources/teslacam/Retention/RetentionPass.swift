@@ -60,9 +60,12 @@ struct RetentionPass: Sendable {
     }
 
     /// Evicts the plan's files in order through the engine, recording each in the catalog and the log.
-    func carryOut(_ plan: RetentionPlan, engine: VolumeEngine, logger: Logger, now: () -> Int64) -> Result {
+    /// `proceed` is asked before each one, so a stopping daemon need not wait for a long plan.
+    func carryOut(_ plan: RetentionPlan, engine: VolumeEngine, logger: Logger, now: () -> Int64,
+                  proceed: () -> Bool = { true }) -> Result {
         var result = Result()
         for eviction in plan.evictions {
+            guard proceed() else { break }
             let file = eviction.file
             let outcome = engine.evict(archivePath: file.path)
             let words = "\(file.path) (\(Wording.bytes(file.size)), recorded \(Wording.age(seconds: file.age(at: now()))) ago)"
