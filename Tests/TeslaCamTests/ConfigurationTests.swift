@@ -41,6 +41,12 @@ import Volume
             == RetentionPolicy(recentDays: 2, eventDays: 7, reserve: .auto, minFreeBytes: 1 << 20))
     }
 
+    /// 0 and 1 are numbers, not booleans; true is not a number.
+    @Test func zeroAndOneAreNumbers() throws {
+        let policy = try parse(#"{ "retention": { "recentDays": 1, "eventDays": 0, "minFree": 0 } }"#).retentionPolicy
+        #expect(policy == RetentionPolicy(recentDays: 1, eventDays: 0, reserve: .auto, minFreeBytes: 0))
+    }
+
     @Test func aBadUnitNamesTheKeyAndTheFix() {
         #expect(message(#"{ "retention": { "minFree": "2Q" } }"#)
             == #"retention.minFree: "2Q" is not a size (use e.g. 2G, 500M)"#)
