@@ -87,10 +87,6 @@ struct Configuration: Encodable, Equatable, ConfigSection {
     }
 }
 
-extension PartitionLayout: CaseIterable {
-    public static var allCases: [PartitionLayout] { [.mbr, .superfloppy] }
-}
-
 enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case notJSON(reason: String)
