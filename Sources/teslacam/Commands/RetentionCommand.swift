@@ -65,12 +65,15 @@ struct RetentionCommand: ParsableCommand {
         // The engine is the archive's only writer: evictions go through it, and it knows what the volume references.
         logger.logLevel = max(logger.logLevel, .warning)
         let engine = try stateDirectory.open(logger: logger, archive: try ArchiveStore(root: archivePath))
+        // What the engine does while it is open (trimming at close) reaches the catalog as in the daemon.
+        let ingest = CatalogIngest(catalog: catalog, engine: engine)
         let space = engine.space()
         let referenced = engine.referencedArchivePaths()
         let plan = try pass.plan(referenced: referenced, space: space, now: now)
         let result = pass.carryOut(plan, engine: engine, logger: logger, now: { Int64(Date().timeIntervalSince1970) })
         let after = engine.space()
         engine.close()
+        ingest.drain()
         withExtendedLifetime(lock) {}
         var report = RetentionReport(plan: plan, policy: policy, space: space, now: now, archive: archivePath,
                                      keptDeleted: try pass.rows(referenced: referenced))
