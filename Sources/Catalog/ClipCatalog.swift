@@ -136,6 +136,7 @@ public final class ClipCatalog: Sendable {
             // Whatever still sits at the destination was moved aside by the harvest, and announced first.
             clip.path = event.archivePath
         }
+        let previousCarPath = clip.carPath
         clip.carPath = event.carPath
         let where_ = ClipPath(carPath: event.carPath)
         clip.event = where_.event
@@ -156,6 +157,12 @@ public final class ClipCatalog: Sendable {
             clip.completedAt = now
             inspect(&clip, isClip: where_.isClipName)
         case .moved:
+            if clip.state == .deleted && event.carPath != previousCarPath {
+                // A move seen half-way (the old entry gone before the new one arrived) looked like a deletion:
+                // the car has the file again under its new name. (A file moved aside keeps its car path.)
+                clip.state = .growing
+                clip.deletedAt = nil
+            }
             if clip.state == .complete && clip.sha256 == nil { inspect(&clip, isClip: where_.isClipName) }
         case .deleted:
             // The car deleted it; the archive keeps it until retention lets it go.

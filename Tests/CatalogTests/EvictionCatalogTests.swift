@@ -57,6 +57,29 @@ import Volume
         #expect(all.map(\.state).sorted { $0.rawValue < $1.rawValue } == [.evicted, .growing])
     }
 
+    /// The harvest saw a move half-way: first a deletion, then the same file under its new name. The row must not
+    /// stay `deleted` (retention would keep proposing it); one moved aside by a newer file keeps its deletion.
+    @Test func aMoveSeenHalfWayRevivesTheRowAndAMoveAsideDoesNot() throws {
+        let saved = "TeslaCam/SavedClips/2026-11-25_10-05-00/2026-11-25_10-00-00-front.mp4"
+        catalog.apply([HarvestEvent(kind: .created, archivePath: Self.recent, carPath: Self.recent, size: 10),
+                       HarvestEvent(kind: .deleted, archivePath: Self.recent, carPath: Self.recent, size: 10),
+                       HarvestEvent(kind: .moved, archivePath: saved, carPath: saved, size: 10, previousPath: Self.recent)],
+                      now: 100)
+        let moved = try #require(try catalog.clip(path: saved))
+        #expect(moved.state == .growing)
+        #expect(moved.deletedAt == nil)
+        #expect(moved.eventKind == .saved)
+
+        let other = "TeslaCam/RecentClips/2026-11-25_10-09-00-front.mp4"
+        catalog.apply([HarvestEvent(kind: .created, archivePath: other, carPath: other, size: 10),
+                       HarvestEvent(kind: .deleted, archivePath: other, carPath: other, size: 10),
+                       HarvestEvent(kind: .moved, archivePath: other + ".1", carPath: other, size: 10, previousPath: other)],
+                      now: 200)
+        let aside = try #require(try catalog.clip(path: other + ".1"))
+        #expect(aside.state == .deleted)
+        #expect(aside.deletedAt == 200)
+    }
+
     /// A catalog written before eviction existed: opened, migrated, its deleted rows get their deletion time.
     @Test func aVersionOneCatalogIsMigrated() throws {
         let path = root + "/old.sqlite"
