@@ -45,7 +45,8 @@ public enum EvictionReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func days(_ value: Double) -> String {
+    /// "2 days", "0.5 days", "1 day".
+    public static func days(_ value: Double) -> String {
         let text = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         return value == 1 ? "1 day" : "\(text) days"
     }

@@ -77,13 +77,6 @@ struct RetentionReport {
         }
     }
 
-    private func days(_ value: Double) -> String { EvictionReasonDays.words(value) }
+    private func days(_ value: Double) -> String { EvictionReason.days(value) }
     private func count(_ n: Int) -> String { n == 1 ? "1 file" : "\(n) files" }
-}
-
-/// "2 days", "0.5 days", "1 day".
-enum EvictionReasonDays {
-    static func words(_ value: Double) -> String {
-        value == 1 ? "1 day" : "\(value == value.rounded() && value < 1e15 ? String(Int64(value)) : String(value)) days"
-    }
 }
