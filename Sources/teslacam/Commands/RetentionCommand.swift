@@ -28,11 +28,11 @@ struct RetentionCommand: ParsableCommand {
         let stateDirectory = StateDirectory(path: statePath)
         try stateDirectory.check()
         guard FileManager.default.fileExists(atPath: stateDirectory.catalogPath) else {
-            throw ValidationError("\(statePath) has no catalog yet: nothing was harvested, so nothing can be evicted")
+            throw CommandFailure("\(statePath) has no catalog yet: nothing was harvested, so nothing can be evicted")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: archivePath, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("the archive \(archivePath) does not exist")
+            throw CommandFailure("the archive \(archivePath) does not exist")
         }
         let policy = file.retentionPolicy
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger)
