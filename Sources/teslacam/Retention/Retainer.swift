@@ -6,9 +6,9 @@ import Synchronization
 import Volume
 
 /// Runs retention inside the daemon on a thread of its own: a full pass every `interval`, and sooner when the
-/// archive's free space is below the reserve and has dropped by `margin` since the last pass (checked every
-/// `checkInterval` with one statvfs: cheap, and no engine lock). Below the reserve with nothing left to evict, a
-/// pass after each `margin` of new writes catches the car's next deletions early without spinning.
+/// archive's free space drops below the reserve (checked every `checkInterval` with one statvfs: cheap, and no
+/// engine lock). Below the reserve with nothing left to evict, a pass after each `margin` of new writes catches
+/// the car's next deletions early without spinning.
 final class Retainer: Sendable {
     private let running = Atomic<Bool>(true)
     private let finished = Mutex<Bool>(false)
@@ -47,7 +47,10 @@ final class Retainer: Sendable {
             while running.load(ordering: .relaxed) {
                 let free = archive.fileSystemSpace()?.free
                 let due = memory.lastPass.map { ContinuousClock.now - $0 >= interval } ?? true
-                let pressed = free.map { $0 < memory.reserve && $0 + Self.margin < memory.freeAfter } ?? false
+                // Crossing under the reserve brings a pass at once; staying under, one per `margin` written.
+                let pressed = free.map { free in
+                    free < memory.reserve && (memory.freeAfter >= memory.reserve || free + Self.margin < memory.freeAfter)
+                } ?? false
                 if due || pressed {
                     beforePass()
                     runPass(engine: engine, pass: pass, logger: logger, memory: &memory)
