@@ -5,10 +5,8 @@ import Retention
 import Synchronization
 import Volume
 
-/// Runs retention inside the daemon on a thread of its own: a full pass every `interval`, and sooner when the
-/// archive's free space drops below the reserve (checked every `checkInterval` with one statvfs: cheap, and no
-/// engine lock). Below the reserve with nothing left to evict, a pass after each `margin` of new writes catches
-/// the car's next deletions early without spinning.
+/// Runs retention inside the daemon on a thread of its own, when `RetentionTrigger` says a pass is due (checked
+/// every `checkInterval` with one statvfs: cheap, and no engine lock).
 final class Retainer: Sendable {
     private let running = Atomic<Bool>(true)
     private let finished = Mutex<Bool>(false)
@@ -35,23 +33,18 @@ final class Retainer: Sendable {
         var shortLogged: ContinuousClock.Instant?
     }
 
-    static let margin: UInt64 = 16 << 20
     /// A lasting shortfall is repeated in the log this often.
     static let shortfallLogInterval: Duration = .seconds(600)
 
     init(engine: VolumeEngine, pass: RetentionPass, archive: ArchiveStore, logger: Logger,
-         beforePass: @escaping @Sendable () -> Void, interval: Duration = .seconds(60),
+         beforePass: @escaping @Sendable () -> Void, trigger: RetentionTrigger = RetentionTrigger(),
          checkInterval: Duration = .seconds(5)) {
         let thread = Thread { [self] in
             var memory = Memory()
             while running.load(ordering: .relaxed) {
-                let free = archive.fileSystemSpace()?.free
-                let due = memory.lastPass.map { ContinuousClock.now - $0 >= interval } ?? true
-                // Crossing under the reserve brings a pass at once; staying under, one per `margin` written.
-                let pressed = free.map { free in
-                    free < memory.reserve && (memory.freeAfter >= memory.reserve || free + Self.margin < memory.freeAfter)
-                } ?? false
-                if due || pressed {
+                let since = memory.lastPass.map { ContinuousClock.now - $0 }
+                if trigger.isDue(sinceLastPass: since, free: archive.fileSystemSpace()?.free, reserve: memory.reserve,
+                                 freeAfterLastPass: memory.freeAfter) {
                     beforePass()
                     runPass(engine: engine, pass: pass, logger: logger, memory: &memory)
                 }
