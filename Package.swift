@@ -46,8 +46,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Pure retention policy: catalog rows + a space report + the time → which archived files go, and why.
+        .target(name: "Retention"),
         .executableTarget(name: "teslacam", dependencies: [
-            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux",
+            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -64,7 +66,9 @@ let package = Package(
             "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Volume", "MP4"]),
+        .testTarget(name: "CatalogTests", dependencies: [
+            "Catalog", "Volume", "MP4", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
             "MP4", "BlockTrace",
@@ -73,6 +77,12 @@ let package = Package(
         .testTarget(name: "VolumeTests", dependencies: [
             "Volume", "FAT32", "CarSimulator", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
+        // The CLI's own logic (configuration loading); the executable is imported with @testable.
+        .testTarget(name: "TeslaCamTests", dependencies: [
+            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
         .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace"]),

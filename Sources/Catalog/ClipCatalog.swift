@@ -68,7 +68,54 @@ public final class ClipCatalog: Sendable {
                 t.column("previousPath", .text)
             }
         }
+        migrator.registerMigration("v2 eviction") { db in
+            // Evicted rows keep their path (and metadata) while a new file may take the same path later, so the
+            // path is unique only among rows whose file exists: the table is rebuilt without the column's UNIQUE.
+            try db.create(table: "clips_v2") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull()
+                t.column("carPath", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("sha256", .text)
+                t.column("kind", .text).notNull()
+                t.column("camera", .text)
+                t.column("clipTime", .integer)
+                t.column("recordedAt", .integer)
+                t.column("duration", .double)
+                t.column("codec", .text)
+                t.column("problem", .text)
+                t.column("event", .text)
+                t.column("eventKind", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.column("updatedAt", .integer).notNull()
+                t.column("completedAt", .integer)
+                t.column("deletedAt", .integer)
+                t.column("evictedAt", .integer)
+            }
+            try db.execute(sql: """
+                INSERT INTO clips_v2 (id, path, carPath, state, size, sha256, kind, camera, clipTime, recordedAt,
+                                      duration, codec, problem, event, eventKind, createdAt, updatedAt, completedAt,
+                                      deletedAt)
+                SELECT id, path, carPath, state, size, sha256, kind, camera, clipTime, recordedAt, duration, codec,
+                       problem, event, eventKind, createdAt, updatedAt, completedAt,
+                       CASE WHEN state = 'deleted' THEN
+                           (SELECT MAX(at) FROM transitions WHERE clipID = clips.id AND kind = 'deleted') END
+                FROM clips
+                """)
+            try db.drop(table: "clips")
+            try db.rename(table: "clips_v2", to: "clips")
+            try db.execute(sql: "CREATE UNIQUE INDEX clips_path ON clips(path) WHERE state != 'evicted'")
+            try db.create(index: "clips_state", on: "clips", columns: ["state"])
+            try db.create(index: "clips_event", on: "clips", columns: ["event"])
+            try db.alter(table: "transitions") { t in t.add(column: "reason", .text) }
+        }
         return migrator
+    }
+
+    /// Rows whose file is in the archive (every state but `evicted`).
+    private static func present(path: String) -> QueryInterfaceRequest<ClipRecord> {
+        ClipRecord.filter(Column("path") == path && Column("state") != ClipState.evicted.rawValue)
     }
 
     /// Applies harvest events in order. Completion reads the archive file (sha256, MP4 boxes).
@@ -84,11 +131,12 @@ public final class ClipCatalog: Sendable {
 
     private func apply(_ event: HarvestEvent, now: Int64, in db: Database) throws {
         let lookupPath = event.kind == .moved ? (event.previousPath ?? event.archivePath) : event.archivePath
-        var clip = try ClipRecord.filter(Column("path") == lookupPath).fetchOne(db) ?? newRecord(event, now: now)
+        var clip = try Self.present(path: lookupPath).fetchOne(db) ?? newRecord(event, now: now)
         if event.kind == .moved {
             // Whatever still sits at the destination was moved aside by the harvest, and announced first.
             clip.path = event.archivePath
         }
+        let previousCarPath = clip.carPath
         clip.carPath = event.carPath
         let where_ = ClipPath(carPath: event.carPath)
         clip.event = where_.event
@@ -112,14 +160,21 @@ public final class ClipCatalog: Sendable {
             clip.completedAt = now
             inspect(&clip, isClip: where_.isClipName)
         case .moved:
+            if clip.state == .deleted && event.carPath != previousCarPath {
+                // A move seen half-way (the old entry gone before the new one arrived) looked like a deletion:
+                // the car has the file again under its new name. (A file moved aside keeps its car path.)
+                clip.state = .growing
+                clip.deletedAt = nil
+            }
             if clip.state == .complete && clip.sha256 == nil { inspect(&clip, isClip: where_.isClipName) }
         case .deleted:
-            // The car deleted it; the archive keeps it.
+            // The car deleted it; the archive keeps it until retention lets it go.
             clip.state = .deleted
+            clip.deletedAt = now
         }
         try clip.save(db)
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
-                                          size: Int64(event.size), previousPath: event.previousPath)
+                                          size: Int64(event.size), previousPath: event.previousPath, reason: nil)
         try transition.insert(db)
     }
 
@@ -129,7 +184,27 @@ public final class ClipCatalog: Sendable {
                           size: Int64(event.size), sha256: nil, kind: where_.isClipName ? .mp4 : .other,
                           camera: where_.camera, clipTime: where_.clipTime, recordedAt: nil, duration: nil,
                           codec: nil, problem: nil, event: where_.event, eventKind: where_.eventKind,
-                          createdAt: now, updatedAt: now, completedAt: nil)
+                          createdAt: now, updatedAt: now, completedAt: nil, deletedAt: nil, evictedAt: nil)
+    }
+
+    // MARK: Eviction
+
+    /// Records that retention removed `path` from the archive: the row and its metadata stay, in state `evicted`,
+    /// with a transition giving the reason. Returns false when no row names a present file at that path.
+    @discardableResult
+    public func recordEviction(path: String, reason: String,
+                               now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Bool {
+        try database.write { db in
+            guard var clip = try Self.present(path: path).fetchOne(db) else { return false }
+            clip.state = .evicted
+            clip.evictedAt = now
+            clip.updatedAt = now
+            try clip.save(db)
+            var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: "evicted", at: now, size: clip.size,
+                                              previousPath: nil, reason: reason)
+            try transition.insert(db)
+            return true
+        }
     }
 
     private func inspect(_ clip: inout ClipRecord, isClip: Bool) {
@@ -167,8 +242,12 @@ public final class ClipCatalog: Sendable {
         }
     }
 
+    /// The row of the file at `path`; once evicted (and no new file took the path), its last evicted row.
     public func clip(path: String) throws -> ClipRecord? {
-        try database.read { db in try ClipRecord.filter(Column("path") == path).fetchOne(db) }
+        try database.read { db in
+            try Self.present(path: path).fetchOne(db)
+                ?? ClipRecord.filter(Column("path") == path).order(Column("id").desc).fetchOne(db)
+        }
     }
 
     public func transitions(of clip: ClipRecord) throws -> [TransitionRecord] {

@@ -30,12 +30,18 @@ public struct ClipRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var createdAt: Int64
     public var updatedAt: Int64
     public var completedAt: Int64?
+    /// When the car deleted it from its volume (the harvest saw the entry go).
+    public var deletedAt: Int64?
+    /// When retention removed it from the archive.
+    public var evictedAt: Int64?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 public enum ClipState: String, Codable, Sendable, DatabaseValueConvertible {
     case growing, complete, deleted
+    /// Retention removed the archive file; the row and its metadata are kept.
+    case evicted
 }
 
 /// What a file is. The harvest never depends on it; it is for the UI and uploads.
@@ -61,6 +67,8 @@ public struct TransitionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var at: Int64
     public var size: Int64
     public var previousPath: String?
+    /// Why, in words, for transitions the harvest does not make (`evicted`).
+    public var reason: String?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -854,4 +854,71 @@ final class Harvest: @unchecked Sendable {
         }
         return tree
     }
+
+    // MARK: Retention
+
+    /// Archive paths the car's volume still references: every file of the car's tree, live and pending records,
+    /// and deleted records whose chain is still allocated (a move seen half-way may bring them back).
+    func referencedPaths() -> Set<String> {
+        var paths = Set(currentTree().files.map { ArchivePath.relative($0.path) })
+        let vanishedIDs = Set(vanished.values)
+        for record in files.values where isReferenced(record, vanished: vanishedIDs) { paths.insert(record.path) }
+        return paths.union(emptyPlaceholders)
+    }
+
+    /// `referencedPaths().contains(relative)` without building the set (one check per eviction).
+    private func isReferenced(_ relative: String) -> Bool {
+        if emptyPlaceholders.contains(relative) { return true }
+        let vanishedIDs = Set(vanished.values)
+        if files.values.contains(where: { $0.path == relative && isReferenced($0, vanished: vanishedIDs) }) { return true }
+        return currentTree().files.contains { ArchivePath.relative($0.path) == relative }
+    }
+
+    private func isReferenced(_ record: ArchivedFile, vanished: Set<UInt32>) -> Bool {
+        record.state != .deleted || record.isPending || vanished.contains(record.id)
+    }
+
+    /// Removes a file the volume no longer references from the archive (retention), returning what happened and
+    /// the directories to fsync once the engine's lock is released.
+    ///
+    /// The file's record goes, and so do placements of its clusters: a cluster the FAT still allocates is moved
+    /// to staging first (the volume reads the same); a freed one simply reads as zeros, like a discarded block.
+    func evict(path relative: String) -> (outcome: EvictionOutcome, touched: [String]) {
+        if let reason = archive.evictionRefusal(relative) { return (.refused(reason: reason), []) }
+        if isReferenced(relative) { return (.referenced, []) }
+        var stagedAny = false
+        for (id, record) in files where record.path == relative {
+            for cluster in record.clusters {
+                guard let at = placed[cluster], at.file == id else { continue }
+                if fat.entry(cluster).kind == .free {
+                    placed[cluster] = nil
+                    continue
+                }
+                evict(cluster, from: record, index: at.index)
+                guard placed[cluster] == nil else {
+                    return (.failed(takeErrors().first ?? BackingStoreError(operation: "evict", path: relative, code: EIO)), [])
+                }
+                stagedAny = true
+            }
+        }
+        if stagedAny {
+            // The staged copies must be durable before the only other copy goes.
+            do { try staging.synchronize() } catch { return (.failed(error), []) }
+        }
+        for (id, record) in files where record.path == relative {
+            archive.release(id)
+            files.removeValue(forKey: id)
+            if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
+            for (head, vanishedID) in vanished where vanishedID == id { vanished.removeValue(forKey: head) }
+        }
+        let carDirectories = Set(tree.directories.map { ArchivePath.relative($0.path) })
+        do {
+            guard let removed = try archive.remove(relative, keepDirectory: carDirectories.contains) else {
+                return (.notFound, [])
+            }
+            return (.evicted(bytes: removed.size), removed.touched)
+        } catch {
+            return (.failed(error), [])
+        }
+    }
 }

@@ -135,9 +135,29 @@ public struct StateDirectory: Sendable {
         guard fd >= 0 else { throw .io(BackingStoreError(operation: "open", path: lockPath, code: errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw .inUse(path: path)
+            throw .inUse(path: path, pid: lockHolder())
         }
+        // Who holds it, for the message another process gets (the lock itself is the flock, not this text).
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
         return StateLock(fd: fd)
+    }
+
+    /// Some process holds the directory's lock: a daemon is serving this state.
+    public var isLocked: Bool {
+        let fd = Foundation.open(lockPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
+    /// The process id the current lock holder wrote into `lock`, if any.
+    public func lockHolder() -> Int32? {
+        guard let data = FileManager.default.contents(atPath: lockPath),
+              let text = String(data: data, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 

@@ -8,7 +8,7 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
     case inconsistentManifest(path: String, reason: String)
     case wrongSize(path: String, expected: UInt64, actual: UInt64)
     case missingFile(path: String)
-    case inUse(path: String)
+    case inUse(path: String, pid: Int32?)
     case io(BackingStoreError)
 
     public var description: String {
@@ -32,8 +32,8 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
                 + "restore it from a backup or format a new state"
         case let .missingFile(path):
             return "\(path) is missing; restore it from a backup or format a new state"
-        case let .inUse(path):
-            return "\(path) is in use by another teslacam process; stop it first"
+        case let .inUse(path, pid):
+            return "\(path) is in use by another teslacam process\(pid.map { " (pid \($0))" } ?? ""); stop it first"
         case let .io(error):
             return error.description
         }

@@ -416,6 +416,55 @@ public final class VolumeEngine: Sendable {
     public func allocatedBytes() -> UInt64 {
         ((try? metadata.allocatedBytes()) ?? 0) + ((try? staging.allocatedBytes()) ?? 0)
     }
+    // MARK: Retention
+
+    /// Removes a file from the archive for retention; the engine is the archive's only writer, so this is the only
+    /// way a harvested file leaves it. Refused while the car's volume references the file. The unlink happens under
+    /// the engine's lock; the directory fsync after it, so the car's writes do not wait for the disk.
+    public func evict(archivePath: String) -> EvictionOutcome {
+        guard let harvest else { return .refused(reason: "this volume has no archive") }
+        let (outcome, touched) = state.withLock { st in
+            let result = harvest.evict(path: archivePath)
+            for error in harvest.takeErrors() { record(error, in: &st) }
+            return result
+        }
+        guard case .evicted = outcome else { return outcome }
+        do { try ArchiveStore.synchronizeDirectories(touched) } catch { return .failed(error) }
+        return outcome
+    }
+
+    /// Archive paths the car's volume still references (never evicted); empty without an archive.
+    public func referencedArchivePaths() -> Set<String> {
+        state.withLock { _ in harvest?.referencedPaths() ?? [] }
+    }
+
+    /// The volume's free clusters (from the FAT as the car last wrote it) and the archive's free space.
+    public func space() -> VolumeSpace {
+        let g = manifest.geometry
+        let free: UInt32 = state.withLock { _ in
+            if let harvest { return harvest.fat.freeClusterCount() }
+            // A plain block device: count the primary FAT's free entries on disk.
+            var count: UInt32 = 0
+            var piece = [UInt8](repeating: 0, count: 1 << 20)
+            var cluster: UInt64 = 0
+            let end = UInt64(g.clusterCount) + 2
+            while cluster < end {
+                let n = Int(min(UInt64(piece.count / 4), end - cluster))
+                piece.withUnsafeMutableBytes { readDisk(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n * 4]),
+                                                       at: primaryFAT.lowerBound + cluster * 4) }
+                for i in 0..<n where cluster + UInt64(i) >= 2 {
+                    let entry = UInt32(piece[4 * i]) | UInt32(piece[4 * i + 1]) << 8 | UInt32(piece[4 * i + 2]) << 16
+                        | UInt32(piece[4 * i + 3] & 0x0F) << 24
+                    if entry == 0 { count += 1 }
+                }
+                cluster += UInt64(n)
+            }
+            return count
+        }
+        let fileSystem = harvest?.archive.fileSystemSpace()
+        return VolumeSpace(volumeFreeBytes: UInt64(free) * UInt64(g.clusterSize),
+                           archiveFreeBytes: fileSystem?.free, archiveTotalBytes: fileSystem?.total)
+    }
 }
 
 extension VolumeEngine: BlockSink {

@@ -9,7 +9,7 @@ struct ClipsCommand: ParsableCommand {
         commandName: "clips", abstract: "List harvested files from the catalog: state, size, camera, event, sha256.")
 
     @Option(help: "State directory.") var state: String
-    @Option(help: "Only files in this state: growing, complete or deleted.") var only: String?
+    @Option(help: "Only files in this state: growing, complete, deleted or evicted.") var only: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -19,7 +19,7 @@ struct ClipsCommand: ParsableCommand {
             throw ValidationError("\(state) has no catalog yet: run `teslacam run` first")
         }
         let filter = try only.map { text in
-            guard let value = ClipState(rawValue: text) else { throw ValidationError("--only takes growing, complete or deleted") }
+            guard let value = ClipState(rawValue: text) else { throw ValidationError("--only takes growing, complete, deleted or evicted") }
             return value
         }
         let catalog = try ClipCatalog(path: directory.catalogPath, archiveRoot: "", logger: common.makeLogger())

@@ -2,6 +2,7 @@ import ArgumentParser
 import FAT32
 import Foundation
 import Logging
+import Retention
 import Volume
 
 struct FormatCommand: ParsableCommand {
@@ -11,12 +12,17 @@ struct FormatCommand: ParsableCommand {
     @Option(help: "State directory (must be empty or not exist).") var state: String
     @Option(help: "Size the car sees, e.g. 30G (default), 64G, 128G.") var size: String = "30G"
     @Option(help: "mbr (default: one FAT32 partition at 1 MiB) or superfloppy.") var layout: PartitionLayout = .mbr
+    @Option(help: "The archive directory the daemon will use: format warns if its disk cannot back the volume (default: the state's disk).")
+    var archive: String?
+    @Option(help: "JSON config file (for retention.minFree).") var config: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let logger = common.makeLogger()
+        let file = try config.map { path throws(ConfigurationError) in try Configuration.load(from: path) } ?? Configuration()
         let engine = try VolumeFormatting.format(state: StateDirectory(path: state), size: size, layout: layout,
-                                                 logger: logger)
+                                                 logger: logger, capacityOf: archive ?? file.archive ?? state,
+                                                 minFree: file.retentionPolicy.minFreeBytes)
         let g = engine.manifest.geometry
         print("formatted \(state): \(ByteSize(bytes: g.diskBytes)) \(g.layout.rawValue), "
               + "\(g.clusterSize / 1024) KiB clusters, \(g.clusterCount) clusters")
@@ -39,9 +45,18 @@ enum VolumeFormatting {
         return geometry
     }
 
+    /// `capacityOf`: the directory whose disk will hold the archive; a warning is logged when it cannot back the
+    /// volume (every cluster the car may fill needs a home there).
     static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
-                       logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws -> VolumeEngine {
-        try state.format(geometry: geometry(size: text, layout: layout, logger: logger),
+                       logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                       capacityOf directory: String? = nil,
+                       minFree: UInt64 = RetentionPolicy.standard.minFreeBytes) throws -> VolumeEngine {
+        let geometry = try geometry(size: text, layout: layout, logger: logger)
+        if let directory = directory ?? archive?.root,
+           let warning = CapacityCheck.warning(for: geometry, archive: directory, minFree: minFree) {
+            logger.warning("\(warning)")
+        }
+        return try state.format(geometry: geometry,
                          volumeID: UInt32.random(in: 1...UInt32.max),
                          formattedAt: Int64(Date().timeIntervalSince1970), logger: logger, archive: archive,
                          cacheLimit: cacheLimit)

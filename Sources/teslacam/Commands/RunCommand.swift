@@ -5,6 +5,7 @@ import FAT32
 import FUSEMount
 import Foundation
 import Logging
+import Retention
 import Volume
 
 struct RunCommand: ParsableCommand {
@@ -26,7 +27,7 @@ struct RunCommand: ParsableCommand {
         // cycling through them would keep ~100 MiB resident on a board with 512 MiB.
         _ = clinux_limit_malloc_arenas(2)
         let file = try config.map { path throws(ConfigurationError) in try Configuration.load(from: path) } ?? Configuration()
-        let logger = common.makeLogger(configured: file.logLevel)
+        let logger = common.makeLogger(configured: file.logLevel?.rawValue)
         guard let statePath = state ?? file.state else { throw ConfigurationError.missing(setting: "state") }
         guard let archivePath = archive ?? file.archive else { throw ConfigurationError.missing(setting: "archive") }
         guard let mountPath = mountpoint ?? file.mountpoint else { throw ConfigurationError.missing(setting: "mountpoint") }
@@ -53,26 +54,39 @@ struct RunCommand: ParsableCommand {
             logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
             engine = try VolumeFormatting.format(state: stateDirectory, size: sizeText,
                                                  layout: layout ?? file.layout ?? .mbr, logger: logger,
-                                                 archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
+                                                 archive: archiveStore, cacheLimit: Int(cacheBytes.bytes),
+                                                 minFree: file.retentionPolicy.minFreeBytes)
         } else {
             engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
         }
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger)
         let ingest = CatalogIngest(catalog: catalog, engine: engine)
-        try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger)
+        let policy = file.retentionPolicy
+        logger.notice("retention", metadata: [
+            "recentDays": "\(policy.recentDays)", "eventDays": "\(policy.eventDays)",
+            "reserve": "\(policy.reserve == .auto ? "auto (the volume's free clusters + minFree)" : "\(policy.reserve)")",
+            "minFree": "\(Wording.bytes(policy.minFreeBytes))",
+        ])
+        let retainer = Retainer(engine: engine,
+                                pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
+                                archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
+        try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
+                          retainer: retainer)
         ingest.drain()
     }
 }
 
 /// Mounts an engine and serves it until a termination signal: shared by `run` and `trace record`.
 enum Serving {
+    /// `retainer`: retention running beside the car (stopped before the engine closes).
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
-                      logger: Logger) throws {
+                      logger: Logger, retainer: Retainer? = nil) throws {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
         let settler = Settler(engine: engine)
         defer { settler.stop() }
+        defer { retainer?.stop() }
         try mount.run {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
@@ -83,6 +97,7 @@ enum Serving {
             ])
         }
         settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
+        retainer?.stop()  // no eviction may race the engine's close
         engine.close()
         engine.recorder?.drain()
         let stats = engine.statistics
@@ -101,6 +116,9 @@ enum Serving {
             "cachePeakBytes": "\(stats.harvest.cachePeakBytes)",
             "completionLatencyMedianMs": "\(Int(stats.harvest.completionLatencyMedian * 1000))",
             "completionLatencyMaxMs": "\(Int(stats.harvest.completionLatencyMax * 1000))",
+            "evictions": "\(retainer?.statistics.evictions ?? 0)",
+            "evictedBytes": "\(retainer?.statistics.evictedBytes ?? 0)",
+            "notUploadedEvictions": "\(retainer?.statistics.notUploadedEvictions ?? 0)",
         ])
         withExtendedLifetime(lock) {}
     }
