@@ -41,15 +41,26 @@ let package = Package(
         ]),
         // The clip catalog (SQLite through GRDB): every harvested file, its lifecycle, hash and clip metadata.
         .target(name: "Catalog", dependencies: [
-            "Volume", "MP4",
+            "Volume", "MP4", "Outbound",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Pure retention policy: catalog rows + a space report + the time → which archived files go, and why.
         .target(name: "Retention"),
+        // libcurl from Debian (libcurl4-openssl-dev): HTTP for the webhook sink (and later S3, WebDAV, Dropbox).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Pure outbound core: record kinds, routes, delivery order, backoff, circuit breaker, token bucket.
+        .target(name: "Outbound"),
+        // The sinks and the uploader working the catalog's durable queue.
+        .target(name: "Sinks", dependencies: [
+            "Outbound", "Catalog", "CCurl", "MP4",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention",
+            "Outbound", "Sinks",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -79,9 +90,15 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server).
+        .testTarget(name: "SinksTests", dependencies: [
+            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
         .testTarget(name: "TeslaCamTests", dependencies: [
-            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace",
+            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
