@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Outbound
 import Volume
 
 /// The SQLite catalog of every file the car wrote: one row per archive file, and its lifecycle transitions.
@@ -11,6 +12,8 @@ public final class ClipCatalog: Sendable {
     let archiveRoot: String
     let database: DatabaseQueue
     let logger: Logger
+    /// Which sinks each kind of record goes to: a file's completion queues its upload jobs.
+    public let routes: Routes
 
     public enum Failure: Error, CustomStringConvertible {
         case cannotOpen(path: String, reason: String)
@@ -22,12 +25,17 @@ public final class ClipCatalog: Sendable {
         }
     }
 
-    public init(path: String, archiveRoot: String, logger: Logger) throws(Failure) {
+    public init(path: String, archiveRoot: String, logger: Logger, routes: Routes = Routes()) throws(Failure) {
         self.path = path
         self.archiveRoot = archiveRoot
         self.logger = logger
+        self.routes = routes
         do {
-            database = try DatabaseQueue(path: path)
+            // The daemon, `teslacam sinks` and the web UI share the file: a writer waits for another's
+            // transaction instead of failing.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
@@ -110,6 +118,7 @@ public final class ClipCatalog: Sendable {
             try db.create(index: "clips_event", on: "clips", columns: ["event"])
             try db.alter(table: "transitions") { t in t.add(column: "reason", .text) }
         }
+        registerUploadMigration(&migrator)
         return migrator
     }
 
@@ -176,6 +185,7 @@ public final class ClipCatalog: Sendable {
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
                                           size: Int64(event.size), previousPath: event.previousPath, reason: nil)
         try transition.insert(db)
+        try routeJobs(for: clip, event: event, now: Double(now), in: db)
     }
 
     private func newRecord(_ event: HarvestEvent, now: Int64) -> ClipRecord {
@@ -203,6 +213,7 @@ public final class ClipCatalog: Sendable {
             var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: "evicted", at: now, size: clip.size,
                                               previousPath: nil, reason: reason)
             try transition.insert(db)
+            try Self.cancelLive(path: path, reason: "evicted before delivery: \(reason)", in: db)
             return true
         }
     }
