@@ -1,0 +1,108 @@
+import CCurl
+import Foundation
+import Outbound
+import Synchronization
+
+/// One HTTP request through libcurl, synchronous (each sink runs on a thread of its own).
+struct HTTPRequest {
+    var method = "POST"
+    var url: String
+    var headers: [String] = []
+    var body: [UInt8] = []
+    /// Seconds for the whole request; connecting has its own, shorter limit.
+    var timeout: Double = 60
+
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+
+        /// Retry-After in seconds (the HTTP-date form is rare for webhooks and S3-likes; read as absent).
+        var retryAfter: Double? { headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+    }
+
+    /// CURL_GLOBAL_ALL (SSL | WIN32): the macro does not reach Swift.
+    private static let initialised: Void = { _ = curl_global_init(3) }()
+
+    /// Collects what libcurl hands the callbacks.
+    private final class Collector {
+        var body: [UInt8] = []
+        var headers: [String: String] = [:]
+    }
+
+    /// Sends it. A failure to talk to the peer at all is transient: it may be back later.
+    func send() throws(SinkError) -> Response {
+        _ = Self.initialised
+        guard let handle = curl_easy_init() else { throw .transient("libcurl could not start a request") }
+        defer { curl_easy_cleanup(handle) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in headers { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+        let collector = Collector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code: CURLcode = withExtendedLifetime(collector) {
+            body.withUnsafeBufferPointer { bodyBytes in
+                errorBuffer.withUnsafeMutableBufferPointer { errors in
+                    teslacam_curl_set_string(handle, CURLOPT_URL, url)
+                    teslacam_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+                    teslacam_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+                    teslacam_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 15)
+                    teslacam_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+                    teslacam_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+                    teslacam_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+                    if method != "GET" && method != "HEAD" {
+                        teslacam_curl_set_size(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count))
+                        if let base = bodyBytes.baseAddress {
+                            // Not copied: the body outlives the request.
+                            teslacam_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                        } else {
+                            teslacam_curl_set_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                        }
+                    }
+                    teslacam_curl_set_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                        let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                        let n = size * count
+                        if let data, collector.body.count < 1 << 20 {
+                            collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n))
+                        }
+                        return n
+                    }
+                    teslacam_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+                    teslacam_curl_set_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                        let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                        let n = size * count
+                        if let data {
+                            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+                            if let colon = line.firstIndex(of: ":") {
+                                let name = line[..<colon].lowercased()
+                                collector.headers[name] = line[line.index(after: colon)...]
+                                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                            }
+                        }
+                        return n
+                    }
+                    teslacam_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+                    return curl_easy_perform(handle)
+                }
+            }
+        }
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let words = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            throw .transient("cannot reach \(Self.redacted(url)): \(words)")
+        }
+        var status = 0
+        teslacam_curl_response_code(handle, &status)
+        return Response(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// A URL as logs may show it: no user, password or query (tokens live there).
+    static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url) else { return "the configured URL" }
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        return parts.string ?? "the configured URL"
+    }
+}
