@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what TeslaCam needs from Debian 12 beyond the Swift toolchain. Idempotent.
 set -euo pipefail
-packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config)
+# libcurl for the HTTP sinks; openssh (client and server) and rsync for the rsync sink and its tests.
+packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
+          openssh-client openssh-server rsync python3)
 if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -6,6 +6,7 @@ import FUSEMount
 import Foundation
 import Logging
 import Retention
+import Sinks
 import Volume
 
 struct RunCommand: ParsableCommand {
@@ -59,8 +60,10 @@ struct RunCommand: ParsableCommand {
         } else {
             engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
         }
-        let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger)
+        let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger,
+                                      routes: file.outboundRoutes)
         let ingest = CatalogIngest(catalog: catalog, engine: engine)
+        let uploader = try Uploading.start(file, catalog: catalog, engine: engine, archive: archivePath, logger: logger)
         let policy = file.retentionPolicy
         logger.notice("retention", metadata: [
             "recentDays": "\(policy.recentDays)", "eventDays": "\(policy.eventDays)",
@@ -71,7 +74,7 @@ struct RunCommand: ParsableCommand {
                                 pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
                                 archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
-                          retainer: retainer)
+                          retainer: retainer, uploader: uploader)
         ingest.drain()
     }
 }
@@ -80,13 +83,14 @@ struct RunCommand: ParsableCommand {
 enum Serving {
     /// `retainer`: retention running beside the car (stopped before the engine closes).
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
-                      logger: Logger, retainer: Retainer? = nil) throws {
+                      logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil) throws {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
         let settler = Settler(engine: engine)
         defer { settler.stop() }
         defer { retainer?.stop() }
+        defer { uploader?.stop() }
         try mount.run {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
@@ -96,6 +100,7 @@ enum Serving {
                 "archive": "\(archive)",
             ])
         }
+        uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
         settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
         retainer?.stop()  // no eviction may race the engine's close
         engine.close()
@@ -119,6 +124,8 @@ enum Serving {
             "evictions": "\(retainer?.statistics.evictions ?? 0)",
             "evictedBytes": "\(retainer?.statistics.evictedBytes ?? 0)",
             "notUploadedEvictions": "\(retainer?.statistics.notUploadedEvictions ?? 0)",
+            "uploadsDelivered": "\(uploader?.statistics.values.reduce(0) { $0 + $1.delivered } ?? 0)",
+            "uploadBytesSent": "\(uploader?.statistics.values.reduce(0) { $0 + $1.sentBytes } ?? 0)",
         ])
         withExtendedLifetime(lock) {}
     }

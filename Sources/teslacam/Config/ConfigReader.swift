@@ -88,6 +88,66 @@ struct ConfigReader {
         return number
     }
 
+    /// A whole number within `range`.
+    mutating func integer(_ key: String, in range: ClosedRange<Int64>, unit: String) throws(ConfigurationError) -> Int64? {
+        guard let value = value(key) else { return nil }
+        guard case let .integer(number) = value, range.contains(number) else {
+            throw invalid(key, value, "a whole number from \(range.lowerBound) to \(range.upperBound) (\(unit))")
+        }
+        return number
+    }
+
+    /// A rate in bytes per second, written like a size ("2M", "500K", "2M/s").
+    mutating func rate(_ key: String) throws(ConfigurationError) -> ByteSize? {
+        guard let value = value(key) else { return nil }
+        let expected = "a rate in bytes per second (use e.g. 2M, 500K)"
+        switch value {
+        case let .integer(bytes) where bytes > 0: return ByteSize(bytes: UInt64(bytes))
+        case let .string(text):
+            let trimmed = text.lowercased().hasSuffix("/s") ? String(text.dropLast(2)) : text
+            guard let size = ByteSize(parsing: trimmed), size.bytes > 0 else { throw invalid(key, value, expected) }
+            return size
+        default: throw invalid(key, value, expected)
+        }
+    }
+
+    /// A list of strings.
+    mutating func strings(_ key: String) throws(ConfigurationError) -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard case let .array(items) = value else { throw invalid(key, value, "a list of names [\"...\"]") }
+        var result: [String] = []
+        for item in items {
+            guard case let .string(text) = item else { throw invalid(key, item, "a name (a string) in the list") }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// A value that must be there: `why` says what it is for.
+    mutating func required<T>(_ key: String, _ why: String,
+                              _ read: (inout ConfigReader, String) throws(ConfigurationError) -> T?) throws(ConfigurationError) -> T {
+        guard let value = try read(&self, key) else { throw .missingKey(key: keyPath(key), why: why) }
+        return value
+    }
+
+    /// An object whose keys are names the owner chooses (`sinks`), each value read by `Section`, in name order.
+    mutating func named<Section: ConfigSection>(_ key: String, as _: Section.Type) throws(ConfigurationError) -> [(String, Section)]? {
+        guard let value = value(key) else { return nil }
+        guard case let .object(object) = value else { throw invalid(key, value, "an object { \"name\": { ... } }") }
+        var result: [(String, Section)] = []
+        for name in object.keys.sorted() {
+            let entry = object[name]!
+            guard case let .object(fields) = entry else {
+                throw .invalidValue(key: keyPath(key) + "." + name, found: entry.summary, expected: "an object { ... }")
+            }
+            var reader = ConfigReader(object: fields, path: keyPath(key) + "." + name)
+            let section = try Section(reading: &reader)
+            try reader.rejectUnknownKeys()
+            result.append((name, section))
+        }
+        return result
+    }
+
     /// A nested object read by its own section type.
     mutating func section<Section: ConfigSection>(_ key: String, as _: Section.Type) throws(ConfigurationError) -> Section? {
         guard let value = value(key) else { return nil }

@@ -23,10 +23,15 @@ struct Configuration: Encodable, Equatable, ConfigSection {
     var cache: ByteSize?
     /// How long archived clips stay and how much free space is kept.
     var retention: RetentionSettings?
+    /// Named places records go, what goes where, and how uploads share the link.
+    var sinks: [String: SinkSettings]?
+    var routes: RouteSettings?
+    var upload: UploadSettings?
 
     init(state: String? = nil, archive: String? = nil, mountpoint: String? = nil, size: ByteSize? = nil,
          layout: PartitionLayout? = nil, logLevel: Logger.Level? = nil, cache: ByteSize? = nil,
-         retention: RetentionSettings? = nil) {
+         retention: RetentionSettings? = nil, sinks: [String: SinkSettings]? = nil, routes: RouteSettings? = nil,
+         upload: UploadSettings? = nil) {
         self.state = state
         self.archive = archive
         self.mountpoint = mountpoint
@@ -35,6 +40,9 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         self.logLevel = logLevel
         self.cache = cache
         self.retention = retention
+        self.sinks = sinks
+        self.routes = routes
+        self.upload = upload
     }
 
     init(reading reader: inout ConfigReader) throws(ConfigurationError) {
@@ -46,6 +54,10 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         logLevel = try reader.choice("logLevel", of: Logger.Level.allCases)
         cache = try reader.size("cache")
         retention = try reader.section("retention", as: RetentionSettings.self)
+        sinks = try reader.named("sinks", as: SinkSettings.self).map { Dictionary(uniqueKeysWithValues: $0) }
+        routes = try reader.section("routes", as: RouteSettings.self)
+        upload = try reader.section("upload", as: UploadSettings.self)
+        try checkOutbound()
     }
 
     static func load(from path: String) throws(ConfigurationError) -> Configuration {
@@ -95,6 +107,8 @@ enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     /// Any of the above, found in a file.
     indirect case inFile(path: String, ConfigurationError)
     case missing(setting: String)
+    /// A key a section needs is absent.
+    case missingKey(key: String, why: String)
 
     func `in`(file path: String) -> ConfigurationError {
         if case .unreadable = self { return self }
@@ -110,6 +124,7 @@ enum ConfigurationError: Error, CustomStringConvertible, Equatable {
             return "\(key): unknown setting\(hint); remove it or fix its spelling"
         case let .invalidValue(key, found, expected): return "\(key): \(found) is not \(expected)"
         case let .inFile(path, error): return "config file \(path): \(error)"
+        case let .missingKey(key, why): return "\(key): missing; \(why)"
         case let .missing(setting): return "no \(setting) given: pass --\(setting) or set \"\(setting)\" in the config file"
         }
     }

@@ -29,17 +29,18 @@ struct RetentionPass: Sendable {
         return String(resolved.dropFirst(base.count + 1))
     }
 
-    /// The catalog's row as retention sees it. No sinks exist yet: nothing is pending for any file.
-    static func row(_ clip: ClipRecord, referenced: Set<String>) -> ArchivedFileRow {
+    /// The catalog's row as retention sees it; `pending`: the sinks routed to it that have not acknowledged it.
+    static func row(_ clip: ClipRecord, referenced: Set<String>, pending: [String] = []) -> ArchivedFileRow {
         ArchivedFileRow(path: clip.path, kind: RecordKind(rawValue: clip.eventKind.rawValue) ?? .other,
                         state: ArchiveState(rawValue: clip.state.rawValue) ?? .growing, size: UInt64(max(0, clip.size)),
-                        recordedAt: clip.createdAt, deletedByCarAt: clip.deletedAt, pendingSinks: [],
+                        recordedAt: clip.createdAt, deletedByCarAt: clip.deletedAt, pendingSinks: pending,
                         referencedByVolume: referenced.contains(clip.path))
     }
 
-    /// Car-deleted files the catalog knows, as retention rows.
+    /// Car-deleted files the catalog knows, as retention rows, with the upload queue's word on each.
     func rows(referenced: Set<String>) throws -> [ArchivedFileRow] {
-        try catalog.clips(state: .deleted).map { Self.row($0, referenced: referenced) }
+        let pending = try catalog.pendingSinksByPath()
+        return try catalog.clips(state: .deleted).map { Self.row($0, referenced: referenced, pending: pending[$0.path] ?? []) }
     }
 
     func plan(referenced: Set<String>, space: VolumeSpace, now: Int64) throws -> RetentionPlan {
@@ -81,6 +82,14 @@ struct RetentionPass: Sendable {
                 if eviction.reason.isWarning {
                     result.notUploaded += 1
                     logger.warning("evicted \(words): \(reason)")
+                    // Footage that exists nowhere else is gone: the owner hears it on the alerts route.
+                    do {
+                        try catalog.queueAlert(["alert": "evicted before upload", "path": file.path,
+                                                "pendingSinks": file.pendingSinks.joined(separator: ", "),
+                                                "message": "evicted \(words): \(reason)"])
+                    } catch {
+                        logger.error("cannot queue the alert", metadata: ["error": "\(error)"])
+                    }
                 } else {
                     logger.notice("evicted \(words): \(reason)")
                 }
