@@ -1,0 +1,102 @@
+import Foundation
+import Outbound
+import Sinks
+import Testing
+import Volume
+@testable import teslacam
+
+/// The config's sinks, routes and upload sections: strict, each error naming its key's path.
+@Suite struct SinkConfigurationTests {
+    func parse(_ text: String) throws(ConfigurationError) -> Configuration { try Configuration.parse(Data(text.utf8)) }
+
+    func message(_ text: String) -> String {
+        do {
+            _ = try parse(text)
+            return "accepted"
+        } catch {
+            return error.description
+        }
+    }
+
+    static let example = """
+        { "sinks": {
+            "nas":    { "type": "folder", "path": "/mnt/nas/TeslaCam", "prefix": "model3/", "bandwidth": "2M" },
+            "backup": { "type": "rsync", "host": "nas.local", "port": 2222, "user": "tesla", "path": "/srv/teslacam",
+                        "timeout": 30 },
+            "phone":  { "type": "webhook", "url": "https://ntfy.sh/my-car", "tokenEnv": "NTFY_TOKEN" },
+            "stdout": { "type": "logger" } },
+          "routes": { "sentry": ["nas", "backup", "phone"], "saved": ["nas"], "recent": ["nas"], "alerts": ["phone", "stdout"] },
+          "upload": { "bandwidth": "4M", "whileRecording": "throttle", "retryInitial": 2, "retryMaximum": 600 } }
+        """
+
+    @Test func theDocumentedExampleLoads() throws {
+        let config = try parse(Self.example)
+        #expect(config.sinks?["nas"] == SinkSettings(type: .folder, path: "/mnt/nas/TeslaCam", prefix: "model3/",
+                                                     bandwidth: ByteSize(bytes: 2 << 20)))
+        #expect(config.sinks?["backup"]?.port == 2222)
+        #expect(config.outboundRoutes.sinks(for: .sentry) == ["nas", "backup", "phone"])
+        #expect(config.outboundRoutes.sinks(for: .track) == [])
+        #expect(config.upload?.bandwidth == ByteSize(bytes: 4 << 20))
+        #expect(config.upload?.whileRecording == .throttle)
+        #expect(config.upload?.backoff == Backoff(initial: 2, maximum: 600))
+        // Written back as read: the web UI round-trips the file.
+        #expect(try Configuration.parse(config.encoded()) == config)
+    }
+
+    @Test func mistakesNameTheirKey() {
+        #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x", "url": "http://h" } } }"#)
+                == "sinks.nas.url: unknown setting (known here: type, path, prefix, bandwidth); remove it or fix its spelling")
+        #expect(message(#"{ "sinks": { "nas": { "type": "folder" } } }"#)
+                == "sinks.nas.path: missing; a folder sink needs the folder to copy into")
+        #expect(message(#"{ "sinks": { "nas": { "path": "/x" } } }"#)
+                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger")
+        #expect(message(#"{ "sinks": { "cloud": { "type": "s4" } } }"#)
+                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger"#)
+        #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x", "bandwidth": "2Q" } } }"#)
+                == #"sinks.nas.bandwidth: "2Q" is not a rate in bytes per second (use e.g. 2M, 500K)"#)
+        #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p", "port": 70000 } } }"#)
+                == "sinks.b.port: 70000 is not a whole number from 1 to 65535 (a TCP port)")
+        #expect(message(#"{ "sinks": { "p": { "type": "webhook", "url": "ntfy.sh/x" } } }"#)
+                == #"sinks.p.url: "ntfy.sh/x" is not an http:// or https:// URL"#)
+        #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentry": ["nas", "clod"] } }"#)
+                == #"routes.sentry: "clod" is not a sink defined under "sinks" (nas)"#)
+        #expect(message(#"{ "routes": { "sentry": ["nas"] } }"#)
+                == #"routes.sentry: "nas" is not a sink defined under "sinks" (none is)"#)
+        #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentinel": ["nas"] } }"#)
+                == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts); remove it or fix its spelling")
+        #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p" } }, "routes": { "alerts": ["b"] } }"#)
+                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger or folder), not an rsync sink"#)
+        #expect(message(#"{ "upload": { "whileRecording": "slow" } }"#)
+                == #"upload.whileRecording: "slow" is not one of throttle, pause, full"#)
+        #expect(message(#"{ "upload": { "bandwith": "4M" } }"#)
+                == "upload.bandwith: unknown setting (known here: bandwidth, whileRecording, retryInitial, retryMaximum); remove it or fix its spelling")
+        #expect(message(#"{ "sinks": { "nas": "folder" } }"#) == #"sinks.nas: "folder" is not an object { ... }"#)
+    }
+
+    @Test func secretsComeFromAFileOrTheEnvironmentAndAreNeverShown() throws {
+        let scratch = NSTemporaryDirectory() + "teslacam-secret-\(UUID().uuidString)"
+        try "tk_very_secret\n".write(toFile: scratch, atomically: true, encoding: .utf8)
+        defer { unlink(scratch) }
+        let fromFile = try parse(#"{ "sinks": { "p": { "type": "webhook", "url": "https://h/x", "tokenFile": "\#(scratch)" } } }"#)
+        #expect(try SinkFactory.secret(fromFile.sinks!["p"]!, key: "sinks.p") == "tk_very_secret")
+        // The settings (what gets logged or written back) hold the file's name, never the token.
+        #expect(!String(decoding: try fromFile.encoded(), as: UTF8.self).contains("tk_very_secret"))
+        let missing = try parse(#"{ "sinks": { "p": { "type": "webhook", "url": "https://h/x", "tokenEnv": "TESLACAM_NO_SUCH_VAR" } } }"#)
+        #expect(throws: ConfigurationError.invalidValue(key: "sinks.p.tokenEnv", found: "\"TESLACAM_NO_SUCH_VAR\"",
+                                                       expected: "an environment variable that is set (it is not, or empty)")) {
+            try SinkFactory.setups(missing)
+        }
+        #expect(message(#"{ "sinks": { "p": { "type": "webhook", "url": "https://h/x", "tokenFile": "/a", "tokenEnv": "B" } } }"#)
+                == #"sinks.p.tokenEnv: "B" is not given together with tokenFile: keep one of them"#)
+    }
+
+    @Test func theFactoryBuildsEachType() throws {
+        let setups = try SinkFactory.setups(try parse(#"""
+            { "sinks": { "nas": { "type": "folder", "path": "/x", "prefix": "m3", "bandwidth": "1M" },
+                         "b": { "type": "rsync", "host": "h", "path": "/p" }, "log": { "type": "logger" } } }
+            """#))
+        #expect(setups.map(\.sink.type) == ["rsync", "logger", "folder"])
+        #expect(setups.last?.bytesPerSecond == 1_048_576)
+        #expect(setups.last?.prefix == "m3")
+    }
+}
