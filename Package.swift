@@ -29,9 +29,11 @@ let package = Package(
         .target(name: "CarSimulator", dependencies: ["FAT32", "BlockTrace"]),
         // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
         .target(name: "MP4"),
+        // Pure harvest state: where each cluster's bytes live. No Foundation, Glibc or Logging.
+        .target(name: "HarvestCore"),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4",
+            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4", "HarvestCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.
@@ -72,6 +74,10 @@ let package = Package(
         .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
             "MP4", "BlockTrace",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "HarvestCoreTests", dependencies: [
+            "HarvestCore",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VolumeTests", dependencies: [

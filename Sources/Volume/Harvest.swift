@@ -2,6 +2,7 @@ import CarFS
 import FAT32
 import Foundation
 import Glibc
+import HarvestCore
 import Logging
 import MP4
 
@@ -27,14 +28,14 @@ final class Harvest: @unchecked Sendable {
     private(set) var fat: FATMirror
     private var tree = CarTree()
     private var treeDirty = true
-    private var files: [UInt32: ArchivedFile] = [:]
+    private var files = ArchiveIndex()
     private var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
     private var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
-    private let placed: PlacementTable
-    /// Clusters whose current bytes are in staging (not placed, not cached).
-    private var stagedPending: Set<UInt32> = []
+    /// Where each cluster's current bytes live; the single source for reads and placement.
+    private var location: ClusterMap
+    /// The buffers of the clusters whose location is `.cached`.
     private var cache: [UInt32: [UInt8]] = [:]
     /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
     /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
@@ -65,7 +66,7 @@ final class Harvest: @unchecked Sendable {
         self.logger = logger
         self.cacheLimit = cacheLimit
         fat = FATMirror(clusterCount: geometry.clusterCount)
-        placed = PlacementTable(clusterCount: geometry.clusterCount)
+        location = ClusterMap(clusterCount: geometry.clusterCount)
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
@@ -95,7 +96,7 @@ final class Harvest: @unchecked Sendable {
             var cluster = UInt32(range.lowerBound / UInt64(clusterSize)) + 2
             let end = UInt32((range.upperBound + UInt64(clusterSize) - 1) / UInt64(clusterSize)) + 2
             while cluster < end && cluster <= lastCluster {
-                stagedPending.insert(cluster)
+                location[cluster] = .staged
                 cluster += 1
             }
         }
@@ -110,8 +111,8 @@ final class Harvest: @unchecked Sendable {
             files[id] = ArchivedFile(id: id, path: "\(Self.pendingDirectory)/\(name)", carPath: "", head: head, size: 0,
                                      clusters: chain.clusters, state: .growing, isPending: true, previousSize: nil)
             idByHead[head] = id
-            for (i, cluster) in chain.clusters.enumerated() where !stagedPending.contains(cluster) {
-                placed[cluster] = .init(file: id, index: UInt32(i))
+            for (i, cluster) in chain.clusters.enumerated() where location[cluster] != .staged {
+                location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
         recovering = true
@@ -123,7 +124,7 @@ final class Harvest: @unchecked Sendable {
         do { try archive.synchronize() } catch { note(error) }
         recovering = false
         logger.notice("harvest state recovered", metadata: [
-            "files": "\(files.count)", "stagedClusters": "\(stagedPending.count)",
+            "files": "\(files.count)", "stagedClusters": "\(location.stagedCount)",
         ])
     }
 
@@ -144,8 +145,7 @@ final class Harvest: @unchecked Sendable {
     /// The car freed `cluster` in FAT1: its bytes stay in the archived file, frozen; the volume reads zeros.
     private func clusterFreed(_ cluster: UInt32) {
         uncache(cluster)
-        stagedPending.remove(cluster)
-        placed[cluster] = nil
+        location[cluster] = .unwritten
         vanished.removeValue(forKey: cluster)
     }
 
@@ -165,9 +165,9 @@ final class Harvest: @unchecked Sendable {
                 var fresh = spare.popLast()
                     ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
                 // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
-                // one neither staged nor placed holds zeros (staging is a hole there): no read needed.
+                // one never written holds zeros (staging is a hole there): no read needed.
                 if piece.count < clusterSize {
-                    if !stagedPending.contains(cluster) && placed[cluster] == nil {
+                    if !location[cluster].isWritten {
                         fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
                     } else {
                         fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
@@ -177,6 +177,9 @@ final class Harvest: @unchecked Sendable {
             }()
             buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count) }
             cache[cluster] = buffer
+            // A staged copy left behind is stale now; staging gives it back once the cluster finds its home.
+            let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
+            location[cluster] = .cached(staleCopyStaged: stale)
             if tree.directoryClusters.contains(cluster) { treeDirty = true }
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
@@ -197,13 +200,23 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    /// Drops a cluster from the cache, keeping its buffer for reuse while cache and spares stay within the limit.
+    /// Drops a cluster's buffer from the cache (the caller sets its new location), keeping the buffer for reuse
+    /// while cache and spares stay within the limit.
     private func uncache(_ cluster: UInt32) {
         guard let buffer = cache.removeValue(forKey: cluster) else { return }
         statistics.cachedBytes -= UInt64(clusterSize)
         if UInt64(spare.count + 1) * UInt64(clusterSize) + statistics.cachedBytes <= UInt64(cacheLimit) {
             spare.append(buffer)
         }
+    }
+
+    /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
+    /// (now stale) is given back once the archive is durable.
+    private func home(_ cluster: UInt32, at placement: ClusterLocation) {
+        let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
+        uncache(cluster)
+        location[cluster] = placement
+        if stale { punchAfterSync.append(cluster) }
     }
 
     /// Fills `buffer` with the data region's bytes at `offset` (relative to cluster 2).
@@ -219,7 +232,7 @@ final class Harvest: @unchecked Sendable {
             return
         }
         do {
-            if cluster <= lastCluster, !stagedPending.contains(cluster), let place = placed[cluster], let file = files[place.file] {
+            if cluster <= lastCluster, let place = location[cluster].placement, let file = files[place.file] {
                 try archive.read(file.id, file.path, into: piece,
                                  at: UInt64(place.index) * UInt64(clusterSize) + UInt64(inCluster))
             } else {
@@ -276,7 +289,8 @@ final class Harvest: @unchecked Sendable {
         if synchronize {
             writtenSinceFlush.removeAll()
             do { try archive.synchronize() } catch { note(error) }
-            for cluster in punchAfterSync where stagedPending.contains(cluster) == false && cache[cluster] == nil {
+            // (Unless the car wrote it again since, or it went back to staging.)
+            for cluster in punchAfterSync where !location[cluster].isCached && location[cluster] != .staged {
                 do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
             }
             punchAfterSync.removeAll()
@@ -359,8 +373,8 @@ final class Harvest: @unchecked Sendable {
                     // chained past the entry's size that were placed before the crash (up to the file's length).
                     let held = max(file.size, archive.size(of: relative) ?? 0)
                     for (i, cluster) in file.clusters.enumerated()
-                    where UInt64(i) * UInt64(clusterSize) < held && !stagedPending.contains(cluster) {
-                        placed[cluster] = .init(file: id, index: UInt32(i))
+                    where UInt64(i) * UInt64(clusterSize) < held && location[cluster] != .staged {
+                        location[cluster] = .placed(file: id, index: UInt32(i))
                     }
                 }
                 if !adopt || placeholder {
@@ -420,13 +434,14 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Some archived file (live, deleted or pending) already has this archive path.
-    private func pathInUse(_ relative: String) -> Bool { files.values.contains { $0.path == relative } }
+    private func pathInUse(_ relative: String) -> Bool { files.holds(relative) }
 
     /// An older archived file stood where a new one goes (the car overwrote or reused the name): it was renamed
     /// to `aside`, never overwritten.
     private func movedAside(from relative: String, to aside: String) {
         var carPath = relative
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             files[id]?.path = aside
             carPath = record.carPath
             archive.release(id)
@@ -466,11 +481,9 @@ final class Harvest: @unchecked Sendable {
                     do {
                         try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
                         statistics.archiveBytesWritten += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
-                        uncache(cluster)
-                        if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+                        home(cluster, at: .placed(file: id, index: UInt32(i)))
                     } catch { note(error) }
-                } else if let from = placed[cluster], from != .init(file: id, index: UInt32(i)),
+                } else if let from = location[cluster].placement, from != (id, UInt32(i)),
                           let pending = files[from.file], pending.isPending {
                     // Placed in a pending chain whose head was not the file's real head (a FAT sector in between
                     // arrived late): copy it to its owner.
@@ -482,9 +495,9 @@ final class Harvest: @unchecked Sendable {
                         try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
                         statistics.archiveBytesWritten += size
                         statistics.promotedBytes += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
+                        location[cluster] = .placed(file: id, index: UInt32(i))
                     } catch { note(error) }
-                } else if stagedPending.contains(cluster),
+                } else if location[cluster] == .staged,
                           start + size <= file.size || record.previousSize != file.size {
                     // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
                     var bytes = [UInt8](repeating: 0, count: clusterSize)
@@ -495,9 +508,7 @@ final class Harvest: @unchecked Sendable {
                         try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
                         statistics.archiveBytesWritten += size
                         statistics.promotedBytes += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
-                        stagedPending.remove(cluster)
-                        punchAfterSync.append(cluster)
+                        home(cluster, at: .placed(file: id, index: UInt32(i)))
                     } catch { note(error) }
                 }
             }
@@ -516,7 +527,7 @@ final class Harvest: @unchecked Sendable {
     private func follow(_ file: CarFile, _ id: UInt32) {
         guard let record = files[id], record.clusters != file.clusters else { return }
         for cluster in record.clusters {
-            guard let at = placed[cluster], at.file == id else { continue }
+            guard let at = location[cluster].placement, at.file == id else { continue }
             let i = Int(at.index)
             if i < file.clusters.count && file.clusters[i] == cluster { continue }
             evict(cluster, from: record, index: at.index)
@@ -524,12 +535,9 @@ final class Harvest: @unchecked Sendable {
         files[id]?.clusters = file.clusters
     }
 
-    /// Moves a placed cluster's bytes from its archive file to staging (a cached cluster's truth is the cache).
+    /// Moves a cluster placed in `record` at `index` from its archive file to staging.
     private func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
-        guard cache[cluster] == nil, !stagedPending.contains(cluster) else {
-            placed[cluster] = nil
-            return
-        }
+        guard location[cluster] == .placed(file: record.id, index: index) else { return }
         var bytes = [UInt8](repeating: 0, count: clusterSize)
         do {
             try bytes.withUnsafeMutableBytes { buffer in
@@ -537,8 +545,7 @@ final class Harvest: @unchecked Sendable {
             }
             try bytes.withUnsafeBytes { buffer in try staging.write(buffer, at: stagingOffset(cluster)) }
             statistics.stagingBytesWritten += UInt64(clusterSize)
-            stagedPending.insert(cluster)
-            placed[cluster] = nil
+            location[cluster] = .staged
         } catch {
             // Left placed: the archive still holds its bytes until something overwrites that position.
             note(error)
@@ -575,10 +582,8 @@ final class Harvest: @unchecked Sendable {
         for (i, cluster) in record.clusters.enumerated() {
             let start = UInt64(i) * clusterBytes
             guard start < record.size else { break }
-            let at = placed[cluster]
-            // (Placed here but cached: the car wrote it again, and the cache holds the newer bytes.)
-            guard at != .init(file: record.id, index: UInt32(i)) || cache[cluster] != nil,
-                  at != nil || cache[cluster] != nil || stagedPending.contains(cluster) else { continue }
+            let at = location[cluster]
+            guard at.isWritten, at != .placed(file: record.id, index: UInt32(i)) else { continue }
             let bytes = currentBytes(of: cluster)
             let n = Int(min(clusterBytes, record.size - start))
             do {
@@ -586,7 +591,7 @@ final class Harvest: @unchecked Sendable {
                     try archive.write(record.id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: start)
                 }
                 statistics.archiveBytesWritten += UInt64(n)
-                if cache[cluster] == nil { statistics.promotedBytes += UInt64(n) }
+                if !at.isCached { statistics.promotedBytes += UInt64(n) }
             } catch { note(error) }
         }
     }
@@ -633,16 +638,14 @@ final class Harvest: @unchecked Sendable {
             }
             guard let record = files[id] else { continue }
             // The chain changed since an earlier cluster took this position: that one moves out first.
-            for other in record.clusters where other != cluster && placed[other] == .init(file: id, index: index) {
+            for other in record.clusters where other != cluster && location[other] == .placed(file: id, index: index) {
                 evict(other, from: record, index: index)
             }
             do {
                 try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: UInt64(index) * size) }
                 statistics.archiveBytesWritten += size
-                placed[cluster] = .init(file: id, index: index)
                 if !record.clusters.contains(cluster) { files[id]?.clusters.append(cluster) }
-                uncache(cluster)
-                if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+                home(cluster, at: .placed(file: id, index: index))
             } catch { note(error) }
         }
     }
@@ -650,7 +653,7 @@ final class Harvest: @unchecked Sendable {
     /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
     private func removeAbandonedPendingFiles() {
         for (id, record) in files where record.isPending {
-            if record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            if record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
             archive.release(id)
             unlink(archive.absolute(record.path))
             files.removeValue(forKey: id)
@@ -667,9 +670,8 @@ final class Harvest: @unchecked Sendable {
                     try staging.write(raw, at: stagingOffset(cluster))
                 }
                 statistics.stagingBytesWritten += UInt64(clusterSize)
-                stagedPending.insert(cluster)
-                placed[cluster] = nil
                 uncache(cluster)
+                location[cluster] = .staged
             } catch {
                 // Kept in memory; the next pass tries again.
                 note(error)
@@ -695,7 +697,7 @@ final class Harvest: @unchecked Sendable {
     private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
         let clusterBytes = UInt64(clusterSize)
         for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
-            if placed[cluster] == .init(file: record.id, index: UInt32(i)) { evict(cluster, from: record, index: UInt32(i)) }
+            evict(cluster, from: record, index: UInt32(i))
         }
     }
 
@@ -816,7 +818,7 @@ final class Harvest: @unchecked Sendable {
         for id in retiring {
             guard let record = files[id] else { retiring.remove(id); continue }
             guard record.state == .deleted else { retiring.remove(id); continue }
-            if vanished[record.head] == id || record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            if vanished[record.head] == id || record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
             files.removeValue(forKey: id)
             retiring.remove(id)
             statistics.recordsRetired += 1
@@ -828,9 +830,11 @@ final class Harvest: @unchecked Sendable {
     private func allPresent(_ file: CarFile, _ id: UInt32) -> Bool {
         for cluster in file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)) {
             if tree.contested.contains(cluster) { return false }
-            if placed[cluster]?.file == id { continue }
-            if stagedPending.contains(cluster) || cache[cluster] != nil { continue }
-            return false
+            switch location[cluster] {
+            case .cached, .staged: continue
+            case let .placed(file, _) where file == id: continue
+            default: return false
+            }
         }
         return true
     }
@@ -870,7 +874,7 @@ final class Harvest: @unchecked Sendable {
     private func isReferenced(_ relative: String) -> Bool {
         if emptyPlaceholders.contains(relative) { return true }
         let vanishedIDs = Set(vanished.values)
-        if files.values.contains(where: { $0.path == relative && isReferenced($0, vanished: vanishedIDs) }) { return true }
+        if files.ids(at: relative).contains(where: { files[$0].map { isReferenced($0, vanished: vanishedIDs) } ?? false }) { return true }
         return currentTree().files.contains { ArchivePath.relative($0.path) == relative }
     }
 
@@ -887,15 +891,16 @@ final class Harvest: @unchecked Sendable {
         if let reason = archive.evictionRefusal(relative) { return (.refused(reason: reason), []) }
         if isReferenced(relative) { return (.referenced, []) }
         var stagedAny = false
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             for cluster in record.clusters {
-                guard let at = placed[cluster], at.file == id else { continue }
+                guard let at = location[cluster].placement, at.file == id else { continue }
                 if fat.entry(cluster).kind == .free {
-                    placed[cluster] = nil
+                    location[cluster] = .unwritten
                     continue
                 }
                 evict(cluster, from: record, index: at.index)
-                guard placed[cluster] == nil else {
+                guard location[cluster] == .staged else {
                     return (.failed(takeErrors().first ?? BackingStoreError(operation: "evict", path: relative, code: EIO)), [])
                 }
                 stagedAny = true
@@ -905,7 +910,8 @@ final class Harvest: @unchecked Sendable {
             // The staged copies must be durable before the only other copy goes.
             do { try staging.synchronize() } catch { return (.failed(error), []) }
         }
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             archive.release(id)
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
