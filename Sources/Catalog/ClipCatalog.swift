@@ -143,6 +143,7 @@ public final class ClipCatalog: Sendable {
         clip.eventKind = where_.eventKind
         clip.camera = where_.camera ?? clip.camera
         clip.clipTime = where_.clipTime ?? clip.clipTime
+        let previousSize = clip.size
         clip.size = Int64(event.size)
         clip.updatedAt = now
         switch event.kind {
@@ -156,6 +157,10 @@ public final class ClipCatalog: Sendable {
             // The `complete` that follows hashes the new bytes.
             clip.sha256 = nil
         case .complete:
+            // A restart judges the car's files again: one already complete at this size keeps its hash (no second
+            // read of every clip per restart). A rewrite cleared the hash first, so its new bytes are hashed.
+            // Nothing new then: no transition either, so nothing downstream sees a second completion.
+            if clip.state == .complete && clip.sha256 != nil && previousSize == Int64(event.size) { return }
             clip.state = .complete
             clip.completedAt = now
             inspect(&clip, isClip: where_.isClipName)

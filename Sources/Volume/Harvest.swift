@@ -117,7 +117,9 @@ final class Harvest: @unchecked Sendable {
         }
         recovering = true
         treeDirty = true
-        drain(synchronize: true)
+        // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
+        // catalog listens: a kill can come between a pass and the catalog's write of what it said.
+        pass(synchronize: true)
         // A crash left growing files with the slack of their last cluster: trimmed now, as a clean stop does, so
         // the archive matches the volume from the start (the slack is in staging for the volume).
         for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
@@ -705,6 +707,9 @@ final class Harvest: @unchecked Sendable {
     static let quietPeriod: Duration = .seconds(2)
     /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
+
+    /// A pass (recovery, cache pressure) said something no drain has handed over yet.
+    var hasUndeliveredEvents: Bool { !events.isEmpty }
 
     /// Some growing file's size held still across a flush and waits only for the quiet period to pass.
     var awaitsQuietPeriod: Bool {

@@ -389,7 +389,7 @@ public final class VolumeEngine: Sendable {
         guard let harvest else { return }
         sync.withLock { _ in
             let events = state.withLock { st -> [HarvestEvent] in
-                guard harvest.awaitsQuietPeriod else { return [] }
+                guard harvest.awaitsQuietPeriod || harvest.hasUndeliveredEvents else { return [] }
                 let events = harvest.drain(synchronize: false)
                 for error in harvest.takeErrors() { record(error, in: &st) }
                 return events

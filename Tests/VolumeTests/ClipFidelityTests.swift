@@ -160,6 +160,35 @@ import Testing
         car.engine.close()
     }
 
+    /// A kill after a pass but before anyone heard of it: the restarted engine judges the clip again during
+    /// recovery and hands that `complete` to whoever subscribes, at its first drain (before, recovery's events were
+    /// dropped and the catalog never learned the clip was complete).
+    @Test func completionsFoundDuringRecoveryReachSubscribers() throws {
+        let car = try Car()
+        let muxed = MuxedClip(size: 300_000, seed: 3, creation: 1_795_600_800)
+        let clip = car.fs.createFile("2026-11-25_10-00-00-front.mp4", in: car.recent, content: muxed.final)
+        car.fs.append(clip, count: muxed.final.count)
+        car.fs.flush()
+        // Written and flushed, but the engine is killed at the flush: its events reach nobody.
+        car.fs.drainRecords().forEach { record in
+            if case let .write(offset, data) = record { car.engine.write(data, at: offset) }
+        }
+        car.engine.flush()
+        let path = "TeslaCam/RecentClips/2026-11-25_10-00-00-front.mp4"
+        #expect(car.count(.complete, path) == 1)
+        let restarted = VolumeEngine(manifest: VolumeManifest(geometry: car.geometry, volumeID: 1, formattedAt: 0),
+                                     metadata: try BackingFile(path: car.dir.path + "/metadata.img", create: false),
+                                     staging: try BackingFile(path: car.dir.path + "/staging.img", create: false),
+                                     logger: quietLogger, archive: try ArchiveStore(root: car.dir.path + "/archive"),
+                                     now: car.clock.now)
+        let heard = EventLog()
+        restarted.subscribe { batch in heard.append(batch) }
+        restarted.settle()
+        #expect(heard.all.contains { $0.kind == .complete && $0.archivePath == path })
+        #expect(car.archived(path) == muxed.final)
+        restarted.close()
+    }
+
     /// The car's circular buffer deletes clips all day: the harvest lets go of their records once nothing can
     /// read through them, so its memory follows the live files, not the uptime.
     @Test func recordsOfDeletedClipsAreRetired() throws {
