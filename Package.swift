@@ -29,9 +29,12 @@ let package = Package(
         .target(name: "CarSimulator", dependencies: ["FAT32", "BlockTrace"]),
         // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
         .target(name: "MP4"),
+        // Positional files and directory operations: thin syscall wrappers, and a page-cache model that can lose
+        // power (tests).
+        .target(name: "FileIO", dependencies: ["CLinux"]),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CarFS", "CLinux", "BlockTrace",
+            "FAT32", "CarFS", "CLinux", "BlockTrace", "FileIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.
@@ -70,8 +73,9 @@ let package = Package(
             "MP4", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(name: "VolumeTests", dependencies: [
-            "Volume", "FAT32", "CarSimulator", "BlockTrace",
+            "Volume", "FAT32", "CarSimulator", "BlockTrace", "FileIO", "CarFS",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
