@@ -92,8 +92,7 @@ final class Harvest: @unchecked Sendable {
             }
         }
         // Pending chains written before a crash: their clusters live in the pending files.
-        let pendingRoot = archive.absolute(Self.pendingDirectory)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: pendingRoot)) ?? [] {
+        for name in archive.contents(of: Self.pendingDirectory) {
             guard name.hasPrefix("chain-"), let head = UInt32(name.dropFirst(6)), fat.isValidCluster(head),
                   idByHead[head] == nil, let length = archive.size(of: "\(Self.pendingDirectory)/\(name)") else { continue }
             let chain = fat.chain(from: head, limit: Int((length + UInt64(clusterSize) - 1) / UInt64(clusterSize)))
@@ -298,7 +297,7 @@ final class Harvest: @unchecked Sendable {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
                 id = known
                 if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
-                    unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
+                    try? archive.remove(relative)  // the entry's stand-in while it had no data
                 }
                 if rename(&record, to: relative, carPath: file.pathString) {
                     record.isPending = false
@@ -610,7 +609,7 @@ final class Harvest: @unchecked Sendable {
         for (id, record) in files where record.isPending {
             if record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
             archive.release(id)
-            unlink(archive.absolute(record.path))
+            try? archive.remove(record.path)
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }

@@ -68,7 +68,8 @@ public final class VolumeEngine: Sendable {
         self.logger = logger
         if let harvest {
             harvest.recover(metadata: metadata)
-            _ = harvest.takeErrors()
+            // Counted like any other: a test (or `inspect`) can tell a recovery that hit the disk's errors.
+            for error in harvest.takeErrors() { state.withLock { record(error, in: &$0) } }
         }
     }
 
