@@ -5,9 +5,11 @@ import Synchronization
 /// operations and see what a real disk would have kept (see `PowerCut`).
 ///
 /// Two copies of the disk: `cached`, what every read sees, and `durable`, what survives. A file's fsync or
-/// fdatasync copies its bytes and size into `durable`; a directory's fsync copies that directory's entries (so a
-/// new name, a rename or an unlink survives only once its parent directory is synced: the strict POSIX rule, which
-/// ext4 happens to be kinder than); syncfs copies everything. Paths are absolute; no links, no `..`.
+/// fdatasync copies its bytes and size into `durable`; a directory's fsync commits that directory's changes (so a
+/// new name or an unlink survives only once its parent directory is synced: the strict POSIX rule, which ext4
+/// happens to be kinder than); syncfs commits everything. A rename is one change, committed whole (old name gone,
+/// new name there) by the fsync of the directory it moves the file *into*, as journaling file systems commit it:
+/// the source directory's fsync alone does not commit it. Paths are absolute; no links, no `..`.
 public final class PageCacheFileSystem: FileSystem {
     typealias Inode = Int
     static let root: Inode = 0
@@ -17,8 +19,9 @@ public final class PageCacheFileSystem: FileSystem {
         case directory([String: Inode])
     }
 
-    /// One directory change, kept until the directory is synced: the kernel's writeback may commit a prefix.
-    struct Edit: Sendable { var name: String; var inode: Inode? }
+    /// One directory entry change; an operation's changes form one unit, kept until the directory that owns the
+    /// unit is synced (the kernel's writeback may commit a prefix of a directory's units).
+    struct Edit: Sendable { var directory: Inode; var name: String; var inode: Inode? }
 
     struct Disk: Sendable {
         var nodes: [Inode: Node] = [PageCacheFileSystem.root: .directory([:])]
@@ -29,7 +32,7 @@ public final class PageCacheFileSystem: FileSystem {
     struct State: Sendable {
         var cached = Disk()
         var durable = Disk()
-        /// Per directory, its changes since its last sync, each operation's edits one unit.
+        /// Per directory, the operations it commits when synced (a rename belongs to its target), oldest first.
         var unsyncedEdits: [Inode: [[Edit]]] = [:]
         var lastWrite: LastWrite?
         var nextInode: Inode = 1
@@ -103,11 +106,19 @@ public final class PageCacheFileSystem: FileSystem {
         return result
     }
 
-    static func edit(_ st: inout State, directory: Inode, _ edits: [Edit]) {
-        guard case var .directory(entries)? = st.cached.nodes[directory] else { return }
-        for edit in edits { entries[edit.name] = edit.inode }
-        st.cached.nodes[directory] = .directory(entries)
-        st.unsyncedEdits[directory, default: []].append(edits)
+    /// Applies one operation's entry changes to the cache, committed later by `owner`'s fsync.
+    static func edit(_ st: inout State, owner: Inode, _ edits: [Edit]) {
+        apply(edits, to: &st.cached)
+        st.unsyncedEdits[owner, default: []].append(edits)
+    }
+
+    static func apply(_ edits: [Edit], to disk: inout Disk) {
+        for edit in edits {
+            var entries: [String: Inode] = [:]
+            if case let .directory(existing)? = disk.nodes[edit.directory] { entries = existing }
+            entries[edit.name] = edit.inode
+            disk.nodes[edit.directory] = .directory(entries)
+        }
     }
 
     public func openFile(_ path: String, _ options: OpenOptions) throws(FileIOError) -> any PositionalFile {
@@ -132,7 +143,7 @@ public final class PageCacheFileSystem: FileSystem {
             let inode = st.nextInode
             st.nextInode += 1
             st.cached.nodes[inode] = .file(SparseContent())
-            Self.edit(&st, directory: directory, [Edit(name: name, inode: inode)])
+            Self.edit(&st, owner: directory, [Edit(directory: directory, name: name, inode: inode)])
             return inode
         }
         return PageCacheFile(fileSystem: self, inode: inode, path: path)
@@ -148,7 +159,7 @@ public final class PageCacheFileSystem: FileSystem {
             let inode = st.nextInode
             st.nextInode += 1
             st.cached.nodes[inode] = .directory([:])
-            Self.edit(&st, directory: directory, [Edit(name: name, inode: inode)])
+            Self.edit(&st, owner: directory, [Edit(directory: directory, name: name, inode: inode)])
         }
     }
 
@@ -169,14 +180,10 @@ public final class PageCacheFileSystem: FileSystem {
                     throw FileIOError(operation: "rename to \(to)", path: from, code: EISDIR)
                 }
             }
-            if source.directory == target.directory {
-                // One directory: one unit, atomic as a journal commits it.
-                Self.edit(&st, directory: source.directory,
-                          [Edit(name: target.name, inode: inode), Edit(name: source.name, inode: nil)])
-            } else {
-                Self.edit(&st, directory: target.directory, [Edit(name: target.name, inode: inode)])
-                Self.edit(&st, directory: source.directory, [Edit(name: source.name, inode: nil)])
-            }
+            Self.edit(&st, owner: target.directory, [
+                Edit(directory: target.directory, name: target.name, inode: inode),
+                Edit(directory: source.directory, name: source.name, inode: nil),
+            ])
         }
     }
 
@@ -187,7 +194,7 @@ public final class PageCacheFileSystem: FileSystem {
                 throw FileIOError(operation: "unlink", path: path, code: ENOENT)
             }
             if case .directory = st.cached.nodes[inode] { throw FileIOError(operation: "unlink", path: path, code: EISDIR) }
-            Self.edit(&st, directory: directory, [Edit(name: name, inode: nil)])
+            Self.edit(&st, owner: directory, [Edit(directory: directory, name: name, inode: nil)])
         }
     }
 
@@ -219,8 +226,7 @@ public final class PageCacheFileSystem: FileSystem {
             guard case .directory? = st.cached.nodes[inode] else {
                 throw FileIOError(operation: "fsync", path: path, code: ENOTDIR)
             }
-            st.durable.nodes[inode] = st.cached.nodes[inode]
-            st.unsyncedEdits[inode] = nil
+            for unit in st.unsyncedEdits.removeValue(forKey: inode) ?? [] { Self.apply(unit, to: &st.durable) }
         }
     }
 
@@ -276,7 +282,7 @@ public final class PageCacheFileSystem: FileSystem {
 
     static func survivor(of st: State, _ cut: PowerCut) -> Disk {
         var rng = CutRandom(seed: cut.seed)
-        var disk = st.durable
+        var disk = cut.keepsPageCache ? st.cached : st.durable
         if cut.kernelWriteback {
             for (inode, node) in st.cached.nodes.sorted(by: { $0.key < $1.key }) {
                 guard case let .file(cached) = node else { continue }
@@ -289,13 +295,8 @@ public final class PageCacheFileSystem: FileSystem {
                 }
                 disk.nodes[inode] = .file(kept)
             }
-            for (directory, units) in st.unsyncedEdits.sorted(by: { $0.key < $1.key }) {
-                var entries: [String: Inode] = [:]
-                if case let .directory(durable)? = disk.nodes[directory] { entries = durable }
-                for unit in units.prefix(rng.below(units.count + 1)) {
-                    for edit in unit { entries[edit.name] = edit.inode }
-                }
-                disk.nodes[directory] = .directory(entries)
+            for (_, units) in st.unsyncedEdits.sorted(by: { $0.key < $1.key }) {
+                for unit in units.prefix(rng.below(units.count + 1)) { apply(unit, to: &disk) }
             }
         }
         if cut.tearsLastWrite, let last = st.lastWrite {

@@ -4,8 +4,10 @@
 /// whole. Real kernels also write dirty pages back on their own, in any order, and commit directory changes in
 /// journal order: `kernelWriteback` keeps a random subset of unsynced pages and sizes and, per directory, a
 /// random prefix of its unsynced changes. `tearsLastWrite` keeps a prefix (whole 512-byte sectors, fewer than all)
-/// of the last write that was not synced: the disk lost power in the middle of it.
+/// of the last write that was not synced: the disk lost power in the middle of it. `processKill` is no power cut at
+/// all: the process dies (kill -9) and the kernel keeps its page cache, so everything written survives.
 public struct PowerCut: Sendable, Hashable, CustomStringConvertible {
+    public var keepsPageCache = false
     public var kernelWriteback: Bool
     public var tearsLastWrite: Bool
     /// Chooses the pages, sizes, directory prefixes and torn length.
@@ -19,8 +21,15 @@ public struct PowerCut: Sendable, Hashable, CustomStringConvertible {
 
     public static let strict = PowerCut()
 
+    public static let processKill: PowerCut = {
+        var kill = PowerCut()
+        kill.keepsPageCache = true
+        return kill
+    }()
+
     public var description: String {
-        "PowerCut(kernelWriteback: \(kernelWriteback), tearsLastWrite: \(tearsLastWrite), seed: \(seed))"
+        if keepsPageCache { return "PowerCut.processKill" }
+        return "PowerCut(kernelWriteback: \(kernelWriteback), tearsLastWrite: \(tearsLastWrite), seed: \(seed))"
     }
 
     public static let sectorSize = 512
