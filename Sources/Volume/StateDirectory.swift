@@ -34,11 +34,15 @@ public struct StateDirectory: Sendable {
     /// Formats a new volume into an empty (or new) directory and opens it.
     ///
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
+    /// When `format` returns, all of it survives a power cut: the images' bytes (the engine's flush), the manifest
+    /// (fsynced before its rename), the three names (the directory's fsync) and a new directory's own name.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                       cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                       cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                       discardsFreedClusters: Bool = true) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
-        do { try fileSystem.makeDirectories(path) } catch { throw .io(error) }
+        let createdDirectories: [String]
+        do { createdDirectories = try fileSystem.makeDirectories(path) } catch { throw .io(error) }
         let manifest = VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: Double(formattedAt))
         let regions = RegionMap(geometry: geometry)
         let engine: VolumeEngine
@@ -48,7 +52,8 @@ public struct StateDirectory: Sendable {
             let staging = try BackingFile(path: stagingPath, create: true, fileSystem: fileSystem)
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
-                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit)
+                                  discardsFreedClusters: discardsFreedClusters, recorder: recorder, archive: archive,
+                                  cacheLimit: cacheLimit)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
@@ -59,25 +64,22 @@ public struct StateDirectory: Sendable {
         do { data = try JSONEncoder.pretty.encode(manifest) } catch {
             throw .inconsistentManifest(path: manifestPath, reason: "cannot encode it: \(error)")
         }
-        // A temporary file renamed into place, as Foundation's atomic write does.
         do {
-            let temporary = manifestPath + ".tmp"
-            let file = try fileSystem.openFile(temporary, [.create, .noFollow, .privateToOwner])
-            try file.setSize(0)
-            try file.write(Array(data), at: 0)
-            try fileSystem.rename(temporary, to: manifestPath)
+            try fileSystem.writeAtomically(Array(data), to: manifestPath)
+            for directory in createdDirectories { try fileSystem.synchronizeDirectory(parentDirectory(of: directory)) }
         } catch { throw .io(error) }
         return engine
     }
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
-                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                     discardsFreedClusters: Bool = true) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath, fileSystem: fileSystem),
                                 staging: try BackingFile(path: stagingPath, fileSystem: fileSystem),
-                                logger: logger, recorder: recorder,
+                                logger: logger, discardsFreedClusters: discardsFreedClusters, recorder: recorder,
                                 archive: archive, cacheLimit: cacheLimit)
         } catch { throw .io(error) }
     }

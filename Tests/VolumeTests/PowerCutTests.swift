@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// Power cuts for real, simulated in-process: the engine's state and archive live on a model of the page cache
+/// that loses what was not made durable (see `PowerCutCase`). No root, no FUSE.
+@Suite struct PowerCutTests {
+    /// `TESLACAM_POWERCUT_CASES=N` runs N traces (three cuts each); `TESLACAM_POWERCUT_SEED` starts elsewhere.
+    @Test func powerCutsLoseNothingTheCarFlushed() {
+        let environment = ProcessInfo.processInfo.environment
+        let cases = Int(environment["TESLACAM_POWERCUT_CASES"] ?? "") ?? 100
+        let first = UInt64(environment["TESLACAM_POWERCUT_SEED"] ?? "") ?? 1
+        var failed = 0
+        for seed in first..<first + UInt64(cases) {
+            let failures = PowerCutCase(seed: seed).run()
+            for failure in failures { Issue.record(Comment(rawValue: failure)) }
+            if !failures.isEmpty { failed += 1 }
+            if failed >= 12 { break }  // the first few failing seeds say enough
+        }
+    }
+
+    /// Seeds the property once failed on, kept so what they found stays fixed.
+    @Test(arguments: [
+        // volume.json, metadata.img and staging.img were not durable when `format` returned: the manifest was
+        // renamed into place unsynced and the state directory never fsynced; a cut lost the whole volume.
+        1, 3, 4,
+    ] as [UInt64])
+    func foundCases(_ seed: UInt64) {
+        for failure in PowerCutCase(seed: seed).run() { Issue.record(Comment(rawValue: failure)) }
+    }
+}
