@@ -21,10 +21,20 @@ public final class ArchiveStore: @unchecked Sendable {
     private var changedDirectories: Set<String> = []
     private(set) var bytesWritten: UInt64 = 0
 
+    /// Renames not yet covered by durable car metadata (see `MoveJournal`).
+    private var journal: MoveJournal
+    static let journalPath = ".teslacam-pending/moves"
+
     public init(root: String, fileSystem: any FileSystem = SystemFileSystem()) throws(BackingStoreError) {
         self.root = root
         self.fileSystem = fileSystem
-        try fileSystem.makeDirectories(root)
+        let journalPath = root + "/" + Self.journalPath
+        let created = try fileSystem.makeDirectories(parentDirectory(of: journalPath))
+        let isNew = fileSystem.status(journalPath) == nil
+        journal = try MoveJournal(file: fileSystem.openFile(journalPath, [.create, .noFollow]))
+        // The journal must be found after a power cut: its name, and the names of the directories just made.
+        if isNew { try fileSystem.synchronizeDirectory(parentDirectory(of: journalPath)) }
+        for directory in created { try fileSystem.synchronizeDirectory(parentDirectory(of: directory)) }
     }
 
     public func absolute(_ relative: String) -> String { root + "/" + relative }
@@ -34,6 +44,15 @@ public final class ArchiveStore: @unchecked Sendable {
         return String(relative[..<slash])
     }
 
+    /// mkdir -p inside the archive, each new directory's name made durable at once (its parent fsynced, outermost
+    /// first): a file created or renamed into it later is durable with that directory's fsync, and must not
+    /// vanish because the directory itself did. New directories are rare (an event folder, a day).
+    private func makeDirectories(_ relative: String) throws(BackingStoreError) {
+        for created in try fileSystem.makeDirectories(absolute(relative)) {
+            try fileSystem.synchronizeDirectory(parentDirectory(of: created))
+        }
+    }
+
     /// The open file of `id` at `relative`, creating the file (and its directories) when missing.
     func handle(_ id: UInt32, _ relative: String) throws(BackingStoreError) -> any PositionalFile {
         if let file = handles[id] {
@@ -41,7 +60,7 @@ public final class ArchiveStore: @unchecked Sendable {
             useOrder.append(id)
             return file
         }
-        if let directory = parent(of: relative) { try fileSystem.makeDirectories(absolute(directory)) }
+        if let directory = parent(of: relative) { try makeDirectories(directory) }
         let path = absolute(relative)
         let file: any PositionalFile
         do {
@@ -91,8 +110,9 @@ public final class ArchiveStore: @unchecked Sendable {
     @discardableResult
     func rename(from old: String, to new: String) throws(BackingStoreError) -> String? {
         guard old != new else { return nil }
-        if let directory = parent(of: new) { try fileSystem.makeDirectories(absolute(directory)) }
+        if let directory = parent(of: new) { try makeDirectories(directory) }
         let aside = try moveAside(new)
+        try journal.record(.init(from: old, to: new))
         try fileSystem.rename(absolute(old), to: absolute(new))
         changedDirectories.insert(absolute(parent(of: old) ?? ""))
         changedDirectories.insert(absolute(parent(of: new) ?? ""))
@@ -105,6 +125,7 @@ public final class ArchiveStore: @unchecked Sendable {
         guard exists(relative) else { return nil }
         var n = 1
         while exists("\(relative).\(n)") { n += 1 }
+        try journal.record(.init(from: relative, to: "\(relative).\(n)"))
         try fileSystem.rename(absolute(relative), to: absolute("\(relative).\(n)"))
         changedDirectories.insert(absolute(parent(of: relative) ?? ""))
         return "\(relative).\(n)"
@@ -149,6 +170,31 @@ public final class ArchiveStore: @unchecked Sendable {
         }
         changedDirectories.removeAll()
         if let failure { throw failure }
+    }
+
+    /// How much the move journal holds; `forgetMoves(through:)` takes it back.
+    var journalMark: UInt64 { journal.length }
+
+    /// The car's metadata is durable up to the moves recorded at `mark`: the journal empties, unless a move was
+    /// recorded since (its car metadata is not durable yet).
+    func forgetMoves(through mark: UInt64) throws(BackingStoreError) {
+        guard journal.length == mark else { return }
+        try journal.clear()
+    }
+
+    /// After a restart: a file that a recorded move took away from where the recovered volume names it (the move's
+    /// car metadata did not survive), or that a move not yet made durable left behind, goes back to that path.
+    /// `named`: the archive paths of the recovered volume's files.
+    func restoreMoves(named: Set<String>) throws(BackingStoreError) {
+        for move in try journal.moves().reversed() {
+            for (wanted, other) in [(move.from, move.to), (move.to, move.from)]
+            where named.contains(wanted) && !named.contains(other) && !exists(wanted) && size(of: other) != nil {
+                if let directory = parent(of: wanted) { try makeDirectories(directory) }
+                try fileSystem.rename(absolute(other), to: absolute(wanted))
+                changedDirectories.insert(absolute(parent(of: other) ?? ""))
+                changedDirectories.insert(absolute(parent(of: wanted) ?? ""))
+            }
+        }
     }
 
     /// Forgets the open file of a file that the harvest no longer writes.

@@ -105,6 +105,7 @@ final class Harvest: @unchecked Sendable {
                 placed[cluster] = .init(file: id, index: UInt32(i))
             }
         }
+        restoreInterruptedMoves()
         recovering = true
         treeDirty = true
         drain(synchronize: true)
@@ -112,6 +113,7 @@ final class Harvest: @unchecked Sendable {
         // the archive matches the volume from the start (the slack is in staging for the volume).
         for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
         do { try archive.synchronize() } catch { note(error) }
+        forgetMoves(through: archive.journalMark)
         recovering = false
         logger.notice("harvest state recovered", metadata: [
             "files": "\(files.count)", "stagedClusters": "\(stagedPending.count)",
@@ -741,7 +743,7 @@ final class Harvest: @unchecked Sendable {
         return true
     }
 
-    private func note(_ error: any Error) {
+    func note(_ error: any Error) {
         errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
     }
 
