@@ -96,6 +96,20 @@ import Testing
         #expect(seen.count > 2, "tears at different sectors")
     }
 
+    @Test func aTornWriteIntoAHoleKeepsWholeBlocksOnly() throws {
+        for seed in 0..<20 as Range<UInt64> {
+            let fs = PageCacheFileSystem()
+            let file = try fs.openFile("/f", [.create])
+            try file.setSize(3 * 4096)
+            try fs.synchronizeFileSystem(containing: "/")
+            try file.write(Array(repeating: 2, count: 3 * 4096), at: 0)
+            let after = try fs.afterPowerCut(PowerCut(tearsLastWrite: true, seed: seed)).openFile("/f", [])
+            let torn = try bytes(after, 3 * 4096).prefix { $0 == 2 }.count
+            #expect(torn % 4096 == 0)
+            #expect(after.dataRanges().allSatisfy { $0.upperBound <= UInt64(torn) })
+        }
+    }
+
     @Test func kernelWritebackKeepsSomeUnsyncedPagesAndAPrefixOfEachDirectory() throws {
         var kept: Set<Int> = [], names: Set<[Bool]> = []
         for seed in 0..<40 as Range<UInt64> {

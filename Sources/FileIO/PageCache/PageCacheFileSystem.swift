@@ -301,9 +301,17 @@ public final class PageCacheFileSystem: FileSystem {
         }
         if cut.tearsLastWrite, let last = st.lastWrite {
             let sectors = (last.bytes.count + PowerCut.sectorSize - 1) / PowerCut.sectorSize
-            let keep = min(last.bytes.count, rng.below(sectors) * PowerCut.sectorSize)
+            var keep = min(last.bytes.count, rng.below(sectors) * PowerCut.sectorSize)
             var content = SparseContent()
             if case let .file(durable)? = disk.nodes[last.inode] { content = durable }
+            // A block the write allocated (a hole before) is committed whole or not at all, as ext4's default
+            // data=ordered mode commits an allocation only after its data: sectors tear only in blocks that were
+            // already there.
+            let page = UInt64(SparseContent.pageSize)
+            let end = last.offset + UInt64(keep)
+            if end % page != 0, !content.hasPage(end / page) {
+                keep = Int(max(last.offset, end / page * page) - last.offset)
+            }
             last.bytes.withUnsafeBytes { content.write(UnsafeRawBufferPointer(rebasing: $0[0..<keep]), at: last.offset) }
             disk.nodes[last.inode] = .file(content)
         }

@@ -4,7 +4,8 @@
 /// whole. Real kernels also write dirty pages back on their own, in any order, and commit directory changes in
 /// journal order: `kernelWriteback` keeps a random subset of unsynced pages and sizes and, per directory, a
 /// random prefix of its unsynced changes. `tearsLastWrite` keeps a prefix (whole 512-byte sectors, fewer than all)
-/// of the last write that was not synced: the disk lost power in the middle of it. `processKill` is no power cut at
+/// of the last write that was not synced: the disk lost power in the middle of it (in a block that did not exist
+/// before, all or nothing: ext4's data=ordered commits a new block's allocation only after its data). `processKill` is no power cut at
 /// all: the process dies (kill -9) and the kernel keeps its page cache, so everything written survives.
 public struct PowerCut: Sendable, Hashable, CustomStringConvertible {
     public var keepsPageCache = false

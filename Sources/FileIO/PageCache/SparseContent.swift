@@ -82,6 +82,8 @@ struct SparseContent: Sendable, Equatable {
         return ranges
     }
 
+    func hasPage(_ page: UInt64) -> Bool { pages[page] != nil }
+
     var allocatedBytes: UInt64 { UInt64(pages.count) * Self.pageBytes }
 
     /// Pages whose bytes differ between two versions of a file.
