@@ -24,12 +24,12 @@ final class Harvest: @unchecked Sendable {
     private(set) var fat: FATMirror
     private var tree = CarTree()
     private var treeDirty = true
-    private var files: [UInt32: ArchivedFile] = [:]
+    var files: [UInt32: ArchivedFile] = [:]
     private var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
-    private var vanished: [UInt32: UInt32] = [:]
+    var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
-    private let placed: PlacementTable
+    let placed: PlacementTable
     /// Clusters whose current bytes are in staging (not placed, not cached).
     private var stagedPending: Set<UInt32> = []
     private var cache: [UInt32: [UInt8]] = [:]
@@ -251,6 +251,7 @@ final class Harvest: @unchecked Sendable {
         resize(live)
         judge(live)
         if synchronize {
+            stageVanishedClusters()
             do { try archive.synchronize() } catch { note(error) }
             for cluster in punchAfterSync where stagedPending.contains(cluster) == false && cache[cluster] == nil {
                 do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
@@ -485,7 +486,7 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Moves a placed cluster's bytes from its archive file to staging (a cached cluster's truth is the cache).
-    private func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
+    func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
         guard cache[cluster] == nil, !stagedPending.contains(cluster) else {
             placed[cluster] = nil
             return

@@ -30,6 +30,10 @@ import Testing
         // 103 also lost the clips when the new event folder's own name was not durable: new archive directories
         // are fsynced into their parents at once.
         102, 103,
+        // Hostile directory writes made a file's entry vanish while its chain stayed allocated: its clusters lived
+        // only in the archive file of a record that recovery does not rebuild, and read back as zeros after a
+        // restart. At each flush such clusters are now copied to staging.
+        8, 15, 61, 143,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // Many cuts per trace: operation numbers shift as the engine changes, the trace's hazards stay.
