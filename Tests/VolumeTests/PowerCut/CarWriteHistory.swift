@@ -61,6 +61,11 @@ struct CarWriteHistory {
         return history.contains { $0.write > moment.flushedWrite && $0.write <= moment.writes && $0.bytes[...] == bytes }
     }
 
+    /// The sector as the last completed flush before `moment` left it; nil if the car never wrote it.
+    func flushedBytes(sector: UInt64, at moment: Moment) -> [UInt8]? {
+        versions[sector]?.last { $0.write <= moment.flushedWrite }?.bytes
+    }
+
     /// Sector numbers in order, grouped into runs of adjacent ones (read back a run at a time).
     func sectorRuns(maximum: Int = 2048) -> [Range<UInt64>] {
         var runs: [Range<UInt64>] = []

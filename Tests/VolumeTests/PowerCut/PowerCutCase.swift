@@ -159,6 +159,9 @@ struct PowerCutCase {
                 let bytes = entry.status.kind == .regular ? ((try? fs.contents(of: entry.path)) ?? []) : []
                 print("  \(entry.path) \(entry.status.size) nonzero pages \(stride(from: 0, to: bytes.count, by: 4096).filter { bytes[$0..<min($0 + 4096, bytes.count)].contains { $0 != 0 } }.count)")
             }
+            if let staging = try? fs.openFile(Self.statePath + "/staging.img", []) {
+                print("  staging ranges \(staging.dataRanges().map { "\($0.lowerBound / 4096 + 2)..<\($0.upperBound / 4096 + 2)" })")
+            }
             for file in engine.carTree()?.files ?? [] { print("  car \(file.pathString) \(file.size) \(file.clusters.prefix(4))") }
         }
         let recovery = engine.statistics
@@ -182,11 +185,18 @@ struct PowerCutCase {
         var failures: [String] = []
         let size = CarWriteHistory.sectorSize
         let clusterSize = UInt64(geometry.clusterSize)
+        /// Free in the recovered FAT, or in the FAT the car had flushed: either way the engine may have discarded it.
         func isFreeCluster(_ offset: UInt64) -> Bool {
             guard offset >= geometry.dataOffset, offset < geometry.dataEnd else { return false }
             let cluster = UInt32((offset - geometry.dataOffset) / clusterSize) + 2
-            let entry = engine.read(at: geometry.fatOffset(copy: 0) + UInt64(cluster) * 4, count: 4)
-            return entry.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
+            func isFree(_ entry: ArraySlice<UInt8>) -> Bool {
+                entry.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
+            }
+            let position = geometry.fatOffset(copy: 0) + UInt64(cluster) * 4
+            if isFree(engine.read(at: position, count: 4)[...]) { return true }
+            let sector = position / UInt64(size), inSector = Int(position % UInt64(size))
+            guard let flushed = history.flushedBytes(sector: sector, at: cut.moment) else { return false }
+            return isFree(flushed[inSector..<inSector + 4])
         }
         for run in history.sectorRuns() {
             let bytes = engine.read(at: run.lowerBound * UInt64(size), count: run.count * size)
