@@ -102,7 +102,7 @@ public struct StateDirectory: Sendable {
         guard fileSystem.status(manifestPath) != nil else {
             let entries = (try? fileSystem.contentsOfDirectory(path)) ?? []
             if entries.isEmpty { throw .missingFile(path: manifestPath) }
-            if Set(entries).isSubset(of: ["metadata.img", "staging.img", "lock"]) {
+            if Set(entries).isSubset(of: ["metadata.img", "staging.img", "lock", "volume.json.tmp"]) {
                 throw .interruptedFormat(path: path)
             }
             throw .notAStateDirectory(path: path, found: entries.sorted())
