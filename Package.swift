@@ -31,9 +31,12 @@ let package = Package(
         .target(name: "MP4"),
         // Pure harvest state: where each cluster's bytes live. No Foundation, Glibc or Logging.
         .target(name: "HarvestCore"),
+        // Positional files and directory operations: thin syscall wrappers, and a page-cache model that can lose
+        // power (tests).
+        .target(name: "FileIO", dependencies: ["CLinux"]),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4", "HarvestCore",
+            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4", "HarvestCore", "FileIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.
@@ -80,8 +83,9 @@ let package = Package(
             "HarvestCore",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(name: "VolumeTests", dependencies: [
-            "Volume", "FAT32", "CarSimulator", "BlockTrace",
+            "Volume", "FAT32", "CarSimulator", "BlockTrace", "FileIO", "CarFS",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),

@@ -28,13 +28,13 @@ final class Harvest: @unchecked Sendable {
     private(set) var fat: FATMirror
     private var tree = CarTree()
     private var treeDirty = true
-    private var files = ArchiveIndex()
+    var files = ArchiveIndex()
     private var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
-    private var vanished: [UInt32: UInt32] = [:]
+    var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
     /// Where each cluster's current bytes live; the single source for reads and placement.
-    private var location: ClusterMap
+    var location: ClusterMap
     /// The buffers of the clusters whose location is `.cached`.
     private var cache: [UInt32: [UInt8]] = [:]
     /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
@@ -101,8 +101,7 @@ final class Harvest: @unchecked Sendable {
             }
         }
         // Pending chains written before a crash: their clusters live in the pending files.
-        let pendingRoot = archive.absolute(Self.pendingDirectory)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: pendingRoot)) ?? [] {
+        for name in archive.contents(of: Self.pendingDirectory) {
             guard name.hasPrefix("chain-"), let head = UInt32(name.dropFirst(6)), fat.isValidCluster(head),
                   idByHead[head] == nil, let length = archive.size(of: "\(Self.pendingDirectory)/\(name)") else { continue }
             let chain = fat.chain(from: head, limit: Int((length + UInt64(clusterSize) - 1) / UInt64(clusterSize)))
@@ -115,6 +114,7 @@ final class Harvest: @unchecked Sendable {
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
+        restoreInterruptedMoves()
         recovering = true
         treeDirty = true
         // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
@@ -124,6 +124,7 @@ final class Harvest: @unchecked Sendable {
         // the archive matches the volume from the start (the slack is in staging for the volume).
         for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
         do { try archive.synchronize() } catch { note(error) }
+        forgetMoves(through: archive.journalMark)
         recovering = false
         logger.notice("harvest state recovered", metadata: [
             "files": "\(files.count)", "stagedClusters": "\(location.stagedCount)",
@@ -290,6 +291,7 @@ final class Harvest: @unchecked Sendable {
         retire()
         if synchronize {
             writtenSinceFlush.removeAll()
+            stageVanishedClusters()
             do { try archive.synchronize() } catch { note(error) }
             // (Unless the car wrote it again since, or it went back to staging.)
             for cluster in punchAfterSync where !location[cluster].isCached && location[cluster] != .staged {
@@ -337,7 +339,7 @@ final class Harvest: @unchecked Sendable {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
                 id = known
                 if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
-                    unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
+                    try? archive.remove(relative)  // the entry's stand-in while it had no data
                 }
                 if rename(&record, to: relative, carPath: file.pathString) {
                     record.isPending = false
@@ -538,7 +540,7 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Moves a cluster placed in `record` at `index` from its archive file to staging.
-    private func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
+    func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
         guard location[cluster] == .placed(file: record.id, index: index) else { return }
         var bytes = [UInt8](repeating: 0, count: clusterSize)
         do {
@@ -657,7 +659,7 @@ final class Harvest: @unchecked Sendable {
         for (id, record) in files where record.isPending {
             if record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
             archive.release(id)
-            unlink(archive.absolute(record.path))
+            try? archive.remove(record.path)
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }
@@ -844,7 +846,7 @@ final class Harvest: @unchecked Sendable {
         return true
     }
 
-    private func note(_ error: any Error) {
+    func note(_ error: any Error) {
         errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
     }
 

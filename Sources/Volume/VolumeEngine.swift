@@ -70,7 +70,8 @@ public final class VolumeEngine: Sendable {
         self.logger = logger
         if let harvest {
             harvest.recover(metadata: metadata)
-            _ = harvest.takeErrors()
+            // Counted like any other: a test (or `inspect`) can tell a recovery that hit the disk's errors.
+            for error in harvest.takeErrors() { state.withLock { record(error, in: &$0) } }
         }
     }
 
@@ -359,17 +360,24 @@ public final class VolumeEngine: Sendable {
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
             guard s.syncedSequence < target || holding else { return }
-            let (covered, events) = state.withLock { st -> (UInt64, [HarvestEvent]) in
+            let (covered, events, moves) = state.withLock { st -> (UInt64, [HarvestEvent], UInt64?) in
                 if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
                 st.statistics.synchronizations += 1
                 // The harvest pass runs under the lock so no car write slips between placement and the sync.
                 let events = harvest?.drain(synchronize: true) ?? []
                 if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
-                return (st.writeSequence, events)
+                return (st.writeSequence, events, harvest?.archive.journalMark)
             }
             do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
+                // The car's metadata behind this pass's renames is durable now: their journal can go.
+                if let harvest, let moves {
+                    state.withLock { st in
+                        harvest.forgetMoves(through: moves)
+                        for error in harvest.takeErrors() { record(error, in: &st) }
+                    }
+                }
             } catch {
                 state.withLock { record(error, in: &$0) }
             }
