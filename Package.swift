@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "TelemetryTests", dependencies: [
-            "Telemetry", "MP4",
+            "Telemetry", "MP4", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VolumeTests", dependencies: [
