@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Telemetry
 import Volume
 
 /// The SQLite catalog of every file the car wrote: one row per archive file, and its lifecycle transitions.
@@ -68,6 +69,25 @@ public final class ClipCatalog: Sendable {
                 t.column("previousPath", .text)
             }
         }
+        migrator.registerMigration("v2 telemetry") { db in
+            try db.create(table: "telemetry") { t in
+                t.primaryKey("clipID", .integer).references("clips", onDelete: .cascade)
+                t.column("frames", .integer).notNull()
+                t.column("videoFrames", .integer).notNull()
+                t.column("seconds", .double).notNull()
+                t.column("distance", .double).notNull()
+                t.column("movingSeconds", .double).notNull()
+                t.column("maxSpeed", .double).notNull()
+                t.column("meanSpeed", .double).notNull()
+                t.column("autopilotShare", .double).notNull()
+                t.column("startLatitude", .double)
+                t.column("startLongitude", .double)
+                t.column("endLatitude", .double)
+                t.column("endLongitude", .double)
+                t.column("track", .text).notNull()
+                t.column("absence", .text)
+            }
+        }
         return migrator
     }
 
@@ -97,6 +117,7 @@ public final class ClipCatalog: Sendable {
         clip.clipTime = where_.clipTime ?? clip.clipTime
         clip.size = Int64(event.size)
         clip.updatedAt = now
+        var telemetry: Result<ClipTelemetry, TelemetryError>?
         switch event.kind {
         case .created, .growing:
             clip.state = .growing
@@ -104,17 +125,23 @@ public final class ClipCatalog: Sendable {
             clip.state = .growing
             clip.sha256 = nil
             clip.completedAt = nil
+            if let id = clip.id { _ = try TelemetryRecord.deleteOne(db, key: id) }
         case .complete:
             clip.state = .complete
             clip.completedAt = now
-            inspect(&clip, isClip: where_.isClipName)
+            telemetry = inspect(&clip, isClip: where_.isClipName)
         case .moved:
-            if clip.state == .complete && clip.sha256 == nil { inspect(&clip, isClip: where_.isClipName) }
+            if clip.state == .complete && clip.sha256 == nil { telemetry = inspect(&clip, isClip: where_.isClipName) }
         case .deleted:
             // The car deleted it; the archive keeps it.
             clip.state = .deleted
         }
         try clip.save(db)
+        switch telemetry {
+        case let .success(found): try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+        case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
+        case nil: break
+        }
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
                                           size: Int64(event.size), previousPath: event.previousPath)
         try transition.insert(db)
@@ -129,11 +156,12 @@ public final class ClipCatalog: Sendable {
                           createdAt: now, updatedAt: now, completedAt: nil)
     }
 
-    private func inspect(_ clip: inout ClipRecord, isClip: Bool) {
+    /// Fills in what reading the complete file tells; returns its telemetry for an MP4 with a movie index.
+    private func inspect(_ clip: inout ClipRecord, isClip: Bool) -> Result<ClipTelemetry, TelemetryError>? {
         do {
             let inspection = try ClipInspection.inspect(path: archiveRoot + "/" + clip.path, analyse: isClip)
             clip.sha256 = inspection.sha256
-            guard isClip, let analysis = inspection.analysis else { clip.kind = .other; return }
+            guard isClip, let analysis = inspection.analysis else { clip.kind = .other; return nil }
             switch analysis.kind {
             case .mp4:
                 clip.kind = .mp4
@@ -146,12 +174,14 @@ public final class ClipCatalog: Sendable {
                 clip.kind = .encrypted
                 clip.problem = nil
             }
+            return inspection.telemetry
         } catch let .unreadable(_, code) where code == ENOENT {
             // Moved since it completed (the car saving an event): the `moved` event that follows inspects it.
             logger.debug("complete clip already moved", metadata: ["path": "\(clip.path)"])
         } catch {
             logger.warning("cannot inspect a complete clip", metadata: ["path": "\(clip.path)", "error": "\(error)"])
         }
+        return nil
     }
 
     // MARK: Queries
@@ -166,6 +196,11 @@ public final class ClipCatalog: Sendable {
 
     public func clip(path: String) throws -> ClipRecord? {
         try database.read { db in try ClipRecord.filter(Column("path") == path).fetchOne(db) }
+    }
+
+    /// The clip's telemetry row: nil until a complete MP4 clip has been inspected.
+    public func telemetry(of clip: ClipRecord) throws -> TelemetryRecord? {
+        try database.read { db in try TelemetryRecord.fetchOne(db, key: clip.id) }
     }
 
     public func transitions(of clip: ClipRecord) throws -> [TransitionRecord] {
