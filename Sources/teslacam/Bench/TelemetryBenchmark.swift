@@ -72,7 +72,7 @@ struct TelemetryBenchmark {
         func line(_ name: String, _ pass: Pass) -> String {
             let mbps = Double(bytes) / 1e6 / pass.medianWall
             let cpuPerMinute = pass.medianCPU / minutes * 1000
-            return name.padding(toLength: 44, withPad: " ", startingAt: 0)
+            return name.padding(toLength: 48, withPad: " ", startingAt: 0)
                 + String(format: "%9.1f MB/s %9.2f ms CPU per clip-minute %9.1f ms wall", mbps, cpuPerMinute, pass.medianWall * 1000)
         }
         print(line("teslacam SEI extraction (all fields)", ours))
