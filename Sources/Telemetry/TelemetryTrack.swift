@@ -10,6 +10,15 @@ public struct TelemetryTrack: Hashable, Sendable {
         public var heading: Double
         public var gear: Gear
         public var autopilot: AutopilotState
+
+        public init(time: Double, position: GeoPoint?, speed: Float, heading: Double, gear: Gear, autopilot: AutopilotState) {
+            self.time = time
+            self.position = position
+            self.speed = speed
+            self.heading = heading
+            self.gear = gear
+            self.autopilot = autopilot
+        }
     }
 
     public var points: [Point]

@@ -73,3 +73,19 @@ extension TelemetryReader {
         }
     }
 }
+
+extension CatalogTelemetryTests {
+    @Test func frontClipsWithTelemetryAreDriveMaterial() throws {
+        for clip in ["TeslaCam/RecentClips/2026-11-20_08-00-00-front.mp4", "TeslaCam/RecentClips/2026-11-20_08-01-00-front.mp4",
+                     "TeslaCam/SavedClips/2026-11-20_08-02-08/2026-11-20_08-02-00-front.mp4",
+                     "TeslaCam/SavedClips/2026-11-20_08-02-08/2026-11-20_08-02-00-back.mp4",
+                     "TeslaCam/SentryClips/2026-11-20_20-15-33/2026-11-20_20-14-50-front.mp4"] {
+            _ = try harvest(clip)
+        }
+        let clips = try catalog.driveClips()
+        #expect(clips.count == 3)  // front only, with telemetry
+        let drives = Drive.drives(from: clips)
+        #expect(drives.count == 1 && drives[0].clips.count == 3)
+        #expect(abs(drives[0].distance - 1698.2) < 17)
+    }
+}
