@@ -61,3 +61,21 @@ import Testing
         #expect(state.autopilot.rawValue == 7 && state.autopilot.isEngaged)
     }
 }
+
+import PropertyBased
+
+extension SEIParsingTests {
+    @Test func arbitraryNALsNeverCrashAndPayloadsStayInside() async {
+        await propertyCheck(count: 500, input: Gen.uint8().array(of: 0...300)) { bytes in
+            let rbsp = RBSP.removingEmulationPrevention(bytes[...])
+            #expect(rbsp.count <= bytes.count)
+            for message in SEIMessage.messages(inRBSP: rbsp) {
+                #expect(message.payload.startIndex >= 0 && message.payload.endIndex <= rbsp.count)
+            }
+            var telemetry = ClipTelemetry(frames: [], videoFrames: 0, timescale: 1, recordedAt: nil)
+            _ = TelemetryReader.teslaState(inNAL: [0x06] + bytes, telemetry: &telemetry)
+            _ = TelemetryReader.teslaState(inNAL: [0x06, 5, UInt8(truncatingIfNeeded: bytes.count + 2), 0x42, 0x69] + bytes,
+                                           telemetry: &telemetry)
+        }
+    }
+}
