@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import Volume
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
-        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self])
+        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self])
 }
 
 struct VolumeBenchCommand: ParsableCommand {
@@ -50,5 +51,24 @@ struct HarvestBenchCommand: ParsableCommand {
                              cameras: cameras.split(separator: ",").map(String.init),
                              clipBytes: try range(clip), chunkBytes: try range(chunk), repeats: repeats,
                              cacheBytes: Int(cacheSize.bytes)).run()
+    }
+}
+
+struct TelemetryBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telemetry",
+        abstract: "SEI telemetry extraction (MB/s, CPU per clip-minute) vs ffprobe's own passes over the same clips.")
+
+    @Option(help: "A directory searched for .mp4 clips.") var clips: String = "fixtures/clips"
+    @Option(help: "Rounds; the median is reported.") var repeats: Int = 9
+    @Option(help: "The ffprobe to compare with.") var ffprobe: String = "/usr/bin/ffprobe"
+
+    func run() throws {
+        guard FileManager.default.isExecutableFile(atPath: ffprobe) else {
+            throw ValidationError("\(ffprobe) not found: apt-get install ffmpeg, or pass --ffprobe")
+        }
+        let found = FileManager.default.enumerator(atPath: clips)?.compactMap { $0 as? String }
+            .filter { $0.lowercased().hasSuffix(".mp4") }.sorted().map { clips + "/" + $0 } ?? []
+        try TelemetryBenchmark(clips: found, repeats: repeats, ffprobe: ffprobe).run()
     }
 }
