@@ -9,13 +9,14 @@ import Testing
 extension CarGuestTests {
     /// Six cameras, 2 MiB clips in 256 KiB bursts, circular deletes and events; the clips of odd minutes rewrite
     /// their mdat size 3 s after syncing the moov, so the harvest judged them complete first (quiet period).
+    /// About 45 s under TCG on 2 busy cores.
     @Test func muxedClipsInBursts() throws {
         try Self.recordMuxed("car-mux-bursts", "--minutes 6 --cameras 6 --clip 2097152 --keep 2 --event-every 3 --mux-late 3",
                              minimumEntries: 30)
     }
 
     /// Real clip sizes: two minutes of six cameras at 30 MiB per camera-minute (~380 MB through FUSE), 1 MiB
-    /// bursts, an fsync every 4 MiB; minute 1's header rewrites come late.
+    /// bursts, an fsync every 4 MiB; minute 1's header rewrites come late. About 110 s under TCG on 2 busy cores.
     @Test func muxedClipsAtRealSize() throws {
         try Self.recordMuxed("car-mux-real", "--minutes 2 --cameras 6 --clip 31457280 --chunk 1048576 --event-every 0 --mux-late 3",
                              minimumEntries: 12)
