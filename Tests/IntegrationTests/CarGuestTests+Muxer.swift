@@ -95,6 +95,27 @@ extension CarGuestTests {
         #expect(sum == entry.sha256, "\(entry.path): the guest's muxer and MuxedClip differ", sourceLocation: sourceLocation)
     }
 
+    /// Every entry byte for byte, and nothing the car never wrote, except (a known issue, EmptyPlaceholderTests) an
+    /// empty file under a clip's short name, left when the harvest saw the entry before its long-name slots. What
+    /// the daemon logged about an extra file is printed: the scratch directory goes with the test.
+    static func expectArchive(_ daemon: Daemon, holds entries: [FixtureReplayTests.Entry], _ when: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        expectArchive(daemon.archive, contains: entries, sourceLocation: sourceLocation)
+        let known = Set(entries.map(\.path))
+        let files = sh("cd \(daemon.archive) && find . -type f -printf '%P\\n'").output.split(separator: "\n").map(String.init)
+        var stale: [String] = [], extra: [String] = []
+        for file in files where !known.contains(file) && !known.contains(where: { file.hasPrefix($0 + ".") }) {
+            let size = (try? FileManager.default.attributesOfItem(atPath: daemon.archive + "/" + file)[.size] as? Int) ?? -1
+            let history = daemon.log.split(separator: "\n").filter { $0.contains(file) }
+            print("\(when): extra archive file \(file) (\(size) bytes); the daemon logged:\n\(history.joined(separator: "\n"))")
+            if size == 0 && file.contains("~") { stale.append(file) } else { extra.append(file) }
+        }
+        #expect(extra.isEmpty, "\(when): files in the archive that the car never wrote: \(extra)", sourceLocation: sourceLocation)
+        withKnownIssue("an empty placeholder under a clip's short name stays in the archive", isIntermittent: true) {
+            #expect(stale.isEmpty, "\(when): \(stale)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Records with the muxer on a fresh daemon and checks archive and catalog against the car's manifest three
     /// times: the first minute's clips while the car records the next, everything once the car is done (the
     /// daemon running), and everything again after the daemon stopped.
@@ -140,7 +161,7 @@ extension CarGuestTests {
         let rows = awaitCatalog(daemon, entries, timeout: 180)
         let judgedSeconds = Date().timeIntervalSince(started) - carSeconds
         expectCatalog(rows, matches: entries, "while the daemon runs")
-        FixtureReplayTests.expectArchive(daemon.archive, holds: entries)
+        expectArchive(daemon, holds: entries, "while the daemon runs")
         let fsck = daemon.fsck(offset: 1 << 20)
         #expect(fsck.status == 0, "\(fsck.output)")
         let log = daemon.log
@@ -159,7 +180,7 @@ extension CarGuestTests {
 
         #expect(daemon.stop() == 0)
         expectNoCrash(daemon)
-        FixtureReplayTests.expectArchive(daemon.archive, holds: entries)
+        expectArchive(daemon, holds: entries, "after the daemon stopped")
         expectCatalog(catalog(daemon), matches: entries, "after the daemon stopped")
         print("\(name): \(String(format: "%.1f", Date().timeIntervalSince(started))) s in all")
     }
