@@ -107,6 +107,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
-        .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace", "CarSimulator"]),
     ]
 )
