@@ -50,7 +50,9 @@ final class Harvest: @unchecked Sendable {
     private var recovering = false
     /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
     /// first cluster); the file that later fills the entry takes the placeholder over.
-    private var emptyPlaceholders: Set<String> = []
+    /// Each with where its entry was (directory, slot), to tell a renamed entry from a deleted one.
+    private var emptyPlaceholders: [String: EntrySlot] = [:]
+    private struct EntrySlot: Hashable { var parent: UInt32; var slot: Int }
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -321,9 +323,10 @@ final class Harvest: @unchecked Sendable {
                         nextID += 1
                         do { try archive.setSize(id, relative, 0) } catch { note(error) }
                         archive.release(id)
-                        emptyPlaceholders.insert(relative)
+                        emptyPlaceholders[relative] = EntrySlot(parent: file.parentHead, slot: file.slot)
                     } else if recovering, archive.size(of: relative) == 0 {
-                        emptyPlaceholders.insert(relative)  // made before a restart
+                        // Made before a restart.
+                        emptyPlaceholders[relative] = EntrySlot(parent: file.parentHead, slot: file.slot)
                     }
                 }
                 continue
@@ -338,7 +341,7 @@ final class Harvest: @unchecked Sendable {
             if let known = existing, var record = files[known], record.isPending {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
                 id = known
-                if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
+                if emptyPlaceholders.removeValue(forKey: relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
                     try? archive.remove(relative)  // the entry's stand-in while it had no data
                 }
                 if rename(&record, to: relative, carPath: file.pathString) {
@@ -365,7 +368,7 @@ final class Harvest: @unchecked Sendable {
                 // Another record may hold the path before its file exists on disk (nothing placed yet): two
                 // records must never share a file, so the placeholder or the older file is adopted only if free.
                 let free = !pathInUse(relative)
-                let placeholder = emptyPlaceholders.remove(relative) != nil && archive.size(of: relative) == 0 && free
+                let placeholder = emptyPlaceholders.removeValue(forKey: relative) != nil && archive.size(of: relative) == 0 && free
                 let adopt = (recovering && archive.size(of: relative) != nil && free) || placeholder
                 if !adopt { clear(relative) }
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
@@ -402,6 +405,18 @@ final class Harvest: @unchecked Sendable {
             archive.release(id)
             events.append(HarvestEvent(kind: .deleted, archivePath: record.path, carPath: record.carPath,
                                        size: record.size))
+        }
+        // A placeholder whose entry's slot now names another path never was a file: its short name seen before
+        // Linux wrote the long-name slots, or an empty file renamed before it had data. It goes (unless a record
+        // took the path since: that file is real). A deleted empty file keeps its placeholder: that is its harvest.
+        if !emptyPlaceholders.isEmpty {
+            var bySlot: [EntrySlot: String] = [:]
+            for file in tree.files { bySlot[EntrySlot(parent: file.parentHead, slot: file.slot)] = ArchivePath.relative(file.path) }
+            for (path, slot) in emptyPlaceholders {
+                guard let now = bySlot[slot], now != path, !pathInUse(path), archive.size(of: path) == 0 else { continue }
+                emptyPlaceholders.removeValue(forKey: path)
+                do { try archive.remove(path) } catch { note(error) }
+            }
         }
         return live
     }
@@ -707,6 +722,9 @@ final class Harvest: @unchecked Sendable {
 
     /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
     static let quietPeriod: Duration = .seconds(2)
+    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is: longer
+    /// than a clip (one minute), so only a muxer that will never finish it (a power cut in the car) waits it out.
+    static let unfinishedMP4QuietPeriod: Duration = .seconds(90)
     /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
 
@@ -739,6 +757,11 @@ final class Harvest: @unchecked Sendable {
             // camera's writes. At shutdown (`finishing`) one flush is enough.
             let quiet = finishing || now - (record.sizeChangedAt ?? now) >= Self.quietPeriod
             let held = record.previousSize == file.size && quiet
+            // An MP4 still without its final mdat size or moov is unfinished: a slow camera's pause between fsyncs
+            // can outlast the quiet period, so only a pause longer than a clip (or the daemon stopping) says the
+            // muxer will not finish it (a power cut in the car).
+            let abandoned = record.previousSize == file.size
+                && (finishing || now - (record.sizeChangedAt ?? now) >= Self.unfinishedMP4QuietPeriod)
             let whole = record.state != .complete && file.size > 0 && file.isFullyChained(clusterSize: clusterSize)
                 && allPresent(file, id)
             // An MP4 is judged by its boxes: consistent (ftyp, mdat with its final size, moov) is complete at once;
@@ -747,7 +770,7 @@ final class Harvest: @unchecked Sendable {
             let boxes = whole ? boxVerdict(file) : nil
             let stable = switch boxes {
                 case true?: true
-                case false?: held
+                case false?: abandoned
                 case nil: held || (superseded && record.previousSize != nil)
             }
             if record.state == .complete {
@@ -874,12 +897,12 @@ final class Harvest: @unchecked Sendable {
         var paths = Set(currentTree().files.map { ArchivePath.relative($0.path) })
         let vanishedIDs = Set(vanished.values)
         for record in files.values where isReferenced(record, vanished: vanishedIDs) { paths.insert(record.path) }
-        return paths.union(emptyPlaceholders)
+        return paths.union(emptyPlaceholders.keys)
     }
 
     /// `referencedPaths().contains(relative)` without building the set (one check per eviction).
     private func isReferenced(_ relative: String) -> Bool {
-        if emptyPlaceholders.contains(relative) { return true }
+        if emptyPlaceholders[relative] != nil { return true }
         let vanishedIDs = Set(vanished.values)
         if files.ids(at: relative).contains(where: { files[$0].map { isReferenced($0, vanished: vanishedIDs) } ?? false }) { return true }
         return currentTree().files.contains { ArchivePath.relative($0.path) == relative }

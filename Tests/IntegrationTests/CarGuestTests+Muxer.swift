@@ -111,9 +111,7 @@ extension CarGuestTests {
             if size == 0 && file.contains("~") { stale.append(file) } else { extra.append(file) }
         }
         #expect(extra.isEmpty, "\(when): files in the archive that the car never wrote: \(extra)", sourceLocation: sourceLocation)
-        withKnownIssue("an empty placeholder under a clip's short name stays in the archive", isIntermittent: true) {
-            #expect(stale.isEmpty, "\(when): \(stale)", sourceLocation: sourceLocation)
-        }
+        #expect(stale.isEmpty, "\(when): \(stale)", sourceLocation: sourceLocation)
     }
 
     /// Records with the muxer on a fresh daemon and checks archive and catalog against the car's manifest three
@@ -170,13 +168,10 @@ extension CarGuestTests {
         print("\(name): catalog matched \(entries.count) entries \(String(format: "%.1f", judgedSeconds)) s after the car; "
               + "\(rewritten) rewrites of complete clips, \(reopened) complete clips reopened")
         // The muxer leaves mdat's size 0 and no moov until the clip ends: by its boxes a clip is not complete
-        // before that (DESIGN, clip lifecycle). Today an inconsistent MP4 completes once its size held still for
-        // the quiet period (2 s), which a camera writing slower than 4 MiB per 2 s (TCG; a car writing in
-        // bursts) passes mid-recording: premature `complete` events, each undone by `reopened`.
-        withKnownIssue("a growing MP4 whose boxes are inconsistent is judged complete after the 2 s quiet period",
-                       isIntermittent: true) {
-            #expect(reopened == 0, "\(reopened) clips were complete before their moov was written")
-        }
+        // before that (DESIGN, clip lifecycle). A camera writing slower than 4 MiB per 2 s (TCG; a car writing in
+        // bursts) once made such clips complete mid-recording after the 2 s quiet period, each undone by
+        // `reopened`; an unfinished MP4 now waits `Harvest.unfinishedMP4QuietPeriod` (90 s).
+        #expect(reopened == 0, "\(reopened) clips were complete before their moov was written")
 
         #expect(daemon.stop() == 0)
         expectNoCrash(daemon)

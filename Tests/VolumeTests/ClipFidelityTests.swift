@@ -20,7 +20,7 @@ import Testing
         case withTheMoov
         /// After the camera's next clip began: Linux wrote the header page back after the new entries.
         case afterTheNextClipStarted
-        /// After the clip sat still past the quiet period (a slow writeback).
+        /// After the clip sat still so long that it was judged complete as it was (a muxer that looked dead).
         case afterTheQuietPeriod
     }
 
@@ -131,7 +131,7 @@ import Testing
                 for clip in clips { #expect(car.count(.complete, clip.path) == 1, "\(clip.path) not complete at its flush") }
             case .afterTheQuietPeriod:
                 car.flush()
-                car.clock.advance(by: .seconds(5))
+                car.clock.advance(by: Harvest.unfinishedMP4QuietPeriod + .seconds(1))
                 car.engine.settle()
                 rewriteHeaders()
                 car.flush()
@@ -153,10 +153,31 @@ import Testing
             }
             #expect(car.count(.complete, clip.path) >= 1, "\(clip.path) never completed")
         }
-        // Only a clip judged complete before its header came (the quiet period passed) is rewritten; one whose
-        // mdat size is still 0 is not complete by its boxes and waits.
+        // Only a clip judged complete before its header came (the unfinished-MP4 quiet period passed) is
+        // rewritten; one whose mdat size is still 0 is not complete by its boxes and waits.
         let rewritten = car.engine.statistics.harvest.filesRewritten
         #expect(rewritten == (header == .afterTheQuietPeriod ? UInt64(all.count) : 0))
+        car.engine.close()
+    }
+
+    /// A camera pausing between fsyncs longer than the quiet period (seen under TCG, and a car writes in bursts):
+    /// its MP4 still has mdat size 0 and no moov, so it is not complete; it completes once the muxer finishes it.
+    @Test func aGrowingMP4PausingPastTheQuietPeriodIsNotComplete() throws {
+        let car = try Car()
+        let muxed = MuxedClip(size: 1 << 20, seed: 4, creation: 1_795_600_800)
+        let clip = car.fs.createFile("2026-11-25_10-00-00-back.mp4", in: car.recent, content: muxed.recording)
+        let path = "TeslaCam/RecentClips/2026-11-25_10-00-00-back.mp4"
+        car.fs.append(clip, count: 300_000)
+        car.flush()
+        car.clock.advance(by: .seconds(10))
+        car.engine.settle()
+        car.flush()
+        #expect(car.count(.complete, path) == 0, "complete while the muxer was still writing")
+        car.fs.append(clip, count: muxed.recording.count - 300_000)
+        car.fs.overwrite(clip, at: muxed.mdatSizeOffset, with: muxed.finalMdatSize)
+        car.flush()
+        #expect(car.count(.complete, path) == 1 && car.count(.reopened, path) == 0 && car.count(.rewritten, path) == 0)
+        #expect(car.archived(path) == muxed.final)
         car.engine.close()
     }
 

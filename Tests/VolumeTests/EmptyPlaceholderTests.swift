@@ -28,13 +28,7 @@ import Testing
         #expect(try listing(car).contains { $0.contains("~") }, "the torn view names the file by its short name")
         car.engine.write(whole, at: directory)
         car.engine.flush()
-        // Not fixed yet: unlinking a placeholder whose entry left the tree breaks mtools copies through FUSE
-        // (HarvestMountTests.mtoolsWritesArriveInTheArchiveAndDeletionsAreKept loses a clip), so the stale empty
-        // file stays. Remove the known-issue wrapper with the fix.
-        let final = try listing(car)
-        withKnownIssue("a stale empty placeholder stays in the archive") {
-            #expect(final == [name])
-        }
+        #expect(try listing(car) == [name])
         car.engine.close()
     }
 
