@@ -104,7 +104,9 @@ extension CarGuestTests {
         let known = Set(entries.map(\.path))
         let files = sh("cd \(daemon.archive) && find . -type f -printf '%P\\n'").output.split(separator: "\n").map(String.init)
         var stale: [String] = [], extra: [String] = []
-        for file in files where !known.contains(file) && !known.contains(where: { file.hasPrefix($0 + ".") }) {
+        // (.teslacam-pending holds the harvest's own journal and pending chains, not the car's files.)
+        for file in files where !file.hasPrefix(".teslacam-pending/") && !known.contains(file)
+            && !known.contains(where: { file.hasPrefix($0 + ".") }) {
             let size = (try? FileManager.default.attributesOfItem(atPath: daemon.archive + "/" + file)[.size] as? Int) ?? -1
             let history = daemon.log.split(separator: "\n").filter { $0.contains(file) }
             print("\(when): extra archive file \(file) (\(size) bytes); the daemon logged:\n\(history.joined(separator: "\n"))")
