@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Synchronization
 
 /// An I/O failure of a file on the board's own disk, with the path and the errno so a user can act on it.
 public struct BackingStoreError: Error, CustomStringConvertible, Sendable {
@@ -15,9 +16,15 @@ public struct BackingStoreError: Error, CustomStringConvertible, Sendable {
 
 /// A file on the board's disk addressed by byte offset: positional I/O that retries short transfers and EINTR.
 /// Thread-safe: `pread`/`pwrite` carry their own offsets.
+///
+/// Once told to (`holdRefusedWrites`, the engine's stores), a write the disk refuses does not fail: its pages are
+/// held in memory below every caller, served to reads and written back by `retryHeld` or `synchronize`
+/// (BackingFile+Hold.swift).
 public final class BackingFile: Sendable {
     public let path: String
     let fd: Int32
+    /// Lock order: taken under the engine's state lock, never the other way round.
+    let hold = Mutex(RefusedWrites())
 
     /// Opens (and with `create`, creates) `path` read-write.
     public init(path: String, create: Bool = false) throws(BackingStoreError) {
@@ -32,12 +39,18 @@ public final class BackingFile: Sendable {
 
     /// Reads exactly `buffer.count` bytes at `offset`; bytes past the end of the file read as zero (a sparse hole).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
-        try Self.read(fd, path: path, into: buffer, at: offset)
+        try hold.withLock { (h: inout RefusedWrites) throws(BackingStoreError) in
+            try Self.read(fd, path: path, into: buffer, at: offset)
+            h.pages.overlay(onto: buffer, at: offset)
+        }
     }
 
-    /// Writes all of `buffer` at `offset`.
+    /// Writes all of `buffer` at `offset`; while holding refused writes, never fails.
     public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws(BackingStoreError) {
-        try Self.write(fd, path: path, buffer, at: offset)
+        try hold.withLock { (h: inout RefusedWrites) throws(BackingStoreError) in
+            guard h.isHolding else { return try Self.write(fd, path: path, buffer, at: offset) }
+            writeHolding(buffer, at: offset, &h)
+        }
     }
 
     /// `pread` until `buffer` is full, retrying short reads and EINTR; zeros past the end of the file. Shared with
@@ -79,7 +92,9 @@ public final class BackingFile: Sendable {
     }
 
     /// Makes every completed write durable (data and the size/allocation metadata needed to read it back).
+    /// Held pages are tried first: each flush of the car tries to get them onto the disk.
     public func synchronize() throws(BackingStoreError) {
+        retryHeld(throttled: false)
         if fdatasync(fd) != 0 { throw BackingStoreError(operation: "fdatasync", path: path, code: errno) }
     }
 
@@ -90,14 +105,20 @@ public final class BackingFile: Sendable {
 
     /// Frees the disk blocks under `[offset, offset+length)`; they read back as zero. The size stays.
     public func punchHole(at offset: UInt64, length: UInt64) throws(BackingStoreError) {
-        if clinux_punch_hole(fd, off_t(offset), off_t(length)) != 0 {
-            throw BackingStoreError(operation: "punch hole in", path: path, code: errno)
+        try hold.withLock { (h: inout RefusedWrites) throws(BackingStoreError) in
+            if clinux_punch_hole(fd, off_t(offset), off_t(length)) != 0 {
+                throw BackingStoreError(operation: "punch hole in", path: path, code: errno)
+            }
+            h.pages.zero(offset..<offset + length)
         }
     }
 
     /// Sets the logical size (a sparse extension: no blocks are allocated).
     public func setSize(_ size: UInt64) throws(BackingStoreError) {
-        if ftruncate(fd, off_t(size)) != 0 { throw BackingStoreError(operation: "resize", path: path, code: errno) }
+        try hold.withLock { (h: inout RefusedWrites) throws(BackingStoreError) in
+            if ftruncate(fd, off_t(size)) != 0 { throw BackingStoreError(operation: "resize", path: path, code: errno) }
+            h.pages.zero(size..<UInt64.max / 2)
+        }
     }
 
     /// Logical size in bytes.
