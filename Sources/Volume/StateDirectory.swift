@@ -30,7 +30,8 @@ public struct StateDirectory: Sendable {
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                       cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                       cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                       holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -46,7 +47,7 @@ public struct StateDirectory: Sendable {
             let staging = try BackingFile(path: stagingPath, create: true)
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
-                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit)
+                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
@@ -64,12 +65,13 @@ public struct StateDirectory: Sendable {
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
-                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                     holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
                                 staging: try BackingFile(path: stagingPath), logger: logger, recorder: recorder,
-                                archive: archive, cacheLimit: cacheLimit)
+                                archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit)
         } catch { throw .io(error) }
     }
 
