@@ -50,6 +50,9 @@ final class Harvest: @unchecked Sendable {
     /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
     /// first cluster); the file that later fills the entry takes the placeholder over.
     private var emptyPlaceholders: Set<String> = []
+    /// Sealed files whose copy into the archive failed (a full disk): placed again at each flush, as a rewrite,
+    /// until it works; otherwise their archive file would keep the bytes it had when the disk filled.
+    private var owedCopies: Set<UInt32> = []
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -273,6 +276,7 @@ final class Harvest: @unchecked Sendable {
         resize(live)
         judge(live)
         retire()
+        owedCopies = owedCopies.filter { files[$0]?.state == .complete }  // reopened, deleted or evicted: not owed
         if synchronize {
             writtenSinceFlush.removeAll()
             do { try archive.synchronize() } catch { note(error) }
@@ -451,7 +455,8 @@ final class Harvest: @unchecked Sendable {
             guard let record = files[id] else { continue }
             let rewrite = record.isSealed && file.size == record.size
             if rewrite {
-                guard flush, file.clusters.contains(where: { writtenSinceFlush.contains($0) }) else { continue }
+                guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
+                else { continue }
             }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
@@ -502,7 +507,7 @@ final class Harvest: @unchecked Sendable {
                 }
             }
             if rewrite, let record = files[id] {
-                copyUnplaced(record)
+                if copyUnplaced(record) { owedCopies.remove(id) } else { owedCopies.insert(id) }
                 statistics.filesRewritten += 1
                 events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
@@ -563,15 +568,17 @@ final class Harvest: @unchecked Sendable {
     private func finalize(_ record: ArchivedFile, live: Bool = true) {
         // The slack of the last cluster, and any cluster the chain had past the size.
         unplace(record, beyond: record.size)
-        if live { copyUnplaced(record) }
+        if live, !copyUnplaced(record) { owedCopies.insert(record.id) }
         do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
     }
 
     /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
     /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
     /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
-    private func copyUnplaced(_ record: ArchivedFile) {
+    @discardableResult
+    private func copyUnplaced(_ record: ArchivedFile) -> Bool {
         let clusterBytes = UInt64(clusterSize)
+        var copied = true
         for (i, cluster) in record.clusters.enumerated() {
             let start = UInt64(i) * clusterBytes
             guard start < record.size else { break }
@@ -587,8 +594,12 @@ final class Harvest: @unchecked Sendable {
                 }
                 statistics.archiveBytesWritten += UInt64(n)
                 if cache[cluster] == nil { statistics.promotedBytes += UInt64(n) }
-            } catch { note(error) }
+            } catch {
+                note(error)
+                copied = false
+            }
         }
+        return copied
     }
 
     static let pendingDirectory = ".teslacam-pending"
