@@ -53,6 +53,9 @@ final class Harvest: @unchecked Sendable {
     /// Sealed files whose copy into the archive failed (a full disk): placed again at each flush, as a rewrite,
     /// until it works; otherwise their archive file would keep the bytes it had when the disk filled.
     private var owedCopies: Set<UInt32> = []
+    /// The archive's disk refused a write in this pass (out of space): owed copies wait for the next one rather
+    /// than read every cluster again only to be refused (which slowed the car tenfold).
+    private var archiveRefused = false
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -255,6 +258,7 @@ final class Harvest: @unchecked Sendable {
 
     private func pass(synchronize: Bool) {
         let started = ContinuousClock.now
+        archiveRefused = false
         if treeDirty {
             tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
                                  readCluster: currentBytes)
@@ -457,6 +461,10 @@ final class Harvest: @unchecked Sendable {
             if rewrite {
                 guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
                 else { continue }
+                if archiveRefused {
+                    owedCopies.insert(id)
+                    continue
+                }
             }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
@@ -489,7 +497,7 @@ final class Harvest: @unchecked Sendable {
                         statistics.promotedBytes += size
                         placed[cluster] = .init(file: id, index: UInt32(i))
                     } catch { note(error) }
-                } else if stagedPending.contains(cluster),
+                } else if stagedPending.contains(cluster), !archiveRefused,
                           start + size <= file.size || record.previousSize != file.size {
                     // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
                     var bytes = [UInt8](repeating: 0, count: clusterSize)
@@ -507,7 +515,9 @@ final class Harvest: @unchecked Sendable {
                 }
             }
             if rewrite, let record = files[id] {
-                if copyUnplaced(record) { owedCopies.remove(id) } else { owedCopies.insert(id) }
+                // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
+                guard copyUnplaced(record) else { owedCopies.insert(id); continue }
+                owedCopies.remove(id)
                 statistics.filesRewritten += 1
                 events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
@@ -597,6 +607,7 @@ final class Harvest: @unchecked Sendable {
             } catch {
                 note(error)
                 copied = false
+                break  // a disk that refused this cluster refuses the next
             }
         }
         return copied
@@ -847,7 +858,9 @@ final class Harvest: @unchecked Sendable {
     }
 
     private func note(_ error: any Error) {
-        errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
+        let error = error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO)
+        if error.isOutOfSpace { archiveRefused = true }
+        errors.append(error)
     }
 
     /// Drains errors for the engine to log and count.
