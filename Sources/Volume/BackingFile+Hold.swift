@@ -81,10 +81,9 @@ extension BackingFile {
                          _ h: inout RefusedWrites) {
         h.refusals += 1
         h.lastError = error.description
-        let wasEmpty = h.pages.isEmpty
         store(bytes, at: offset, &h)
         let now = ContinuousClock.now
-        if wasEmpty || h.lastRefusalLog.map({ now - $0 >= Self.holdLogInterval }) ?? true {
+        if h.lastRefusalLog.map({ now - $0 >= Self.holdLogInterval }) ?? true {
             h.lastRefusalLog = now
             h.logger?.error("the board's disk refused a write; the car's data is held in memory until it takes writes again", metadata: [
                 "file": "\(path)", "error": "\(error)", "heldBytes": "\(h.pages.byteCount)",
