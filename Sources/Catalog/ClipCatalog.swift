@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Telemetry
+import Synchronization
 import Volume
 
 /// The SQLite catalog of every file the car wrote: one row per archive file, and its lifecycle transitions.
@@ -12,6 +13,8 @@ public final class ClipCatalog: Sendable {
     let archiveRoot: String
     let database: DatabaseQueue
     let logger: Logger
+    /// Events a full disk kept out of the database, applied first next time (CatalogBacklog.swift).
+    let backlog = Mutex(CatalogBacklog())
 
     public enum Failure: Error, CustomStringConvertible {
         case cannotOpen(path: String, reason: String)
@@ -139,14 +142,22 @@ public final class ClipCatalog: Sendable {
     }
 
     /// Applies harvest events in order. Completion reads the archive file (sha256, MP4 boxes).
+    ///
+    /// On a full disk the events wait in memory (bounded) and are applied, in order, by the next call once there
+    /// is room: a deletion lost here would be one retention never learns of, so the disk would stay full.
     public func apply(_ events: [HarvestEvent], now: Int64 = Int64(Date().timeIntervalSince1970)) {
-        for event in events {
+        let queue = backlog.withLock { $0.take() } + events
+        for (index, event) in queue.enumerated() {
             do {
                 try database.write { db in try apply(event, now: now, in: db) }
+            } catch let error as DatabaseError where CatalogBacklog.waitsForRoom(error) {
+                keep(Array(queue[index...]), because: error)
+                return
             } catch {
                 logger.error("catalog update failed", metadata: ["path": "\(event.archivePath)", "error": "\(error)"])
             }
         }
+        backlog.withLock { $0.drained(logger: logger) }
     }
 
     private func apply(_ event: HarvestEvent, now: Int64, in db: Database) throws {

@@ -53,6 +53,12 @@ final class Harvest: @unchecked Sendable {
     /// Each with where its entry was (directory, slot), to tell a renamed entry from a deleted one.
     private var emptyPlaceholders: [String: EntrySlot] = [:]
     private struct EntrySlot: Hashable { var parent: UInt32; var slot: Int }
+    /// Sealed files whose copy into the archive failed (a full disk): placed again at each flush, as a rewrite,
+    /// until it works; otherwise their archive file would keep the bytes it had when the disk filled.
+    private var owedCopies: Set<UInt32> = []
+    /// The archive's disk refused a write in this pass (out of space): owed copies wait for the next one rather
+    /// than read every cluster again only to be refused (which slowed the car tenfold).
+    private var archiveRefused = false
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -270,6 +276,7 @@ final class Harvest: @unchecked Sendable {
 
     private func pass(synchronize: Bool) {
         let started = ContinuousClock.now
+        archiveRefused = false
         if treeDirty {
             tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
                                  readCluster: currentBytes)
@@ -291,6 +298,7 @@ final class Harvest: @unchecked Sendable {
         resize(live)
         judge(live)
         retire()
+        owedCopies = owedCopies.filter { files[$0]?.state == .complete }  // reopened, deleted or evicted: not owed
         if synchronize {
             writtenSinceFlush.removeAll()
             stageVanishedClusters()
@@ -485,7 +493,12 @@ final class Harvest: @unchecked Sendable {
             guard let record = files[id] else { continue }
             let rewrite = record.isSealed && file.size == record.size
             if rewrite {
-                guard flush, file.clusters.contains(where: { writtenSinceFlush.contains($0) }) else { continue }
+                guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
+                else { continue }
+                if archiveRefused {
+                    owedCopies.insert(id)
+                    continue
+                }
             }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
@@ -516,7 +529,7 @@ final class Harvest: @unchecked Sendable {
                         statistics.promotedBytes += size
                         location[cluster] = .placed(file: id, index: UInt32(i))
                     } catch { note(error) }
-                } else if location[cluster] == .staged,
+                } else if location[cluster] == .staged, !archiveRefused,
                           start + size <= file.size || record.previousSize != file.size {
                     // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
                     var bytes = [UInt8](repeating: 0, count: clusterSize)
@@ -532,7 +545,9 @@ final class Harvest: @unchecked Sendable {
                 }
             }
             if rewrite, let record = files[id] {
-                copyUnplaced(record)
+                // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
+                guard copyUnplaced(record) else { owedCopies.insert(id); continue }
+                owedCopies.remove(id)
                 statistics.filesRewritten += 1
                 events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
@@ -589,15 +604,17 @@ final class Harvest: @unchecked Sendable {
     private func finalize(_ record: ArchivedFile, live: Bool = true) {
         // The slack of the last cluster, and any cluster the chain had past the size.
         unplace(record, beyond: record.size)
-        if live { copyUnplaced(record) }
+        if live, !copyUnplaced(record) { owedCopies.insert(record.id) }
         do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
     }
 
     /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
     /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
     /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
-    private func copyUnplaced(_ record: ArchivedFile) {
+    @discardableResult
+    private func copyUnplaced(_ record: ArchivedFile) -> Bool {
         let clusterBytes = UInt64(clusterSize)
+        var copied = true
         for (i, cluster) in record.clusters.enumerated() {
             let start = UInt64(i) * clusterBytes
             guard start < record.size else { break }
@@ -611,8 +628,13 @@ final class Harvest: @unchecked Sendable {
                 }
                 statistics.archiveBytesWritten += UInt64(n)
                 if !at.isCached { statistics.promotedBytes += UInt64(n) }
-            } catch { note(error) }
+            } catch {
+                note(error)
+                copied = false
+                break  // a disk that refused this cluster refuses the next
+            }
         }
+        return copied
     }
 
     static let pendingDirectory = ".teslacam-pending"
@@ -870,7 +892,9 @@ final class Harvest: @unchecked Sendable {
     }
 
     func note(_ error: any Error) {
-        errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
+        let error = error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO)
+        if error.isOutOfSpace { archiveRefused = true }
+        errors.append(error)
     }
 
     /// Drains errors for the engine to log and count.

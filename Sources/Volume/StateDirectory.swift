@@ -39,7 +39,7 @@ public struct StateDirectory: Sendable {
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
                        cacheLimit: Int = VolumeEngine.defaultCacheLimit,
-                       discardsFreedClusters: Bool = true) throws(StateError) -> VolumeEngine {
+                       discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         let createdDirectories: [String]
         do { createdDirectories = try fileSystem.makeDirectories(path) } catch { throw .io(error) }
@@ -53,7 +53,7 @@ public struct StateDirectory: Sendable {
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
                                   discardsFreedClusters: discardsFreedClusters, recorder: recorder, archive: archive,
-                                  cacheLimit: cacheLimit)
+                                  cacheLimit: cacheLimit, holdLimit: holdLimit)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
@@ -74,13 +74,13 @@ public struct StateDirectory: Sendable {
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
                      archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
-                     discardsFreedClusters: Bool = true) throws(StateError) -> VolumeEngine {
+                     discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath, fileSystem: fileSystem),
                                 staging: try BackingFile(path: stagingPath, fileSystem: fileSystem),
                                 logger: logger, discardsFreedClusters: discardsFreedClusters, recorder: recorder,
-                                archive: archive, cacheLimit: cacheLimit)
+                                archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit)
         } catch { throw .io(error) }
     }
 

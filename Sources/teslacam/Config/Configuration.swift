@@ -21,12 +21,15 @@ struct Configuration: Encodable, Equatable, ConfigSection {
     /// Write cache for data clusters waiting for their owner, e.g. "16M" (the default). Smaller saves memory on a
     /// Pi Zero; larger lets more data wait for its FAT and directory entries instead of passing through staging.
     var cache: ByteSize?
+    /// Memory for the car's writes while the board's disk refuses them (full, failing), e.g. "64M" (the default).
+    /// Beyond it the car's new data is lost, loudly; the car never sees an error either way.
+    var hold: ByteSize?
     /// How long archived clips stay and how much free space is kept.
     var retention: RetentionSettings?
 
     init(state: String? = nil, archive: String? = nil, mountpoint: String? = nil, size: ByteSize? = nil,
          layout: PartitionLayout? = nil, logLevel: Logger.Level? = nil, cache: ByteSize? = nil,
-         retention: RetentionSettings? = nil) {
+         hold: ByteSize? = nil, retention: RetentionSettings? = nil) {
         self.state = state
         self.archive = archive
         self.mountpoint = mountpoint
@@ -34,6 +37,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         self.layout = layout
         self.logLevel = logLevel
         self.cache = cache
+        self.hold = hold
         self.retention = retention
     }
 
@@ -45,6 +49,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         layout = try reader.choice("layout", of: PartitionLayout.allCases)
         logLevel = try reader.choice("logLevel", of: Logger.Level.allCases)
         cache = try reader.size("cache")
+        hold = try reader.size("hold")
         retention = try reader.section("retention", as: RetentionSettings.self)
     }
 
