@@ -242,6 +242,9 @@ public final class ClipCatalog: Sendable {
         }
     }
 
+    /// Rows in the catalog, evicted ones included (they keep their metadata).
+    public func clipCount() throws -> Int { try database.read { db in try ClipRecord.fetchCount(db) } }
+
     /// The row of the file at `path`; once evicted (and no new file took the path), its last evicted row.
     public func clip(path: String) throws -> ClipRecord? {
         try database.read { db in

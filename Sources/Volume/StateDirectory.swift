@@ -30,7 +30,8 @@ public struct StateDirectory: Sendable {
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                       cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                       cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                       now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -46,7 +47,7 @@ public struct StateDirectory: Sendable {
             let staging = try BackingFile(path: stagingPath, create: true)
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
-                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit)
+                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit, now: now)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
