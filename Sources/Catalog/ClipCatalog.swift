@@ -31,7 +31,12 @@ public final class ClipCatalog: Sendable {
         self.archiveRoot = archiveRoot
         self.logger = logger
         do {
-            database = try DatabaseQueue(path: path)
+            // `teslacam clips` (or retention, or a web page) reading beside the daemon holds SQLite's lock for a
+            // moment: wait for it instead of failing, or the daemon would drop the harvest's event (a clip never
+            // marked complete, seen under load in the muxer car test).
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
@@ -288,6 +293,9 @@ public final class ClipCatalog: Sendable {
             return try request.fetchAll(db)
         }
     }
+
+    /// Rows in the catalog, evicted ones included (they keep their metadata).
+    public func clipCount() throws -> Int { try database.read { db in try ClipRecord.fetchCount(db) } }
 
     /// The row of the file at `path`; once evicted (and no new file took the path), its last evicted row.
     public func clip(path: String) throws -> ClipRecord? {

@@ -1,12 +1,17 @@
 /// One `ClusterLocation` per data cluster of the volume: the single answer to "where are this cluster's bytes".
 ///
-/// Eight bytes a cluster, in pages allocated on first use, so a 128 GiB volume costs memory only for the parts
-/// the car has written (a zeroed 32 MiB array up front would be most of a Pi Zero's budget).
+/// Eight bytes a cluster, in pages allocated on first use and let go once every cluster in them is unwritten again,
+/// so a 128 GiB volume costs memory only for the parts holding the car's live data (a zeroed 32 MiB array up front
+/// would be most of a Pi Zero's budget, and the car's allocator goes round the whole volume over time).
 public struct ClusterMap: Sendable {
     public let clusterCount: UInt32
+    /// Pages in memory now (for tests and statistics).
+    public var pagesInMemory: Int { pages.lazy.filter { $0 != nil }.count }
     /// Clusters whose location is `.staged` (staging holds their current bytes).
     public private(set) var stagedCount = 0
     private var pages: [[UInt64]?]
+    /// Slots in use (not unwritten) per page: a page whose count drops to 0 goes.
+    private var used: [UInt16]
     private static let pageShift = 12
     private static let pageSlots = 1 << pageShift
 
@@ -18,6 +23,7 @@ public struct ClusterMap: Sendable {
     public init(clusterCount: UInt32) {
         self.clusterCount = clusterCount
         pages = Array(repeating: nil, count: (Int(clusterCount) + 2 + Self.pageSlots - 1) >> Self.pageShift)
+        used = Array(repeating: 0, count: pages.count)
     }
 
     /// Clusters outside 2...clusterCount+1 read as unwritten and ignore writes.
@@ -34,7 +40,13 @@ public struct ClusterMap: Sendable {
                 if encoded == 0 { return }
                 pages[page] = [UInt64](repeating: 0, count: Self.pageSlots)
             }
-            pages[page]![slot] = encoded
+            if old == .unwritten && encoded != 0 { used[page] += 1 }
+            if old != .unwritten && encoded == 0 { used[page] -= 1 }
+            if used[page] == 0 {
+                pages[page] = nil
+            } else {
+                pages[page]![slot] = encoded
+            }
         }
     }
 

@@ -652,10 +652,11 @@ final class Harvest: @unchecked Sendable {
         for file in tree.files { for cluster in file.clusters where wanted.contains(cluster) { claimed.insert(cluster) } }
         let orphans = candidates.filter { !claimed.contains($0) }
         guard !orphans.isEmpty else { return }
-        // Who points at whom, once per pass: FAT chains only link forwards.
+        // Who points at whom, once per pass: FAT chains only link forwards. (Allocated entries only: free pages
+        // of a large volume cost nothing.)
         var predecessor: [UInt32: UInt32] = [:]
-        for cluster in 2...lastCluster {
-            if case let .next(next) = fat.entry(cluster).kind, fat.isValidCluster(next) { predecessor[next] = cluster }
+        fat.forEachAllocated { cluster, entry in
+            if case let .next(next) = entry.kind, fat.isValidCluster(next) { predecessor[next] = cluster }
         }
         let size = UInt64(clusterSize)
         for cluster in orphans.sorted() {

@@ -39,7 +39,8 @@ public struct StateDirectory: Sendable {
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
                        cacheLimit: Int = VolumeEngine.defaultCacheLimit,
-                       discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
+                       discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit,
+                       now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         let createdDirectories: [String]
         do { createdDirectories = try fileSystem.makeDirectories(path) } catch { throw .io(error) }
@@ -53,7 +54,7 @@ public struct StateDirectory: Sendable {
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
                                   discardsFreedClusters: discardsFreedClusters, recorder: recorder, archive: archive,
-                                  cacheLimit: cacheLimit, holdLimit: holdLimit)
+                                  cacheLimit: cacheLimit, holdLimit: holdLimit, now: now)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.

@@ -16,6 +16,18 @@ import Testing
         #expect(map.stagedCount == 1)
     }
 
+    /// The car goes round the volume: pages it no longer uses go, so memory follows the live data.
+    @Test func aPageWhoseClustersAreAllUnwrittenAgainGoes() {
+        var map = ClusterMap(clusterCount: 100_000)
+        for cluster: UInt32 in 2..<20_002 { map[cluster] = .placed(file: 1, index: cluster) }
+        let full = map.pagesInMemory
+        #expect(full >= 4)
+        for cluster: UInt32 in 2..<20_002 { map[cluster] = .unwritten }
+        #expect(map.pagesInMemory == 0)
+        map[50_000] = .staged
+        #expect(map.pagesInMemory == 1 && map[50_000] == .staged)
+    }
+
     @Test func outOfRangeClustersReadUnwrittenAndIgnoreWrites() {
         var map = ClusterMap(clusterCount: 100)
         for cluster: UInt32 in [0, 1, 102, 103, .max] {

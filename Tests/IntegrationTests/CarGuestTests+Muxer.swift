@@ -142,6 +142,11 @@ extension CarGuestTests {
         #expect(early.count >= 4, "the car never synced minute 0:\n\(read(console).suffix(2000))")
         let earlyRows = awaitCatalog(daemon, early, early: true, timeout: 180)
         expectCatalog(earlyRows, matches: early, early: true, "minute 0, the car recording on")
+        for entry in early where row(of: entry, in: earlyRows).map({ !matches(entry, $0, early: true) }) ?? true {
+            let name = String(entry.path.split(separator: "/").last ?? "")
+            print("minute 0: \(entry.path) is wrong in the catalog; the daemon logged:\n"
+                  + daemon.log.split(separator: "\n").filter { $0.contains(name) }.joined(separator: "\n"))
+        }
         expectArchive(daemon.archive, contains: early)
         let recordingOn = car.isRunning
         print("\(name): minute 0's \(early.count) clips checked \(String(format: "%.1f", Date().timeIntervalSince(started))) s "
