@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
     ],
     targets: [
         // libfuse3 from Debian (libfuse3-dev); the shim pins FUSE_USE_VERSION.
@@ -29,9 +31,20 @@ let package = Package(
         .target(name: "CarSimulator", dependencies: ["FAT32", "BlockTrace"]),
         // Pure ISO BMFF (MP4) box parsing: completeness, clip metadata; Tesla clip names and event.json.
         .target(name: "MP4"),
+        // Pure harvest state: where each cluster's bytes live. No Foundation, Glibc or Logging.
+        .target(name: "HarvestCore"),
+        // Positional files and directory operations: thin syscall wrappers, and a page-cache model that can lose
+        // power (tests).
+        .target(name: "FileIO", dependencies: ["CLinux"]),
+        // Pure: the driving telemetry Tesla embeds as H.264 SEI (protobuf `SeiMetadata`), summaries, tracks and
+        // export formats. SeiMetadata.pb.swift is generated from SeiMetadata.proto and committed (see the .proto).
+        .target(name: "Telemetry", dependencies: [
+            "MP4", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "RealModule", package: "swift-numerics"),  // trigonometry without Glibc
+        ], exclude: ["SeiMetadata.proto"]),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
-            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4",
+            "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4", "HarvestCore", "FileIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Thin FUSE adapter exposing volume.img.
@@ -41,7 +54,7 @@ let package = Package(
         ]),
         // The clip catalog (SQLite through GRDB): every harvested file, its lifecycle, hash and clip metadata.
         .target(name: "Catalog", dependencies: [
-            "Volume", "MP4", "Outbound",
+            "Volume", "MP4", "Outbound", "Telemetry",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -59,7 +72,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "teslacam", dependencies: [
-            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention",
+            "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -78,15 +91,24 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "CatalogTests", dependencies: [
-            "Catalog", "Volume", "MP4", .product(name: "GRDB", package: "GRDB.swift"),
+            "Catalog", "Volume", "MP4", "Telemetry", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "CarSimulatorTests", dependencies: ["CarSimulator", "FAT32", "BlockTrace"]),
         .testTarget(name: "MP4Tests", dependencies: [
             "MP4", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "TelemetryTests", dependencies: [
+            "Telemetry", "MP4", "BlockTrace",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "HarvestCoreTests", dependencies: [
+            "HarvestCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(name: "VolumeTests", dependencies: [
-            "Volume", "FAT32", "CarSimulator", "BlockTrace",
+            "Volume", "FAT32", "CarSimulator", "BlockTrace", "FileIO", "CarFS",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
@@ -102,6 +124,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.
-        .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["BlockTrace", "CarSimulator"]),
     ]
 )

@@ -12,5 +12,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Google's protobuf for Python, from PyPI: the independent SEI decoder the telemetry tests check ours against.
+if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-pip
+    fi
+    # Debian 12 marks its Python externally managed; the package is pure Python and touches nothing of Debian's.
+    $SUDO python3 -m pip install --quiet protobuf 2>/dev/null \
+        || $SUDO python3 -m pip install --quiet --break-system-packages protobuf
+fi
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain at /opt/swift" >&2; exit 1; }

@@ -2,16 +2,43 @@ import FAT32
 
 /// The primary FAT as the car last wrote it, one 28-bit value per cluster.
 ///
-/// Kept in memory (4 bytes a cluster: 7.5 MiB for a 30 GiB volume at 16 KiB clusters) because chains are walked
-/// on every harvest step. Only FAT1 is mirrored: the car updates FAT2 later, and FAT1 is what it reads back.
+/// Kept in memory because chains are walked on every harvest step. Only FAT1 is mirrored: the car updates FAT2
+/// later, and FAT1 is what it reads back. In pages of `pageEntries` entries, a page existing only while one of its
+/// entries is non-zero: a fresh or mostly free volume costs what it uses, not 4 bytes a cluster (16 MiB at
+/// 128 GiB), and a page the car frees entirely (its allocator moves on around the volume) is let go.
 public struct FATMirror: Sendable {
     public let clusterCount: UInt32
-    /// Index = cluster number; entries 0 and 1 are the media and dirty-flag words.
-    public private(set) var entries: [UInt32]
+    /// 16 KiB of entries a page.
+    static let pageEntries = 4096
+    private var pages: [[UInt32]?]
+    /// Non-zero entries in each page.
+    private var used: [UInt16]
+    /// Entries 0...clusterCount + 1: 0 and 1 are the media and dirty-flag words.
+    var entryCount: Int { Int(clusterCount) + 2 }
 
     public init(clusterCount: UInt32) {
         self.clusterCount = clusterCount
-        entries = [UInt32](repeating: 0, count: Int(clusterCount) + 2)
+        let count = (Int(clusterCount) + 2 + Self.pageEntries - 1) / Self.pageEntries
+        pages = Array(repeating: nil, count: count)
+        used = Array(repeating: 0, count: count)
+    }
+
+    /// Pages holding at least one non-zero entry (for memory accounting).
+    public var residentPages: Int { used.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+
+    @inline(__always) func value(_ index: Int) -> UInt32 {
+        pages[index / Self.pageEntries]?[index % Self.pageEntries] ?? 0
+    }
+
+    private mutating func set(_ index: Int, _ new: UInt32, old: UInt32) {
+        let page = index / Self.pageEntries
+        if pages[page] == nil { pages[page] = Array(repeating: 0, count: Self.pageEntries) }
+        pages[page]![index % Self.pageEntries] = new
+        if old == 0 { used[page] += 1 }
+        if new == 0 {
+            used[page] -= 1
+            if used[page] == 0 { pages[page] = nil }
+        }
     }
 
     /// Applies bytes the car wrote at byte `offset` of the FAT. Partial entries (a write that starts or ends
@@ -19,7 +46,7 @@ public struct FATMirror: Sendable {
     @discardableResult
     public mutating func apply(_ bytes: UnsafeRawBufferPointer, atFATByte offset: UInt64) -> [UInt32] {
         var changed: [UInt32] = []
-        let limit = UInt64(entries.count) * 4
+        let limit = UInt64(entryCount) * 4
         guard offset < limit else { return changed }
         let end = min(offset + UInt64(bytes.count), limit)
         var position = offset
@@ -27,10 +54,10 @@ public struct FATMirror: Sendable {
             let index = Int(position / 4)
             let shift = UInt32(position % 4) * 8
             let byte = UInt32(bytes[Int(position - offset)])
-            let old = entries[index]
+            let old = value(index)
             let new = (old & ~(0xFF << shift)) | (byte << shift)
             if new != old {
-                entries[index] = new
+                set(index, new, old: old)
                 if changed.last != UInt32(index) { changed.append(UInt32(index)) }
             }
             position += 1
@@ -42,9 +69,20 @@ public struct FATMirror: Sendable {
         bytes.withUnsafeBytes { _ = apply($0, atFATByte: offset) }
     }
 
+    /// Calls `body` with every cluster whose entry is not free, ascending; free pages cost nothing.
+    public func forEachAllocated(_ body: (UInt32, FATEntry) -> Void) {
+        for (page, entries) in pages.enumerated() {
+            guard let entries else { continue }
+            for (i, raw) in entries.enumerated() where raw & 0x0FFF_FFFF != 0 {
+                let cluster = page * Self.pageEntries + i
+                if cluster >= 2 && cluster < entryCount { body(UInt32(cluster), FATEntry(rawValue: raw)) }
+            }
+        }
+    }
+
     /// The entry of `cluster`, decoded.
     public func entry(_ cluster: UInt32) -> FATEntry {
-        Int(cluster) < entries.count ? FATEntry(rawValue: entries[Int(cluster)]) : .free
+        Int(cluster) < entryCount ? FATEntry(rawValue: value(Int(cluster))) : .free
     }
 
     public func isValidCluster(_ cluster: UInt32) -> Bool { cluster >= 2 && cluster < clusterCount + 2 }

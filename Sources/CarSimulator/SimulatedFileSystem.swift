@@ -14,6 +14,10 @@ public struct SimulatedFileSystem {
     public private(set) var records: [TraceRecord] = []
     private var fat: [UInt32]
     private var nextFree: UInt32
+    /// Free clusters, kept as entries change: counting a 128 GiB volume's FAT at every flush would dominate a soak.
+    private var freeCount: UInt32
+    /// Where each directory's own entry lives (its parent and slots), so it can be removed.
+    private var directoryEntries: [UInt32: (parent: UInt32, slots: Range<Int>)] = [:]
     private var dirtyFATSectors: Set<Int> = []
     private var dirtyFAT2Sectors: Set<Int> = []
     private var directories: [UInt32: Directory] = [:]
@@ -40,6 +44,16 @@ public struct SimulatedFileSystem {
         var bytes: [UInt8]?
     }
 
+    /// Where new clusters come from.
+    public enum Allocation: Sendable {
+        /// The lowest free cluster: a freed cluster is reused first (compact, easy to read in traces).
+        case lowestFree
+        /// Linux vfat's: on from the last cluster allocated, wrapping at the end, so over time the car's writes
+        /// go all around the volume.
+        case nextFit
+    }
+    public var allocation = Allocation.lowestFree
+
     public static let rootCluster = VolumeGeometry.rootCluster
     public static let teslaCamCluster = Formatter.teslaCamCluster
 
@@ -54,6 +68,7 @@ public struct SimulatedFileSystem {
         fat[2] = 0x0FFF_FFFF
         fat[3] = 0x0FFF_FFFF
         nextFree = 4
+        freeCount = geometry.clusterCount - 2
         for write in Formatter.writes(for: geometry, volumeID: volumeID, date: date) {
             records.append(.write(offset: write.offset, data: write.bytes))
         }
@@ -83,7 +98,8 @@ public struct SimulatedFileSystem {
         directories[cluster] = Directory(chain: [cluster], bytes: bytes)
         // Linux writes a new directory's cluster at once (it is metadata in the buffer cache, flushed with it).
         for sector in 0..<geometry.clusterSize / 512 { dirtySectors.insert(geometry.clusterOffset(cluster) + UInt64(sector * 512)) }
-        _ = addEntry(name, in: parent, firstCluster: cluster, size: 0, isDirectory: true)
+        let slots = addEntry(name, in: parent, firstCluster: cluster, size: 0, isDirectory: true)
+        directoryEntries[cluster] = (parent, slots)
         return cluster
     }
 
@@ -166,7 +182,20 @@ public struct SimulatedFileSystem {
         guard let file = files.removeValue(forKey: id) else { return }
         markDeleted(file.slots, in: file.directory)
         for cluster in file.chain { setFAT(cluster, 0) }
-        if let first = file.chain.first { nextFree = min(nextFree, first) }
+        if allocation == .lowestFree, let first = file.chain.first { nextFree = min(nextFree, first) }
+    }
+
+    /// Removes an empty directory made by `makeDirectory` (the car clearing an old event folder): its entry is
+    /// marked deleted and its chain freed.
+    public mutating func removeDirectory(_ cluster: UInt32) {
+        guard let entry = directoryEntries.removeValue(forKey: cluster), let directory = directories.removeValue(forKey: cluster)
+        else { return }
+        markDeleted(entry.slots, in: entry.parent)
+        for freed in directory.chain {
+            for sector in 0..<geometry.clusterSize / 512 { dirtySectors.remove(geometry.clusterOffset(freed) + UInt64(sector * 512)) }
+            setFAT(freed, 0)
+        }
+        if allocation == .lowestFree { nextFree = min(nextFree, directory.chain[0]) }
     }
 
     /// Moves a file to `directory` under `name`: a new entry for the same chain, then the old one deleted, as
@@ -206,9 +235,8 @@ public struct SimulatedFileSystem {
     public mutating func flush() {
         writeback()
         // Linux rewrites FSInfo's free count on sync, which fsck.fat checks.
-        let free = UInt32(fat[2...].lazy.filter { $0 == 0 }.count)
         records.append(.write(offset: geometry.partitionOffset + 512,
-                              data: FSInfo(freeCount: free, nextFree: nextFree).encoded()))
+                              data: FSInfo(freeCount: freeCount, nextFree: nextFree).encoded()))
         records.append(.flush)
     }
 
@@ -221,10 +249,10 @@ public struct SimulatedFileSystem {
     // MARK: FAT
 
     private mutating func allocate(after previous: UInt32?) -> UInt32 {
-        var cluster = nextFree
         let limit = UInt32(fat.count)
-        while cluster < limit && fat[Int(cluster)] != 0 { cluster += 1 }
-        precondition(cluster < limit, "the simulated volume is full")
+        precondition(freeCount > 0, "the simulated volume is full")
+        var cluster = nextFree < limit ? nextFree : 2
+        while fat[Int(cluster)] != 0 { cluster = cluster + 1 < limit ? cluster + 1 : 2 }
         nextFree = cluster + 1
         setFAT(cluster, 0x0FFF_FFFF)
         if let previous { setFAT(previous, cluster) }
@@ -232,6 +260,7 @@ public struct SimulatedFileSystem {
     }
 
     private mutating func setFAT(_ cluster: UInt32, _ value: UInt32) {
+        if (fat[Int(cluster)] == 0) != (value == 0) { if value == 0 { freeCount += 1 } else { freeCount -= 1 } }
         fat[Int(cluster)] = value
         dirtyFATSectors.insert(Int(cluster) * 4 / 512)
     }

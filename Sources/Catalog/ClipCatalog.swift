@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Logging
 import Outbound
+import Telemetry
+import Synchronization
 import Volume
 
 /// The SQLite catalog of every file the car wrote: one row per archive file, and its lifecycle transitions.
@@ -14,6 +16,8 @@ public final class ClipCatalog: Sendable {
     let logger: Logger
     /// Which sinks each kind of record goes to: a file's completion queues its upload jobs.
     public let routes: Routes
+    /// Events a full disk kept out of the database, applied first next time (CatalogBacklog.swift).
+    let backlog = Mutex(CatalogBacklog())
 
     public enum Failure: Error, CustomStringConvertible {
         case cannotOpen(path: String, reason: String)
@@ -118,6 +122,25 @@ public final class ClipCatalog: Sendable {
             try db.create(index: "clips_event", on: "clips", columns: ["event"])
             try db.alter(table: "transitions") { t in t.add(column: "reason", .text) }
         }
+        migrator.registerMigration("v2 telemetry") { db in
+            try db.create(table: "telemetry") { t in
+                t.primaryKey("clipID", .integer).references("clips", onDelete: .cascade)
+                t.column("frames", .integer).notNull()
+                t.column("videoFrames", .integer).notNull()
+                t.column("seconds", .double).notNull()
+                t.column("distance", .double).notNull()
+                t.column("movingSeconds", .double).notNull()
+                t.column("maxSpeed", .double).notNull()
+                t.column("meanSpeed", .double).notNull()
+                t.column("autopilotShare", .double).notNull()
+                t.column("startLatitude", .double)
+                t.column("startLongitude", .double)
+                t.column("endLatitude", .double)
+                t.column("endLongitude", .double)
+                t.column("track", .text).notNull()
+                t.column("absence", .text)
+            }
+        }
         registerUploadMigration(&migrator)
         return migrator
     }
@@ -128,14 +151,22 @@ public final class ClipCatalog: Sendable {
     }
 
     /// Applies harvest events in order. Completion reads the archive file (sha256, MP4 boxes).
+    ///
+    /// On a full disk the events wait in memory (bounded) and are applied, in order, by the next call once there
+    /// is room: a deletion lost here would be one retention never learns of, so the disk would stay full.
     public func apply(_ events: [HarvestEvent], now: Int64 = Int64(Date().timeIntervalSince1970)) {
-        for event in events {
+        let queue = backlog.withLock { $0.take() } + events
+        for (index, event) in queue.enumerated() {
             do {
                 try database.write { db in try apply(event, now: now, in: db) }
+            } catch let error as DatabaseError where CatalogBacklog.waitsForRoom(error) {
+                keep(Array(queue[index...]), because: error)
+                return
             } catch {
                 logger.error("catalog update failed", metadata: ["path": "\(event.archivePath)", "error": "\(error)"])
             }
         }
+        backlog.withLock { $0.drained(logger: logger) }
     }
 
     private func apply(_ event: HarvestEvent, now: Int64, in db: Database) throws {
@@ -152,8 +183,10 @@ public final class ClipCatalog: Sendable {
         clip.eventKind = where_.eventKind
         clip.camera = where_.camera ?? clip.camera
         clip.clipTime = where_.clipTime ?? clip.clipTime
+        let previousSize = clip.size
         clip.size = Int64(event.size)
         clip.updatedAt = now
+        var telemetry: Result<ClipTelemetry, TelemetryError>?
         switch event.kind {
         case .created, .growing:
             clip.state = .growing
@@ -161,13 +194,19 @@ public final class ClipCatalog: Sendable {
             clip.state = .growing
             clip.sha256 = nil
             clip.completedAt = nil
+            if let id = clip.id { _ = try TelemetryRecord.deleteOne(db, key: id) }
         case .rewritten:
-            // The `complete` that follows hashes the new bytes.
+            // The `complete` that follows hashes (and reads the telemetry of) the new bytes.
             clip.sha256 = nil
+            if let id = clip.id { _ = try TelemetryRecord.deleteOne(db, key: id) }
         case .complete:
+            // A restart judges the car's files again: one already complete at this size keeps its hash (no second
+            // read of every clip per restart). A rewrite cleared the hash first, so its new bytes are hashed.
+            // Nothing new then: no transition either, so nothing downstream sees a second completion.
+            if clip.state == .complete && clip.sha256 != nil && previousSize == Int64(event.size) { return }
             clip.state = .complete
             clip.completedAt = now
-            inspect(&clip, isClip: where_.isClipName)
+            telemetry = inspect(&clip, isClip: where_.isClipName)
         case .moved:
             if clip.state == .deleted && event.carPath != previousCarPath {
                 // A move seen half-way (the old entry gone before the new one arrived) looked like a deletion:
@@ -175,13 +214,18 @@ public final class ClipCatalog: Sendable {
                 clip.state = .growing
                 clip.deletedAt = nil
             }
-            if clip.state == .complete && clip.sha256 == nil { inspect(&clip, isClip: where_.isClipName) }
+            if clip.state == .complete && clip.sha256 == nil { telemetry = inspect(&clip, isClip: where_.isClipName) }
         case .deleted:
             // The car deleted it; the archive keeps it until retention lets it go.
             clip.state = .deleted
             clip.deletedAt = now
         }
         try clip.save(db)
+        switch telemetry {
+        case let .success(found): try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+        case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
+        case nil: break
+        }
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
                                           size: Int64(event.size), previousPath: event.previousPath, reason: nil)
         try transition.insert(db)
@@ -218,11 +262,12 @@ public final class ClipCatalog: Sendable {
         }
     }
 
-    private func inspect(_ clip: inout ClipRecord, isClip: Bool) {
+    /// Fills in what reading the complete file tells; returns its telemetry for an MP4 with a movie index.
+    private func inspect(_ clip: inout ClipRecord, isClip: Bool) -> Result<ClipTelemetry, TelemetryError>? {
         do {
             let inspection = try ClipInspection.inspect(path: archiveRoot + "/" + clip.path, analyse: isClip)
             clip.sha256 = inspection.sha256
-            guard isClip, let analysis = inspection.analysis else { clip.kind = .other; return }
+            guard isClip, let analysis = inspection.analysis else { clip.kind = .other; return nil }
             switch analysis.kind {
             case .mp4:
                 clip.kind = .mp4
@@ -235,12 +280,14 @@ public final class ClipCatalog: Sendable {
                 clip.kind = .encrypted
                 clip.problem = nil
             }
+            return inspection.telemetry
         } catch let .unreadable(_, code) where code == ENOENT {
             // Moved since it completed (the car saving an event): the `moved` event that follows inspects it.
             logger.debug("complete clip already moved", metadata: ["path": "\(clip.path)"])
         } catch {
             logger.warning("cannot inspect a complete clip", metadata: ["path": "\(clip.path)", "error": "\(error)"])
         }
+        return nil
     }
 
     // MARK: Queries
@@ -253,12 +300,20 @@ public final class ClipCatalog: Sendable {
         }
     }
 
+    /// Rows in the catalog, evicted ones included (they keep their metadata).
+    public func clipCount() throws -> Int { try database.read { db in try ClipRecord.fetchCount(db) } }
+
     /// The row of the file at `path`; once evicted (and no new file took the path), its last evicted row.
     public func clip(path: String) throws -> ClipRecord? {
         try database.read { db in
             try Self.present(path: path).fetchOne(db)
                 ?? ClipRecord.filter(Column("path") == path).order(Column("id").desc).fetchOne(db)
         }
+    }
+
+    /// The clip's telemetry row: nil until a complete MP4 clip has been inspected.
+    public func telemetry(of clip: ClipRecord) throws -> TelemetryRecord? {
+        try database.read { db in try TelemetryRecord.fetchOne(db, key: clip.id) }
     }
 
     public func transitions(of clip: ClipRecord) throws -> [TransitionRecord] {

@@ -1,11 +1,17 @@
 import Crypto
 import Glibc
 import MP4
+import Telemetry
 
-/// Reads a complete archive file once: its sha256 and, for an MP4, what its boxes say.
+/// Reads a complete archive file: its sha256 and, for an MP4, what its boxes say and its SEI telemetry.
+///
+/// The hash reads every byte; the telemetry then reads the moov, each sample's first bytes and the SEI NALs
+/// (about 1 % of the clip), just after the hash pulled them through the page cache.
 struct ClipInspection {
     var sha256: String
     var analysis: ClipAnalysis?
+    /// For an MP4 with a movie index: its SEI telemetry, or why it cannot be read.
+    var telemetry: Result<ClipTelemetry, TelemetryError>?
 
     enum Failure: Error, CustomStringConvertible {
         case unreadable(path: String, errno: Int32)
@@ -42,6 +48,11 @@ struct ClipInspection {
             let hex = Array("0123456789abcdef")
             return String([hex[Int(byte >> 4)], hex[Int(byte & 15)]])
         }.joined()
-        return ClipInspection(sha256: digest, analysis: analyse ? MP4.analyse(fileSize: size, read: read) : nil)
+        let analysis = analyse ? MP4.analyse(fileSize: size, read: read) : nil
+        var telemetry: Result<ClipTelemetry, TelemetryError>?
+        if let analysis, analysis.kind == .mp4, analysis.movie != nil {
+            telemetry = Result { () throws(TelemetryError) in try TelemetryReader.read(fileSize: size, read: read) }
+        }
+        return ClipInspection(sha256: digest, analysis: analysis, telemetry: telemetry)
     }
 }

@@ -1,3 +1,4 @@
+import FileIO
 /// What became of a request to remove a file from the archive (retention, through `VolumeEngine.evict`).
 public enum EvictionOutcome: Sendable, Equatable, CustomStringConvertible {
     /// Removed; `bytes` is the file's size.

@@ -2,6 +2,7 @@ import CarFS
 import FAT32
 import Foundation
 import Glibc
+import HarvestCore
 import Logging
 import MP4
 
@@ -27,14 +28,14 @@ final class Harvest: @unchecked Sendable {
     private(set) var fat: FATMirror
     private var tree = CarTree()
     private var treeDirty = true
-    private var files: [UInt32: ArchivedFile] = [:]
+    var files = ArchiveIndex()
     private var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
-    private var vanished: [UInt32: UInt32] = [:]
+    var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
-    private let placed: PlacementTable
-    /// Clusters whose current bytes are in staging (not placed, not cached).
-    private var stagedPending: Set<UInt32> = []
+    /// Where each cluster's current bytes live; the single source for reads and placement.
+    var location: ClusterMap
+    /// The buffers of the clusters whose location is `.cached`.
     private var cache: [UInt32: [UInt8]] = [:]
     /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
     /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
@@ -49,7 +50,15 @@ final class Harvest: @unchecked Sendable {
     private var recovering = false
     /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
     /// first cluster); the file that later fills the entry takes the placeholder over.
-    private var emptyPlaceholders: Set<String> = []
+    /// Each with where its entry was (directory, slot), to tell a renamed entry from a deleted one.
+    private var emptyPlaceholders: [String: EntrySlot] = [:]
+    private struct EntrySlot: Hashable { var parent: UInt32; var slot: Int }
+    /// Sealed files whose copy into the archive failed (a full disk): placed again at each flush, as a rewrite,
+    /// until it works; otherwise their archive file would keep the bytes it had when the disk filled.
+    private var owedCopies: Set<UInt32> = []
+    /// The archive's disk refused a write in this pass (out of space): owed copies wait for the next one rather
+    /// than read every cluster again only to be refused (which slowed the car tenfold).
+    private var archiveRefused = false
 
     private(set) var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -65,7 +74,7 @@ final class Harvest: @unchecked Sendable {
         self.logger = logger
         self.cacheLimit = cacheLimit
         fat = FATMirror(clusterCount: geometry.clusterCount)
-        placed = PlacementTable(clusterCount: geometry.clusterCount)
+        location = ClusterMap(clusterCount: geometry.clusterCount)
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
@@ -95,13 +104,12 @@ final class Harvest: @unchecked Sendable {
             var cluster = UInt32(range.lowerBound / UInt64(clusterSize)) + 2
             let end = UInt32((range.upperBound + UInt64(clusterSize) - 1) / UInt64(clusterSize)) + 2
             while cluster < end && cluster <= lastCluster {
-                stagedPending.insert(cluster)
+                location[cluster] = .staged
                 cluster += 1
             }
         }
         // Pending chains written before a crash: their clusters live in the pending files.
-        let pendingRoot = archive.absolute(Self.pendingDirectory)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: pendingRoot)) ?? [] {
+        for name in archive.contents(of: Self.pendingDirectory) {
             guard name.hasPrefix("chain-"), let head = UInt32(name.dropFirst(6)), fat.isValidCluster(head),
                   idByHead[head] == nil, let length = archive.size(of: "\(Self.pendingDirectory)/\(name)") else { continue }
             let chain = fat.chain(from: head, limit: Int((length + UInt64(clusterSize) - 1) / UInt64(clusterSize)))
@@ -110,20 +118,24 @@ final class Harvest: @unchecked Sendable {
             files[id] = ArchivedFile(id: id, path: "\(Self.pendingDirectory)/\(name)", carPath: "", head: head, size: 0,
                                      clusters: chain.clusters, state: .growing, isPending: true, previousSize: nil)
             idByHead[head] = id
-            for (i, cluster) in chain.clusters.enumerated() where !stagedPending.contains(cluster) {
-                placed[cluster] = .init(file: id, index: UInt32(i))
+            for (i, cluster) in chain.clusters.enumerated() where location[cluster] != .staged {
+                location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
+        restoreInterruptedMoves()
         recovering = true
         treeDirty = true
-        drain(synchronize: true)
+        // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
+        // catalog listens: a kill can come between a pass and the catalog's write of what it said.
+        pass(synchronize: true)
         // A crash left growing files with the slack of their last cluster: trimmed now, as a clean stop does, so
         // the archive matches the volume from the start (the slack is in staging for the volume).
         for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
         do { try archive.synchronize() } catch { note(error) }
+        forgetMoves(through: archive.journalMark)
         recovering = false
         logger.notice("harvest state recovered", metadata: [
-            "files": "\(files.count)", "stagedClusters": "\(stagedPending.count)",
+            "files": "\(files.count)", "stagedClusters": "\(location.stagedCount)",
         ])
     }
 
@@ -144,8 +156,7 @@ final class Harvest: @unchecked Sendable {
     /// The car freed `cluster` in FAT1: its bytes stay in the archived file, frozen; the volume reads zeros.
     private func clusterFreed(_ cluster: UInt32) {
         uncache(cluster)
-        stagedPending.remove(cluster)
-        placed[cluster] = nil
+        location[cluster] = .unwritten
         vanished.removeValue(forKey: cluster)
     }
 
@@ -165,9 +176,9 @@ final class Harvest: @unchecked Sendable {
                 var fresh = spare.popLast()
                     ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
                 // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
-                // one neither staged nor placed holds zeros (staging is a hole there): no read needed.
+                // one never written holds zeros (staging is a hole there): no read needed.
                 if piece.count < clusterSize {
-                    if !stagedPending.contains(cluster) && placed[cluster] == nil {
+                    if !location[cluster].isWritten {
                         fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
                     } else {
                         fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
@@ -177,6 +188,9 @@ final class Harvest: @unchecked Sendable {
             }()
             buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count) }
             cache[cluster] = buffer
+            // A staged copy left behind is stale now; staging gives it back once the cluster finds its home.
+            let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
+            location[cluster] = .cached(staleCopyStaged: stale)
             if tree.directoryClusters.contains(cluster) { treeDirty = true }
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
@@ -197,13 +211,23 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    /// Drops a cluster from the cache, keeping its buffer for reuse while cache and spares stay within the limit.
+    /// Drops a cluster's buffer from the cache (the caller sets its new location), keeping the buffer for reuse
+    /// while cache and spares stay within the limit.
     private func uncache(_ cluster: UInt32) {
         guard let buffer = cache.removeValue(forKey: cluster) else { return }
         statistics.cachedBytes -= UInt64(clusterSize)
         if UInt64(spare.count + 1) * UInt64(clusterSize) + statistics.cachedBytes <= UInt64(cacheLimit) {
             spare.append(buffer)
         }
+    }
+
+    /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
+    /// (now stale) is given back once the archive is durable.
+    private func home(_ cluster: UInt32, at placement: ClusterLocation) {
+        let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
+        uncache(cluster)
+        location[cluster] = placement
+        if stale { punchAfterSync.append(cluster) }
     }
 
     /// Fills `buffer` with the data region's bytes at `offset` (relative to cluster 2).
@@ -219,7 +243,7 @@ final class Harvest: @unchecked Sendable {
             return
         }
         do {
-            if cluster <= lastCluster, !stagedPending.contains(cluster), let place = placed[cluster], let file = files[place.file] {
+            if cluster <= lastCluster, let place = location[cluster].placement, let file = files[place.file] {
                 try archive.read(file.id, file.path, into: piece,
                                  at: UInt64(place.index) * UInt64(clusterSize) + UInt64(inCluster))
             } else {
@@ -252,6 +276,7 @@ final class Harvest: @unchecked Sendable {
 
     private func pass(synchronize: Bool) {
         let started = ContinuousClock.now
+        archiveRefused = false
         if treeDirty {
             tree = CarTree.build(fat: fat, clusterSize: clusterSize, rootCluster: VolumeGeometry.rootCluster,
                                  readCluster: currentBytes)
@@ -273,10 +298,13 @@ final class Harvest: @unchecked Sendable {
         resize(live)
         judge(live)
         retire()
+        owedCopies = owedCopies.filter { files[$0]?.state == .complete }  // reopened, deleted or evicted: not owed
         if synchronize {
             writtenSinceFlush.removeAll()
+            stageVanishedClusters()
             do { try archive.synchronize() } catch { note(error) }
-            for cluster in punchAfterSync where stagedPending.contains(cluster) == false && cache[cluster] == nil {
+            // (Unless the car wrote it again since, or it went back to staging.)
+            for cluster in punchAfterSync where !location[cluster].isCached && location[cluster] != .staged {
                 do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
             }
             punchAfterSync.removeAll()
@@ -303,9 +331,10 @@ final class Harvest: @unchecked Sendable {
                         nextID += 1
                         do { try archive.setSize(id, relative, 0) } catch { note(error) }
                         archive.release(id)
-                        emptyPlaceholders.insert(relative)
+                        emptyPlaceholders[relative] = EntrySlot(parent: file.parentHead, slot: file.slot)
                     } else if recovering, archive.size(of: relative) == 0 {
-                        emptyPlaceholders.insert(relative)  // made before a restart
+                        // Made before a restart.
+                        emptyPlaceholders[relative] = EntrySlot(parent: file.parentHead, slot: file.slot)
                     }
                 }
                 continue
@@ -320,8 +349,8 @@ final class Harvest: @unchecked Sendable {
             if let known = existing, var record = files[known], record.isPending {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
                 id = known
-                if emptyPlaceholders.remove(relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
-                    unlink(archive.absolute(relative))  // the entry's stand-in while it had no data
+                if emptyPlaceholders.removeValue(forKey: relative) != nil, archive.size(of: relative) == 0, !pathInUse(relative) {
+                    try? archive.remove(relative)  // the entry's stand-in while it had no data
                 }
                 if rename(&record, to: relative, carPath: file.pathString) {
                     record.isPending = false
@@ -347,7 +376,7 @@ final class Harvest: @unchecked Sendable {
                 // Another record may hold the path before its file exists on disk (nothing placed yet): two
                 // records must never share a file, so the placeholder or the older file is adopted only if free.
                 let free = !pathInUse(relative)
-                let placeholder = emptyPlaceholders.remove(relative) != nil && archive.size(of: relative) == 0 && free
+                let placeholder = emptyPlaceholders.removeValue(forKey: relative) != nil && archive.size(of: relative) == 0 && free
                 let adopt = (recovering && archive.size(of: relative) != nil && free) || placeholder
                 if !adopt { clear(relative) }
                 files[id] = ArchivedFile(id: id, path: relative, carPath: file.pathString, head: head, size: file.size,
@@ -359,8 +388,8 @@ final class Harvest: @unchecked Sendable {
                     // chained past the entry's size that were placed before the crash (up to the file's length).
                     let held = max(file.size, archive.size(of: relative) ?? 0)
                     for (i, cluster) in file.clusters.enumerated()
-                    where UInt64(i) * UInt64(clusterSize) < held && !stagedPending.contains(cluster) {
-                        placed[cluster] = .init(file: id, index: UInt32(i))
+                    where UInt64(i) * UInt64(clusterSize) < held && location[cluster] != .staged {
+                        location[cluster] = .placed(file: id, index: UInt32(i))
                     }
                 }
                 if !adopt || placeholder {
@@ -384,6 +413,18 @@ final class Harvest: @unchecked Sendable {
             archive.release(id)
             events.append(HarvestEvent(kind: .deleted, archivePath: record.path, carPath: record.carPath,
                                        size: record.size))
+        }
+        // A placeholder whose entry's slot now names another path never was a file: its short name seen before
+        // Linux wrote the long-name slots, or an empty file renamed before it had data. It goes (unless a record
+        // took the path since: that file is real). A deleted empty file keeps its placeholder: that is its harvest.
+        if !emptyPlaceholders.isEmpty {
+            var bySlot: [EntrySlot: String] = [:]
+            for file in tree.files { bySlot[EntrySlot(parent: file.parentHead, slot: file.slot)] = ArchivePath.relative(file.path) }
+            for (path, slot) in emptyPlaceholders {
+                guard let now = bySlot[slot], now != path, !pathInUse(path), archive.size(of: path) == 0 else { continue }
+                emptyPlaceholders.removeValue(forKey: path)
+                do { try archive.remove(path) } catch { note(error) }
+            }
         }
         return live
     }
@@ -420,13 +461,14 @@ final class Harvest: @unchecked Sendable {
     }
 
     /// Some archived file (live, deleted or pending) already has this archive path.
-    private func pathInUse(_ relative: String) -> Bool { files.values.contains { $0.path == relative } }
+    private func pathInUse(_ relative: String) -> Bool { files.holds(relative) }
 
     /// An older archived file stood where a new one goes (the car overwrote or reused the name): it was renamed
     /// to `aside`, never overwritten.
     private func movedAside(from relative: String, to aside: String) {
         var carPath = relative
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             files[id]?.path = aside
             carPath = record.carPath
             archive.release(id)
@@ -451,7 +493,12 @@ final class Harvest: @unchecked Sendable {
             guard let record = files[id] else { continue }
             let rewrite = record.isSealed && file.size == record.size
             if rewrite {
-                guard flush, file.clusters.contains(where: { writtenSinceFlush.contains($0) }) else { continue }
+                guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
+                else { continue }
+                if archiveRefused {
+                    owedCopies.insert(id)
+                    continue
+                }
             }
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
@@ -466,11 +513,9 @@ final class Harvest: @unchecked Sendable {
                     do {
                         try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
                         statistics.archiveBytesWritten += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
-                        uncache(cluster)
-                        if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+                        home(cluster, at: .placed(file: id, index: UInt32(i)))
                     } catch { note(error) }
-                } else if let from = placed[cluster], from != .init(file: id, index: UInt32(i)),
+                } else if let from = location[cluster].placement, from != (id, UInt32(i)),
                           let pending = files[from.file], pending.isPending {
                     // Placed in a pending chain whose head was not the file's real head (a FAT sector in between
                     // arrived late): copy it to its owner.
@@ -482,9 +527,9 @@ final class Harvest: @unchecked Sendable {
                         try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
                         statistics.archiveBytesWritten += size
                         statistics.promotedBytes += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
+                        location[cluster] = .placed(file: id, index: UInt32(i))
                     } catch { note(error) }
-                } else if stagedPending.contains(cluster),
+                } else if location[cluster] == .staged, !archiveRefused,
                           start + size <= file.size || record.previousSize != file.size {
                     // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
                     var bytes = [UInt8](repeating: 0, count: clusterSize)
@@ -495,14 +540,14 @@ final class Harvest: @unchecked Sendable {
                         try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
                         statistics.archiveBytesWritten += size
                         statistics.promotedBytes += size
-                        placed[cluster] = .init(file: id, index: UInt32(i))
-                        stagedPending.remove(cluster)
-                        punchAfterSync.append(cluster)
+                        home(cluster, at: .placed(file: id, index: UInt32(i)))
                     } catch { note(error) }
                 }
             }
             if rewrite, let record = files[id] {
-                copyUnplaced(record)
+                // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
+                guard copyUnplaced(record) else { owedCopies.insert(id); continue }
+                owedCopies.remove(id)
                 statistics.filesRewritten += 1
                 events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
                 events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
@@ -516,7 +561,7 @@ final class Harvest: @unchecked Sendable {
     private func follow(_ file: CarFile, _ id: UInt32) {
         guard let record = files[id], record.clusters != file.clusters else { return }
         for cluster in record.clusters {
-            guard let at = placed[cluster], at.file == id else { continue }
+            guard let at = location[cluster].placement, at.file == id else { continue }
             let i = Int(at.index)
             if i < file.clusters.count && file.clusters[i] == cluster { continue }
             evict(cluster, from: record, index: at.index)
@@ -524,12 +569,9 @@ final class Harvest: @unchecked Sendable {
         files[id]?.clusters = file.clusters
     }
 
-    /// Moves a placed cluster's bytes from its archive file to staging (a cached cluster's truth is the cache).
-    private func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
-        guard cache[cluster] == nil, !stagedPending.contains(cluster) else {
-            placed[cluster] = nil
-            return
-        }
+    /// Moves a cluster placed in `record` at `index` from its archive file to staging.
+    func evict(_ cluster: UInt32, from record: ArchivedFile, index: UInt32) {
+        guard location[cluster] == .placed(file: record.id, index: index) else { return }
         var bytes = [UInt8](repeating: 0, count: clusterSize)
         do {
             try bytes.withUnsafeMutableBytes { buffer in
@@ -537,8 +579,7 @@ final class Harvest: @unchecked Sendable {
             }
             try bytes.withUnsafeBytes { buffer in try staging.write(buffer, at: stagingOffset(cluster)) }
             statistics.stagingBytesWritten += UInt64(clusterSize)
-            stagedPending.insert(cluster)
-            placed[cluster] = nil
+            location[cluster] = .staged
         } catch {
             // Left placed: the archive still holds its bytes until something overwrites that position.
             note(error)
@@ -563,22 +604,22 @@ final class Harvest: @unchecked Sendable {
     private func finalize(_ record: ArchivedFile, live: Bool = true) {
         // The slack of the last cluster, and any cluster the chain had past the size.
         unplace(record, beyond: record.size)
-        if live { copyUnplaced(record) }
+        if live, !copyUnplaced(record) { owedCopies.insert(record.id) }
         do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
     }
 
     /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
     /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
     /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
-    private func copyUnplaced(_ record: ArchivedFile) {
+    @discardableResult
+    private func copyUnplaced(_ record: ArchivedFile) -> Bool {
         let clusterBytes = UInt64(clusterSize)
+        var copied = true
         for (i, cluster) in record.clusters.enumerated() {
             let start = UInt64(i) * clusterBytes
             guard start < record.size else { break }
-            let at = placed[cluster]
-            // (Placed here but cached: the car wrote it again, and the cache holds the newer bytes.)
-            guard at != .init(file: record.id, index: UInt32(i)) || cache[cluster] != nil,
-                  at != nil || cache[cluster] != nil || stagedPending.contains(cluster) else { continue }
+            let at = location[cluster]
+            guard at.isWritten, at != .placed(file: record.id, index: UInt32(i)) else { continue }
             let bytes = currentBytes(of: cluster)
             let n = Int(min(clusterBytes, record.size - start))
             do {
@@ -586,9 +627,14 @@ final class Harvest: @unchecked Sendable {
                     try archive.write(record.id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: start)
                 }
                 statistics.archiveBytesWritten += UInt64(n)
-                if cache[cluster] == nil { statistics.promotedBytes += UInt64(n) }
-            } catch { note(error) }
+                if !at.isCached { statistics.promotedBytes += UInt64(n) }
+            } catch {
+                note(error)
+                copied = false
+                break  // a disk that refused this cluster refuses the next
+            }
         }
+        return copied
     }
 
     static let pendingDirectory = ".teslacam-pending"
@@ -606,10 +652,11 @@ final class Harvest: @unchecked Sendable {
         for file in tree.files { for cluster in file.clusters where wanted.contains(cluster) { claimed.insert(cluster) } }
         let orphans = candidates.filter { !claimed.contains($0) }
         guard !orphans.isEmpty else { return }
-        // Who points at whom, once per pass: FAT chains only link forwards.
+        // Who points at whom, once per pass: FAT chains only link forwards. (Allocated entries only: free pages
+        // of a large volume cost nothing.)
         var predecessor: [UInt32: UInt32] = [:]
-        for cluster in 2...lastCluster {
-            if case let .next(next) = fat.entry(cluster).kind, fat.isValidCluster(next) { predecessor[next] = cluster }
+        fat.forEachAllocated { cluster, entry in
+            if case let .next(next) = entry.kind, fat.isValidCluster(next) { predecessor[next] = cluster }
         }
         let size = UInt64(clusterSize)
         for cluster in orphans.sorted() {
@@ -633,16 +680,14 @@ final class Harvest: @unchecked Sendable {
             }
             guard let record = files[id] else { continue }
             // The chain changed since an earlier cluster took this position: that one moves out first.
-            for other in record.clusters where other != cluster && placed[other] == .init(file: id, index: index) {
+            for other in record.clusters where other != cluster && location[other] == .placed(file: id, index: index) {
                 evict(other, from: record, index: index)
             }
             do {
                 try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: UInt64(index) * size) }
                 statistics.archiveBytesWritten += size
-                placed[cluster] = .init(file: id, index: index)
                 if !record.clusters.contains(cluster) { files[id]?.clusters.append(cluster) }
-                uncache(cluster)
-                if stagedPending.remove(cluster) != nil { punchAfterSync.append(cluster) }
+                home(cluster, at: .placed(file: id, index: index))
             } catch { note(error) }
         }
     }
@@ -650,9 +695,9 @@ final class Harvest: @unchecked Sendable {
     /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
     private func removeAbandonedPendingFiles() {
         for (id, record) in files where record.isPending {
-            if record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            if record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
             archive.release(id)
-            unlink(archive.absolute(record.path))
+            try? archive.remove(record.path)
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }
@@ -667,9 +712,8 @@ final class Harvest: @unchecked Sendable {
                     try staging.write(raw, at: stagingOffset(cluster))
                 }
                 statistics.stagingBytesWritten += UInt64(clusterSize)
-                stagedPending.insert(cluster)
-                placed[cluster] = nil
                 uncache(cluster)
+                location[cluster] = .staged
             } catch {
                 // Kept in memory; the next pass tries again.
                 note(error)
@@ -695,14 +739,20 @@ final class Harvest: @unchecked Sendable {
     private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
         let clusterBytes = UInt64(clusterSize)
         for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
-            if placed[cluster] == .init(file: record.id, index: UInt32(i)) { evict(cluster, from: record, index: UInt32(i)) }
+            evict(cluster, from: record, index: UInt32(i))
         }
     }
 
     /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
     static let quietPeriod: Duration = .seconds(2)
+    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is: longer
+    /// than a clip (one minute), so only a muxer that will never finish it (a power cut in the car) waits it out.
+    static let unfinishedMP4QuietPeriod: Duration = .seconds(90)
     /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
+
+    /// A pass (recovery, cache pressure) said something no drain has handed over yet.
+    var hasUndeliveredEvents: Bool { !events.isEmpty }
 
     /// Some growing file's size held still across a flush and waits only for the quiet period to pass.
     var awaitsQuietPeriod: Bool {
@@ -730,6 +780,11 @@ final class Harvest: @unchecked Sendable {
             // camera's writes. At shutdown (`finishing`) one flush is enough.
             let quiet = finishing || now - (record.sizeChangedAt ?? now) >= Self.quietPeriod
             let held = record.previousSize == file.size && quiet
+            // An MP4 still without its final mdat size or moov is unfinished: a slow camera's pause between fsyncs
+            // can outlast the quiet period, so only a pause longer than a clip (or the daemon stopping) says the
+            // muxer will not finish it (a power cut in the car).
+            let abandoned = record.previousSize == file.size
+                && (finishing || now - (record.sizeChangedAt ?? now) >= Self.unfinishedMP4QuietPeriod)
             let whole = record.state != .complete && file.size > 0 && file.isFullyChained(clusterSize: clusterSize)
                 && allPresent(file, id)
             // An MP4 is judged by its boxes: consistent (ftyp, mdat with its final size, moov) is complete at once;
@@ -738,7 +793,7 @@ final class Harvest: @unchecked Sendable {
             let boxes = whole ? boxVerdict(file) : nil
             let stable = switch boxes {
                 case true?: true
-                case false?: held
+                case false?: abandoned
                 case nil: held || (superseded && record.previousSize != nil)
             }
             if record.state == .complete {
@@ -816,7 +871,7 @@ final class Harvest: @unchecked Sendable {
         for id in retiring {
             guard let record = files[id] else { retiring.remove(id); continue }
             guard record.state == .deleted else { retiring.remove(id); continue }
-            if vanished[record.head] == id || record.clusters.contains(where: { placed[$0]?.file == id }) { continue }
+            if vanished[record.head] == id || record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
             files.removeValue(forKey: id)
             retiring.remove(id)
             statistics.recordsRetired += 1
@@ -828,15 +883,19 @@ final class Harvest: @unchecked Sendable {
     private func allPresent(_ file: CarFile, _ id: UInt32) -> Bool {
         for cluster in file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)) {
             if tree.contested.contains(cluster) { return false }
-            if placed[cluster]?.file == id { continue }
-            if stagedPending.contains(cluster) || cache[cluster] != nil { continue }
-            return false
+            switch location[cluster] {
+            case .cached, .staged: continue
+            case let .placed(file, _) where file == id: continue
+            default: return false
+            }
         }
         return true
     }
 
-    private func note(_ error: any Error) {
-        errors.append(error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO))
+    func note(_ error: any Error) {
+        let error = error as? BackingStoreError ?? BackingStoreError(operation: "harvest", path: archive.root, code: EIO)
+        if error.isOutOfSpace { archiveRefused = true }
+        errors.append(error)
     }
 
     /// Drains errors for the engine to log and count.
@@ -863,14 +922,14 @@ final class Harvest: @unchecked Sendable {
         var paths = Set(currentTree().files.map { ArchivePath.relative($0.path) })
         let vanishedIDs = Set(vanished.values)
         for record in files.values where isReferenced(record, vanished: vanishedIDs) { paths.insert(record.path) }
-        return paths.union(emptyPlaceholders)
+        return paths.union(emptyPlaceholders.keys)
     }
 
     /// `referencedPaths().contains(relative)` without building the set (one check per eviction).
     private func isReferenced(_ relative: String) -> Bool {
-        if emptyPlaceholders.contains(relative) { return true }
+        if emptyPlaceholders[relative] != nil { return true }
         let vanishedIDs = Set(vanished.values)
-        if files.values.contains(where: { $0.path == relative && isReferenced($0, vanished: vanishedIDs) }) { return true }
+        if files.ids(at: relative).contains(where: { files[$0].map { isReferenced($0, vanished: vanishedIDs) } ?? false }) { return true }
         return currentTree().files.contains { ArchivePath.relative($0.path) == relative }
     }
 
@@ -887,15 +946,16 @@ final class Harvest: @unchecked Sendable {
         if let reason = archive.evictionRefusal(relative) { return (.refused(reason: reason), []) }
         if isReferenced(relative) { return (.referenced, []) }
         var stagedAny = false
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             for cluster in record.clusters {
-                guard let at = placed[cluster], at.file == id else { continue }
+                guard let at = location[cluster].placement, at.file == id else { continue }
                 if fat.entry(cluster).kind == .free {
-                    placed[cluster] = nil
+                    location[cluster] = .unwritten
                     continue
                 }
                 evict(cluster, from: record, index: at.index)
-                guard placed[cluster] == nil else {
+                guard location[cluster] == .staged else {
                     return (.failed(takeErrors().first ?? BackingStoreError(operation: "evict", path: relative, code: EIO)), [])
                 }
                 stagedAny = true
@@ -905,7 +965,8 @@ final class Harvest: @unchecked Sendable {
             // The staged copies must be durable before the only other copy goes.
             do { try staging.synchronize() } catch { return (.failed(error), []) }
         }
-        for (id, record) in files where record.path == relative {
+        for id in files.ids(at: relative) {
+            guard let record = files[id] else { continue }
             archive.release(id)
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }

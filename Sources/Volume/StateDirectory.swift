@@ -1,4 +1,5 @@
 import FAT32
+import FileIO
 import Foundation
 import Logging
 
@@ -6,8 +7,13 @@ import Logging
 /// `staging.img` (data clusters indexed by cluster number, sparse) and `lock`.
 public struct StateDirectory: Sendable {
     public let path: String
+    /// Where the files live: the real file system, or the page-cache model in power-cut tests.
+    public let fileSystem: any FileSystem
 
-    public init(path: String) { self.path = path }
+    public init(path: String, fileSystem: any FileSystem = SystemFileSystem()) {
+        self.path = path
+        self.fileSystem = fileSystem
+    }
 
     public var manifestPath: String { path + "/volume.json" }
     public var metadataPath: String { path + "/metadata.img" }
@@ -18,8 +24,8 @@ public struct StateDirectory: Sendable {
 
     /// Whether the directory is missing or has nothing in it: the only state `format` and `run` will format.
     public var isEmpty: Bool {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            return !FileManager.default.fileExists(atPath: path)
+        guard let entries = try? fileSystem.contentsOfDirectory(path) else {
+            return fileSystem.status(path) == nil
         }
         // The lock is taken before formatting, so its file alone still means empty.
         return entries.allSatisfy { $0 == "lock" }
@@ -28,48 +34,54 @@ public struct StateDirectory: Sendable {
     /// Formats a new volume into an empty (or new) directory and opens it.
     ///
     /// `volume.json` is written last, atomically: a format cut short leaves no manifest and is recognised as such.
+    /// When `format` returns, all of it survives a power cut: the images' bytes (the engine's flush), the manifest
+    /// (fsynced before its rename), the three names (the directory's fsync) and a new directory's own name.
     public func format(geometry: VolumeGeometry, volumeID: UInt32, formattedAt: Int64, logger: Logger,
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                       cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                       cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                       discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit,
+                       now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw .io(BackingStoreError(operation: "create directory", path: path, code: errno))
-        }
+        let createdDirectories: [String]
+        do { createdDirectories = try fileSystem.makeDirectories(path) } catch { throw .io(error) }
         let manifest = VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: Double(formattedAt))
         let regions = RegionMap(geometry: geometry)
         let engine: VolumeEngine
         do {
-            let metadata = try BackingFile(path: metadataPath, create: true)
+            let metadata = try BackingFile(path: metadataPath, create: true, fileSystem: fileSystem)
             try metadata.setSize(regions.metadataBytes)
-            let staging = try BackingFile(path: stagingPath, create: true)
+            let staging = try BackingFile(path: stagingPath, create: true, fileSystem: fileSystem)
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
-                                  recorder: recorder, archive: archive, cacheLimit: cacheLimit)
+                                  discardsFreedClusters: discardsFreedClusters, recorder: recorder, archive: archive,
+                                  cacheLimit: cacheLimit, holdLimit: holdLimit, now: now)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
         Formatter.format(geometry, label: "TESLACAM", volumeID: volumeID,
                          date: DOSDateTime(secondsSince1970: formattedAt), into: &sink)
         engine.flush()
-        do {
-            let data = try JSONEncoder.pretty.encode(manifest)
-            try data.write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
-        } catch {
-            throw .io(BackingStoreError(operation: "write", path: manifestPath, code: errno))
+        let data: Data
+        do { data = try JSONEncoder.pretty.encode(manifest) } catch {
+            throw .inconsistentManifest(path: manifestPath, reason: "cannot encode it: \(error)")
         }
+        do {
+            try fileSystem.writeAtomically(Array(data), to: manifestPath)
+            for directory in createdDirectories { try fileSystem.synchronizeDirectory(parentDirectory(of: directory)) }
+        } catch { throw .io(error) }
         return engine
     }
 
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
-                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit) throws(StateError) -> VolumeEngine {
+                     archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                     discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
-            return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath),
-                                staging: try BackingFile(path: stagingPath), logger: logger, recorder: recorder,
-                                archive: archive, cacheLimit: cacheLimit)
+            return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath, fileSystem: fileSystem),
+                                staging: try BackingFile(path: stagingPath, fileSystem: fileSystem),
+                                logger: logger, discardsFreedClusters: discardsFreedClusters, recorder: recorder,
+                                archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit)
         } catch { throw .io(error) }
     }
 
@@ -79,9 +91,8 @@ public struct StateDirectory: Sendable {
         let manifest = try readManifest()
         let regions = RegionMap(geometry: manifest.geometry)
         for (file, expected) in [(metadataPath, regions.metadataBytes), (stagingPath, regions.stagingBytes)] {
-            guard FileManager.default.fileExists(atPath: file) else { throw .missingFile(path: file) }
-            let actual: UInt64
-            do { actual = try BackingFile(path: file).size() } catch { throw .io(error) }
+            guard let status = fileSystem.status(file) else { throw .missingFile(path: file) }
+            let actual = status.size
             guard actual == expected else { throw .wrongSize(path: file, expected: expected, actual: actual) }
         }
         return manifest
@@ -89,17 +100,17 @@ public struct StateDirectory: Sendable {
 
     /// Reads and checks `volume.json`; explains what the directory is when it has none.
     public func readManifest() throws(StateError) -> VolumeManifest {
-        guard FileManager.default.fileExists(atPath: manifestPath) else {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard fileSystem.status(manifestPath) != nil else {
+            let entries = (try? fileSystem.contentsOfDirectory(path)) ?? []
             if entries.isEmpty { throw .missingFile(path: manifestPath) }
-            if Set(entries).isSubset(of: ["metadata.img", "staging.img", "lock"]) {
+            if Set(entries).isSubset(of: ["metadata.img", "staging.img", "lock", "volume.json.tmp"]) {
                 throw .interruptedFormat(path: path)
             }
             throw .notAStateDirectory(path: path, found: entries.sorted())
         }
         let manifest: VolumeManifest
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+            let data = Data(try fileSystem.contents(of: manifestPath))
             manifest = try JSONDecoder().decode(VolumeManifest.self, from: data)
         } catch {
             throw .unreadableManifest(path: manifestPath, reason: "\(error)")
@@ -122,7 +133,8 @@ public struct StateDirectory: Sendable {
         return manifest
     }
 
-    /// Takes the directory's exclusive lock for the life of the returned value.
+    /// Takes the directory's exclusive lock for the life of the returned value. Always on the real file system: the
+    /// lock excludes other processes, it holds no data.
     public func lock() throws(StateError) -> StateLock {
         if !FileManager.default.fileExists(atPath: path) {
             do {

@@ -10,7 +10,9 @@ import Synchronization
 /// cluster-indexed sparse staging area, so a fresh 128 GiB volume costs only what has been written.
 ///
 /// In-bounds reads and writes never fail: a failing board disk is logged and counted, and the refused bytes are held
-/// in memory (and served from there) until the disk takes them. `flush()` is a group commit.
+/// in memory (and served from there) until the disk takes them. The holding happens in the backing files, below the
+/// region routing, so every car write still reaches the FAT mirror and the harvest while the disk refuses writes.
+/// `flush()` is a group commit.
 public final class VolumeEngine: Sendable {
     public let manifest: VolumeManifest
     public let regions: RegionMap
@@ -19,7 +21,6 @@ public final class VolumeEngine: Sendable {
     let logger: Logger
 
     private struct State {
-        var unflushed = UnflushedPages()
         var statistics = VolumeStatistics()
         /// Bumped by every write; a flush covers all writes up to the sequence it read.
         var writeSequence: UInt64 = 0
@@ -36,6 +37,8 @@ public final class VolumeEngine: Sendable {
     /// Punch holes under clusters the car frees in the primary FAT, so the disk holds only what the car still uses.
     /// Freed clusters then read as zero, like a discarded block on an SSD.
     public let discardsFreedClusters: Bool
+    /// Memory for data pages the board's disk refused (`defaultHoldLimit`).
+    public let holdLimit: Int
     /// Disk range of the primary FAT.
     private let primaryFAT: Range<UInt64>
 
@@ -47,13 +50,19 @@ public final class VolumeEngine: Sendable {
     /// of the daemon's RSS when the car writes faster than its metadata arrives.
     public static let defaultCacheLimit = 16 << 20
 
+    /// Memory for data the board's disk refuses (full, failing) when none is configured: on a Pi Zero 2 W
+    /// (512 MiB) it leaves room for the cache, the catalog and the system. At the car's 3.5 MiB/s it rides out
+    /// about 18 s of a disk retention cannot free; beyond it the car's new data is lost, loudly. The metadata
+    /// image's refused pages are always held: its size (both FATs, a few MiB) bounds them.
+    public static let defaultHoldLimit = 64 << 20
+
     /// Places data clusters into archive files; nil for a plain block device (no archive given).
     private let harvest: Harvest?
     private let subscribers = Mutex<[@Sendable ([HarvestEvent]) -> Void]>([])
 
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
                 discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
-                cacheLimit: Int = VolumeEngine.defaultCacheLimit,
+                cacheLimit: Int = VolumeEngine.defaultCacheLimit, holdLimit: Int = VolumeEngine.defaultHoldLimit,
                 now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.manifest = manifest
         self.recorder = recorder
@@ -62,15 +71,19 @@ public final class VolumeEngine: Sendable {
                     now: now)
         }
         self.discardsFreedClusters = discardsFreedClusters
+        self.holdLimit = holdLimit
         let g = manifest.geometry
         self.primaryFAT = g.fatOffset(copy: 0)..<(g.fatOffset(copy: 0) + min(g.fatBytes, (UInt64(g.clusterCount) + 2) * 4))
         self.regions = RegionMap(geometry: manifest.geometry)
         self.metadata = metadata
         self.staging = staging
         self.logger = logger
+        metadata.holdRefusedWrites(limit: nil, logger: logger)
+        staging.holdRefusedWrites(limit: holdLimit, logger: logger)
         if let harvest {
             harvest.recover(metadata: metadata)
-            _ = harvest.takeErrors()
+            // Counted like any other: a test (or `inspect`) can tell a recovery that hit the disk's errors.
+            for error in harvest.takeErrors() { state.withLock { record(error, in: &$0) } }
         }
     }
 
@@ -96,6 +109,15 @@ public final class VolumeEngine: Sendable {
         state.withLock { st in
             var statistics = st.statistics
             if let harvest { statistics.harvest = harvest.statistics }
+            let held = [metadata.holdStatistics, staging.holdStatistics]
+            statistics.unflushedBytes = held.reduce(0) { $0 + $1.heldBytes }
+            statistics.heldPeakBytes = held.reduce(0) { $0 + $1.peakBytes }
+            statistics.heldLostBytes = held.reduce(0) { $0 + $1.droppedBytes }
+            statistics.heldLimitBytes = UInt64(holdLimit)
+            statistics.backingStoreErrors += held.reduce(0) { $0 + $1.refusals }
+            if let last = held.compactMap(\.lastError).last, statistics.lastBackingStoreError == nil {
+                statistics.lastBackingStoreError = last
+            }
             return statistics
         }
     }
@@ -160,7 +182,6 @@ public final class VolumeEngine: Sendable {
                     record(error, in: &st)
                 }
             }
-            st.unflushed.overlay(onto: target, at: offset)
             if traced {
                 st.statistics.reads += 1
                 st.statistics.carBytesRead += UInt64(length)
@@ -190,49 +211,47 @@ public final class VolumeEngine: Sendable {
         state.withLock { st in
             // Under the lock, so the trace has the writes in the order they took effect.
             recorder?.recordWrite(source, at: offset)
-            if st.unflushed.overlaps(offset: offset, length: length) {
-                // Later bytes must land on top of the held ones, not beside them on disk.
-                holdInMemory(source, at: offset, in: &st)
-            } else {
-                for segment in segments {
-                    let piece = UnsafeRawBufferPointer(
-                        rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
-                    let pieceOffset = offset + UInt64(segment.bufferOffset)
-                    if segment.region == .clusters, let harvest {
-                        harvest.write(piece, at: segment.storeOffset)
-                        for error in harvest.takeErrors() { record(error, in: &st) }
-                        continue
-                    }
-                    let fatChange = segment.region == .metadata ? primaryFATChange(piece, at: pieceOffset) : nil
-                    do throws(BackingStoreError) {
-                        try store(segment.region).write(piece, at: segment.storeOffset)
-                    } catch {
-                        record(error, in: &st)
-                        holdInMemory(piece, at: pieceOffset, in: &st)
-                    }
-                    if let fatChange {
-                        // With a harvest its FAT mirror's diff says what the write freed; without one, the old
-                        // FAT bytes on disk do.
-                        let freed = if let harvest {
-                            fatChange.new.withUnsafeBytes {
-                                harvest.fatChanged($0, at: fatChange.fatByteOffset, discarding: discardsFreedClusters)
-                            }
-                        } else {
-                            FreedClusters.freed(old: fatChange.old ?? [], new: fatChange.new,
-                                                fatByteOffset: fatChange.fatByteOffset,
-                                                clusterCount: manifest.geometry.clusterCount)
-                        }
-                        if discardsFreedClusters { discard(freed, in: &st) }
-                    }
-                    if !hint.contains(segment.region) { hint.append(segment.region) }
+            for segment in segments {
+                let piece = UnsafeRawBufferPointer(
+                    rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
+                let pieceOffset = offset + UInt64(segment.bufferOffset)
+                if segment.region == .clusters, let harvest {
+                    harvest.write(piece, at: segment.storeOffset)
+                    for error in harvest.takeErrors() { record(error, in: &st) }
+                    continue
                 }
+                let fatChange = segment.region == .metadata ? primaryFATChange(piece, at: pieceOffset) : nil
+                // Never fails: a refused write is held by the store (below this routing).
+                do throws(BackingStoreError) {
+                    try store(segment.region).write(piece, at: segment.storeOffset)
+                } catch {
+                    record(error, in: &st)
+                }
+                if let fatChange {
+                    // With a harvest its FAT mirror's diff says what the write freed; without one, the old
+                    // FAT bytes on disk do.
+                    let freed = if let harvest {
+                        fatChange.new.withUnsafeBytes {
+                            harvest.fatChanged($0, at: fatChange.fatByteOffset, discarding: discardsFreedClusters)
+                        }
+                    } else {
+                        FreedClusters.freed(old: fatChange.old ?? [], new: fatChange.new,
+                                            fatByteOffset: fatChange.fatByteOffset,
+                                            clusterCount: manifest.geometry.clusterCount)
+                    }
+                    if discardsFreedClusters { discard(freed, in: &st) }
+                }
+                if !hint.contains(segment.region) { hint.append(segment.region) }
             }
             st.writeSequence += 1
             st.statistics.writes += 1
             st.statistics.carBytesWritten += UInt64(length)
             st.bytesSinceWritebackHint += length
             if st.bytesSinceWritebackHint < Self.writebackHintBytes { hint = [] } else { st.bytesSinceWritebackHint = 0 }
-            if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: true) }
+            metadata.retryHeld(throttled: true)
+            // With a harvest, held data pages wait for the next pass: it copies them from memory straight into
+            // their archive files, where writing them to staging first would need their room twice.
+            if harvest == nil { staging.retryHeld(throttled: true) }
         }
         for region in hint { store(region).startWriteback() }
         return length
@@ -277,24 +296,6 @@ public final class VolumeEngine: Sendable {
         punch()
     }
 
-    private func holdInMemory(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, in st: inout State) {
-        let pageSize = UInt64(UnflushedPages.pageSize)
-        var done = 0
-        while done < bytes.count {
-            let position = offset + UInt64(done)
-            let page = position / pageSize, inPage = Int(position % pageSize)
-            let n = min(bytes.count - done, UnflushedPages.pageSize - inPage)
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[done..<done + n])
-            st.unflushed.store(piece, page: page, offsetInPage: inPage) {
-                var content = [UInt8](repeating: 0, count: UnflushedPages.pageSize)
-                content.withUnsafeMutableBytes { readDisk(into: $0, at: page * pageSize) }
-                return content
-            }
-            done += n
-        }
-        st.statistics.unflushedBytes = UInt64(st.unflushed.byteCount)
-    }
-
     /// Raw read of the backing stores (no overlay), zeros where they fail.
     private func readDisk(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
@@ -303,30 +304,6 @@ public final class VolumeEngine: Sendable {
                 rebasing: buffer[segment.bufferOffset..<segment.bufferOffset + segment.length])
             try? readStore(segment, into: piece)
         }
-    }
-
-    /// Tries to write held pages back to the board's disk; `throttled` limits attempts to one a second.
-    private func retryUnflushed(in st: inout State, throttled: Bool) {
-        let now = ContinuousClock.now
-        if throttled, let last = st.lastErrorLog, now - last < .seconds(1) { return }
-        let pageSize = UInt64(UnflushedPages.pageSize)
-        for (page, content) in st.unflushed.pages.sorted(by: { $0.key < $1.key }) {
-            let offset = page * pageSize
-            var failed = false
-            content.withUnsafeBytes { raw in
-                for segment in regions.segments(offset: offset, length: raw.count) where !failed {
-                    let piece = UnsafeRawBufferPointer(
-                        rebasing: raw[segment.bufferOffset..<segment.bufferOffset + segment.length])
-                    do { try store(segment.region).write(piece, at: segment.storeOffset) } catch {
-                        failed = true
-                    }
-                }
-            }
-            if failed { st.lastErrorLog = now; break }
-            st.unflushed.remove(page: page)
-        }
-        st.statistics.unflushedBytes = UInt64(st.unflushed.byteCount)
-        if st.unflushed.isEmpty { logger.notice("the board's disk accepts writes again; nothing is held in memory") }
     }
 
     private func record(_ error: BackingStoreError, in st: inout State) {
@@ -339,7 +316,7 @@ public final class VolumeEngine: Sendable {
         logger.error("board disk refused I/O; the car's data is held in memory", metadata: [
             "error": "\(error)",
             "outOfSpace": "\(error.isOutOfSpace)",
-            "heldBytes": "\(st.unflushed.byteCount)",
+            "heldBytes": "\(metadata.holdStatistics.heldBytes + staging.holdStatistics.heldBytes)",
             "errors": "\(st.statistics.backingStoreErrors)",
         ])
     }
@@ -353,23 +330,31 @@ public final class VolumeEngine: Sendable {
     public func flush() {
         let (target, holding) = state.withLock { st -> (UInt64, Bool) in
             st.statistics.flushRequests += 1
-            return (st.writeSequence, !st.unflushed.isEmpty)
+            return (st.writeSequence, metadata.holdStatistics.heldBytes + staging.holdStatistics.heldBytes > 0)
         }
         recorder?.recordFlush()
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
             guard s.syncedSequence < target || holding else { return }
-            let (covered, events) = state.withLock { st -> (UInt64, [HarvestEvent]) in
-                if !st.unflushed.isEmpty { retryUnflushed(in: &st, throttled: false) }
+            let (covered, events, moves) = state.withLock { st -> (UInt64, [HarvestEvent], UInt64?) in
+                metadata.retryHeld(throttled: false)
                 st.statistics.synchronizations += 1
                 // The harvest pass runs under the lock so no car write slips between placement and the sync.
                 let events = harvest?.drain(synchronize: true) ?? []
                 if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
-                return (st.writeSequence, events)
+                return (st.writeSequence, events, harvest?.archive.journalMark)
             }
+            // (Staging's held pages are tried here, after the pass placed what it could into the archive.)
             do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
+                // The car's metadata behind this pass's renames is durable now: their journal can go.
+                if let harvest, let moves {
+                    state.withLock { st in
+                        harvest.forgetMoves(through: moves)
+                        for error in harvest.takeErrors() { record(error, in: &st) }
+                    }
+                }
             } catch {
                 state.withLock { record(error, in: &$0) }
             }
@@ -389,7 +374,10 @@ public final class VolumeEngine: Sendable {
         guard let harvest else { return }
         sync.withLock { _ in
             let events = state.withLock { st -> [HarvestEvent] in
-                guard harvest.awaitsQuietPeriod else { return [] }
+                // A parked car writes nothing: held pages still go out once retention made room.
+                metadata.retryHeld(throttled: true)
+                defer { staging.retryHeld(throttled: true) }
+                guard harvest.awaitsQuietPeriod || harvest.hasUndeliveredEvents else { return [] }
                 let events = harvest.drain(synchronize: false)
                 for error in harvest.takeErrors() { record(error, in: &st) }
                 return events

@@ -10,8 +10,15 @@ public struct VolumeStatistics: Sendable, Equatable {
     public var synchronizations: UInt64 = 0
     /// Failed operations on the board's disk, absorbed (the car never saw them).
     public var backingStoreErrors: UInt64 = 0
-    /// Bytes the board's disk refused and that wait in memory.
+    /// Bytes the board's disk refused and that wait in memory (whole pages).
     public var unflushedBytes: UInt64 = 0
+    /// The most bytes held in memory at once.
+    public var heldPeakBytes: UInt64 = 0
+    /// The bound on held data pages (`VolumeEngine.holdLimit`).
+    public var heldLimitBytes: UInt64 = 0
+    /// Bytes the car wrote that neither the disk nor the held-memory bound could take: lost (the car reads older
+    /// bytes there). Zero unless the disk stayed full longer than the bound lasts.
+    public var heldLostBytes: UInt64 = 0
     public var lastBackingStoreError: String?
     /// Clusters the car freed whose blocks were given back to the board's disk.
     public var discardedClusters: UInt64 = 0

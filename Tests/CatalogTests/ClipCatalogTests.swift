@@ -65,6 +65,24 @@ import Volume
         #expect(try catalog.clips(state: .deleted).count == 1)
     }
 
+    /// The muxer's late mdat size: `rewritten` then `complete` hash the new bytes; a restart's second `complete`
+    /// of an unchanged clip neither hashes it again nor adds a transition.
+    @Test func aRewriteIsHashedAgainAndARestartsCompletionIsNot() throws {
+        let path = "TeslaCam/RecentClips/2026-11-25_10-00-00-back.mp4"
+        try put(path, Array(repeating: 1, count: 4096))
+        catalog.apply([HarvestEvent(kind: .created, archivePath: path, carPath: path, size: 4096),
+                       HarvestEvent(kind: .complete, archivePath: path, carPath: path, size: 4096)])
+        let first = try #require(try catalog.clip(path: path)?.sha256)
+        try put(path, Array(repeating: 2, count: 4096))
+        catalog.apply([HarvestEvent(kind: .rewritten, archivePath: path, carPath: path, size: 4096),
+                       HarvestEvent(kind: .complete, archivePath: path, carPath: path, size: 4096)])
+        let clip = try #require(try catalog.clip(path: path))
+        #expect(clip.sha256 != nil && clip.sha256 != first)
+        catalog.apply([HarvestEvent(kind: .complete, archivePath: path, carPath: path, size: 4096)])
+        #expect(try catalog.clip(path: path)?.sha256 == clip.sha256)
+        #expect(try catalog.transitions(of: clip).map(\.kind) == ["created", "complete", "rewritten", "complete"])
+    }
+
     @Test func aDamagedCatalogFileIsAClearError() throws {
         let path = root + "/broken.sqlite"
         try Data("this is not a database, it is a long enough line of text".utf8).write(to: URL(fileURLWithPath: path))

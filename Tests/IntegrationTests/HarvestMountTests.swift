@@ -78,6 +78,14 @@ struct HarvestMountTests {
         }
         car.waitUntilExit()
         #expect(car.terminationStatus == 0)
+        // The archive file is final only once the clip is complete (before, a cluster may still sit in staging):
+        // wait for it (a liveness bound; the quiet period is 2 s).
+        let complete = "\(clip) size="
+        let settled = Date().addingTimeInterval(60)
+        while !daemon.log.split(separator: "\n").contains(where: { $0.contains(complete) && $0.contains("clip complete") }),
+              Date() < settled {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
         let final = "\(daemon.archive)/\(clip)"
         let finalSize = (try? FileManager.default.attributesOfItem(atPath: final))?[.size] as? Int ?? 0
         #expect(snapshots.contains { $0.size < finalSize }, "never saw the clip growing: \(snapshots.map(\.size)) of \(finalSize)")

@@ -22,7 +22,7 @@ import Volume
     @Test func theDocumentedExampleLoads() throws {
         let config = try parse("""
             { "state": "/var/lib/teslacam", "archive": "/srv/teslacam", "mountpoint": "/run/teslacam",
-              "size": "30G", "layout": "mbr", "logLevel": "info", "cache": "16M",
+              "size": "30G", "layout": "mbr", "logLevel": "info", "cache": "16M", "hold": "64M",
               "retention": { "recentDays": 2, "eventDays": 30, "reserve": "auto", "minFree": "2G" } }
             """)
         #expect(config.state == "/var/lib/teslacam")
@@ -30,6 +30,7 @@ import Volume
         #expect(config.layout == .mbr)
         #expect(config.logLevel == .info)
         #expect(config.cache == ByteSize(bytes: 16 << 20))
+        #expect(config.hold == ByteSize(bytes: 64 << 20))
         #expect(config.retentionPolicy == .standard)
     }
 

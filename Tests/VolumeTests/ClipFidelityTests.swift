@@ -20,7 +20,7 @@ import Testing
         case withTheMoov
         /// After the camera's next clip began: Linux wrote the header page back after the new entries.
         case afterTheNextClipStarted
-        /// After the clip sat still past the quiet period (a slow writeback).
+        /// After the clip sat still so long that it was judged complete as it was (a muxer that looked dead).
         case afterTheQuietPeriod
     }
 
@@ -131,7 +131,7 @@ import Testing
                 for clip in clips { #expect(car.count(.complete, clip.path) == 1, "\(clip.path) not complete at its flush") }
             case .afterTheQuietPeriod:
                 car.flush()
-                car.clock.advance(by: .seconds(5))
+                car.clock.advance(by: Harvest.unfinishedMP4QuietPeriod + .seconds(1))
                 car.engine.settle()
                 rewriteHeaders()
                 car.flush()
@@ -153,11 +153,61 @@ import Testing
             }
             #expect(car.count(.complete, clip.path) >= 1, "\(clip.path) never completed")
         }
-        // Only a clip judged complete before its header came (the quiet period passed) is rewritten; one whose
-        // mdat size is still 0 is not complete by its boxes and waits.
+        // Only a clip judged complete before its header came (the unfinished-MP4 quiet period passed) is
+        // rewritten; one whose mdat size is still 0 is not complete by its boxes and waits.
         let rewritten = car.engine.statistics.harvest.filesRewritten
         #expect(rewritten == (header == .afterTheQuietPeriod ? UInt64(all.count) : 0))
         car.engine.close()
+    }
+
+    /// A camera pausing between fsyncs longer than the quiet period (seen under TCG, and a car writes in bursts):
+    /// its MP4 still has mdat size 0 and no moov, so it is not complete; it completes once the muxer finishes it.
+    @Test func aGrowingMP4PausingPastTheQuietPeriodIsNotComplete() throws {
+        let car = try Car()
+        let muxed = MuxedClip(size: 1 << 20, seed: 4, creation: 1_795_600_800)
+        let clip = car.fs.createFile("2026-11-25_10-00-00-back.mp4", in: car.recent, content: muxed.recording)
+        let path = "TeslaCam/RecentClips/2026-11-25_10-00-00-back.mp4"
+        car.fs.append(clip, count: 300_000)
+        car.flush()
+        car.clock.advance(by: .seconds(10))
+        car.engine.settle()
+        car.flush()
+        #expect(car.count(.complete, path) == 0, "complete while the muxer was still writing")
+        car.fs.append(clip, count: muxed.recording.count - 300_000)
+        car.fs.overwrite(clip, at: muxed.mdatSizeOffset, with: muxed.finalMdatSize)
+        car.flush()
+        #expect(car.count(.complete, path) == 1 && car.count(.reopened, path) == 0 && car.count(.rewritten, path) == 0)
+        #expect(car.archived(path) == muxed.final)
+        car.engine.close()
+    }
+
+    /// A kill after a pass but before anyone heard of it: the restarted engine judges the clip again during
+    /// recovery and hands that `complete` to whoever subscribes, at its first drain (before, recovery's events were
+    /// dropped and the catalog never learned the clip was complete).
+    @Test func completionsFoundDuringRecoveryReachSubscribers() throws {
+        let car = try Car()
+        let muxed = MuxedClip(size: 300_000, seed: 3, creation: 1_795_600_800)
+        let clip = car.fs.createFile("2026-11-25_10-00-00-front.mp4", in: car.recent, content: muxed.final)
+        car.fs.append(clip, count: muxed.final.count)
+        car.fs.flush()
+        // Written and flushed, but the engine is killed at the flush: its events reach nobody.
+        car.fs.drainRecords().forEach { record in
+            if case let .write(offset, data) = record { car.engine.write(data, at: offset) }
+        }
+        car.engine.flush()
+        let path = "TeslaCam/RecentClips/2026-11-25_10-00-00-front.mp4"
+        #expect(car.count(.complete, path) == 1)
+        let restarted = VolumeEngine(manifest: VolumeManifest(geometry: car.geometry, volumeID: 1, formattedAt: 0),
+                                     metadata: try BackingFile(path: car.dir.path + "/metadata.img", create: false),
+                                     staging: try BackingFile(path: car.dir.path + "/staging.img", create: false),
+                                     logger: quietLogger, archive: try ArchiveStore(root: car.dir.path + "/archive"),
+                                     now: car.clock.now)
+        let heard = EventLog()
+        restarted.subscribe { batch in heard.append(batch) }
+        restarted.settle()
+        #expect(heard.all.contains { $0.kind == .complete && $0.archivePath == path })
+        #expect(car.archived(path) == muxed.final)
+        restarted.close()
     }
 
     /// The car's circular buffer deletes clips all day: the harvest lets go of their records once nothing can

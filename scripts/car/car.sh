@@ -4,9 +4,10 @@
 # patgen; a car's minute ends with a sync, the circular delete of old RecentClips and now and then an event that
 # moves the last clips to SavedClips/SentryClips. After each sync it prints the full manifest (the truth the
 # host's harvest is checked against), framed by MANIFEST-BEGIN/-END so the host can use the last complete one.
+# tc.mux=1 writes each clip as the car's non-fragmented MP4 muxer does (see record_muxed).
 vol=$1
 : "${TC_minutes:=5}" "${TC_cameras:=4}" "${TC_clip:=3145728}" "${TC_chunk:=262144}" "${TC_seed:=1}"
-: "${TC_start:=0}" "${TC_keep:=2}" "${TC_event_every:=3}" "${TC_fsync_every:=4}"
+: "${TC_start:=0}" "${TC_keep:=2}" "${TC_event_every:=3}" "${TC_fsync_every:=4}" "${TC_mux:=0}" "${TC_mux_late:=0}"
 base=1795600800   # 2026-11-25 10:00:00 UTC
 cams="front back left_repeater right_repeater"
 [ "$TC_cameras" = 6 ] && cams="$cams left_pillar right_pillar"
@@ -38,20 +39,47 @@ sync_and_report() {
     report
 }
 
+# Appends COUNT pattern bytes of SEED to FILE in chunks, as a camera's bursts.
+append_pattern() {  # file seed count
+    off=0; n=0
+    while [ $off -lt $3 ]; do
+        c=$TC_chunk; [ $((off + c)) -gt $3 ] && c=$(($3 - off))
+        patgen $2 $off $c >> "$1" || { echo "write failed: $1" >&2; return 1; }
+        off=$((off + c)); n=$((n + 1))
+        # The car fsyncs the clip it records now and then; a power cut keeps at least that much.
+        if [ "$TC_fsync_every" -gt 0 ] && [ $((n % TC_fsync_every)) -eq 0 ]; then sync "$1"; fi
+    done
+}
+
+# A non-fragmented MP4 as the car's muxer writes it (Sources/CarSimulator/MuxedClip.swift, byte for byte): ftyp,
+# an mdat header whose size is 0 while recording, the samples, the moov, and last the real mdat size, seeked back
+# into the file's first cluster after its size stopped changing. With tc.mux_late=S the clips of odd minutes
+# sync their moov first and rewrite the mdat size S seconds later: past the harvest's 2 s quiet period the clip
+# was already judged complete, so the rewrite must reach the archive as one.
+mp4_boxes=$(( $(patgen mp4-head | wc -c) + $(patgen mp4-moov 0 | wc -c) ))
+record_muxed() {  # minute path seed size
+    patgen mp4-head > "$2" || { echo "write failed: $2" >&2; return 1; }
+    payload=$(($4 - mp4_boxes))
+    append_pattern "$2" $3 $payload || return 1
+    patgen mp4-moov $((base + $1 * 60)) >> "$2" || { echo "write failed: $2" >&2; return 1; }
+    if [ "$TC_mux_late" -gt 0 ] && [ $(($1 % 2)) -eq 1 ]; then
+        sync "$2"
+        sleep "$TC_mux_late"
+    fi
+    patgen mp4-mdat-size "$2" $((payload + 8)) || { echo "write failed: $2" >&2; return 1; }
+}
+
 # One clip: sizes differ per camera and minute and are not chunk multiples, like real H.264 clips.
 record_clip() {  # minute camera-index path
     seed=$((TC_seed * 100000 + $1 * 10 + $2))
     size=$((TC_clip - (($1 * 7919 + $2 * 104729) % 65521) * 7))
     [ $size -lt 1 ] && size=$TC_clip
-    off=0; n=0
-    : > "$3"
-    while [ $off -lt $size ]; do
-        c=$TC_chunk; [ $((off + c)) -gt $size ] && c=$((size - off))
-        patgen $seed $off $c >> "$3" || { echo "write failed: $3" >&2; return 1; }
-        off=$((off + c)); n=$((n + 1))
-        # The car fsyncs the clip it records now and then; a power cut keeps at least that much.
-        [ "$TC_fsync_every" -gt 0 ] && [ $((n % TC_fsync_every)) -eq 0 ] && sync "$3"
-    done
+    if [ "$TC_mux" = 1 ] && [ $size -gt $((mp4_boxes + 1)) ]; then
+        record_muxed "$1" "$3" $seed $size || return 1
+    else
+        : > "$3"
+        append_pattern "$3" $seed $size || return 1
+    fi
     sync "$3"
     printf '%s\t%s\t%s\n' "${3#./}" $size "$(sha256sum "$3" | cut -d' ' -f1)" > /tmp/done.$2
 }

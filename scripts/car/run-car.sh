@@ -9,13 +9,14 @@ usage() {
     cat >&2 <<'U'
 usage: run-car.sh --image PATH --guest OUTDIR [--bus virtio|usb] [--minutes N] [--cameras 4|6] [--clip BYTES]
                   [--chunk BYTES] [--seed S] [--keep K] [--event-every M] [--fsync-every CHUNKS] [--start-minute M] [--repair-first]
+                  [--mux] [--mux-late SECONDS]
                   [--powercut-after SECONDS] [--manifest OUT] [--console OUT] [--accel auto|kvm|tcg]
                   [--timeout SECONDS] [--memory MiB] [--smp N]
 U
     exit 2
 }
 image= guest= bus=virtio minutes=5 cameras=4 clip=3145728 chunk=262144 seed=1 keep=2 event_every=3 fsync_every=4
-start_minute=0 repair=0 powercut= manifest= console= accel=auto timeout= memory=256 smp=$(( $(nproc) >= 2 ? 2 : 1 ))
+start_minute=0 repair=0 mux=0 mux_late=0 powercut= manifest= console= accel=auto timeout= memory=256 smp=$(( $(nproc) >= 2 ? 2 : 1 ))
 while [ $# -gt 0 ]; do
     case $1 in
         --image) image=$2 ;; --guest) guest=$2 ;; --bus) bus=$2 ;; --minutes) minutes=$2 ;;
@@ -24,6 +25,8 @@ while [ $# -gt 0 ]; do
         --manifest) manifest=$2 ;; --console) console=$2 ;; --accel) accel=$2 ;; --timeout) timeout=$2 ;;
         --memory) memory=$2 ;; --smp) smp=$2 ;; --start-minute) start_minute=$2 ;;
         --repair-first) repair=1; shift; continue ;;
+        --mux) mux=1; shift; continue ;;
+        --mux-late) mux=1; mux_late=$2 ;;
         -h|--help) usage ;; *) echo "unknown option $1" >&2; usage ;;
     esac
     shift 2 || usage
@@ -36,7 +39,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 [ -n "$console" ] || console=$work/console
 : > "$console"
 # Generous: TCG records a few MiB/s per camera at worst; a hung guest still ends.
-[ -n "$timeout" ] || timeout=$((120 + minutes * cameras * (clip / 1048576 + 1) * 3))
+[ -n "$timeout" ] || timeout=$((120 + minutes * cameras * (clip / 1048576 + 1) * 3 + minutes * mux_late))
 
 # -smp 2 (MTTCG): the cameras record in parallel; measured 1.4x faster than one vCPU even beside teslacam.
 qemu=(qemu-system-x86_64 -M q35 -m "$memory" -smp "$smp" -nodefaults -no-reboot -display none -monitor none
@@ -66,6 +69,7 @@ if [ "$bus" = usb ]; then dev=(-device qemu-xhci -device usb-storage,drive=car,r
 else dev=(-device virtio-blk-pci,drive=car); fi
 append="console=ttyS0 quiet panic=-1 tc.scenario=record tc.bus=$bus tc.minutes=$minutes tc.cameras=$cameras"
 append+=" tc.clip=$clip tc.chunk=$chunk tc.seed=$seed tc.keep=$keep tc.event_every=$event_every tc.fsync_every=$fsync_every tc.start=$start_minute tc.repair=$repair"
+append+=" tc.mux=$mux tc.mux_late=$mux_late"
 
 start=$(date +%s.%N)
 "${qemu[@]}" -accel "$accel" -serial "file:$console" -drive "$drive" "${dev[@]}" -append "$append" \

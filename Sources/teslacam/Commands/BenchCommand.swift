@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import Volume
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
-        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self])
+        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self])
 }
 
 struct VolumeBenchCommand: ParsableCommand {
@@ -50,5 +51,67 @@ struct HarvestBenchCommand: ParsableCommand {
                              cameras: cameras.split(separator: ",").map(String.init),
                              clipBytes: try range(clip), chunkBytes: try range(chunk), repeats: repeats,
                              cacheBytes: Int(cacheSize.bytes)).run()
+    }
+}
+
+struct TelemetryBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telemetry",
+        abstract: "SEI telemetry extraction (MB/s, CPU per clip-minute) vs ffprobe's own passes over the same clips.")
+
+    @Option(help: "A directory searched for .mp4 clips.") var clips: String = "fixtures/clips"
+    @Option(help: "Rounds; the median is reported.") var repeats: Int = 9
+    @Option(help: "The ffprobe to compare with.") var ffprobe: String = "/usr/bin/ffprobe"
+
+    func run() throws {
+        guard FileManager.default.isExecutableFile(atPath: ffprobe) else {
+            throw ValidationError("\(ffprobe) not found: apt-get install ffmpeg, or pass --ffprobe")
+        }
+        let found = FileManager.default.enumerator(atPath: clips)?.compactMap { $0 as? String }
+            .filter { $0.lowercased().hasSuffix(".mp4") }.sorted().map { clips + "/" + $0 } ?? []
+        try TelemetryBenchmark(clips: found, repeats: repeats, ffprobe: ffprobe).run()
+    }
+}
+
+struct SoakBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Replay simulated days of driving and parking through the engine, catalog and retention; print each hour.",
+        discussion: """
+            Six cameras with small clips, the car's circular deletes, saved and Sentry events, retention every \
+            simulated minute on a simulated disk of volume + minFree + --room bytes, so evictions happen. No FUSE \
+            and no sleeping: the clock is simulated. Prints, per simulated hour, this process's RSS, the records the \
+            harvest holds, catalog rows and size, archive bytes and evictions.
+            """)
+
+    @Option(help: "Scratch directory (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench-soak"
+    @Option(help: "Simulated hours (a day's schedule repeats every 24).") var hours: Int = 24
+    @Option(help: "Advertised volume size.") var size: String = "30G"
+    @Option(help: "Room on the simulated archive disk for clips the car deleted, beyond retention's reserve.") var room: String = "64M"
+    @Option(help: "Smallest and largest clip, e.g. 96K-192K.") var clip: String = "96K-192K"
+    @Option(help: "The engine's write cache (as run --cache).") var cache: String = "16M"
+    @Option(help: "Seed of the car's day.") var seed: UInt64 = 7
+
+    func validate() throws {
+        guard hours > 0 else { throw ValidationError("--hours must be positive") }
+    }
+
+    func run() throws {
+        guard let roomSize = ByteSize(parsing: room) else { throw ValidationError("'\(room)' is not a size like 64M") }
+        guard let cacheSize = ByteSize(parsing: cache) else { throw ValidationError("'\(cache)' is not a size like 16M") }
+        let bounds = clip.split(separator: "-").compactMap { ByteSize(parsing: String($0))?.bytes }
+        guard bounds.count == 2, bounds[0] > 0, bounds[0] <= bounds[1] else { throw ValidationError("--clip must look like 96K-192K") }
+        var bench = SoakBenchmark(directory: dir)
+        bench.size = size
+        bench.hours = hours
+        bench.room = roomSize.bytes
+        bench.cacheBytes = Int(cacheSize.bytes)
+        bench.seed = seed
+        bench.car = { $0.clipBytes = Int(bounds[0])...Int(bounds[1]) }
+        print("teslacam bench soak: \(hours) h, \(size) volume, clips \(clip), cache \(cache); retention: standard policy, "
+              + "simulated archive disk = volume + minFree + \(room); dir \(dir)")
+        print(SoakHour.line(SoakHour.header))
+        let outcome = try bench.run { print(SoakHour.line($0.cells)) }
+        print(SoakSummary(outcome: outcome).text)
     }
 }

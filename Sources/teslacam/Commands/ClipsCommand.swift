@@ -10,6 +10,7 @@ struct ClipsCommand: ParsableCommand {
 
     @Option(help: "State directory.") var state: String
     @Option(help: "Only files in this state: growing, complete, deleted or evicted.") var only: String?
+    @Flag(help: "Print whole sha256s (to compare with sha256sum), not their first 16 digits.") var fullSha256 = false
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -26,7 +27,7 @@ struct ClipsCommand: ParsableCommand {
         for clip in try catalog.clips(state: filter) {
             let fields = [clip.state.rawValue, clip.kind.rawValue, "\(clip.size)", clip.camera ?? "-",
                           clip.duration.map { String(format: "%.1fs", $0) } ?? "-", clip.codec ?? "-",
-                          clip.sha256.map { String($0.prefix(16)) } ?? "-", clip.path]
+                          clip.sha256.map { fullSha256 ? $0 : String($0.prefix(16)) } ?? "-", clip.path]
             print(fields.joined(separator: "\t"))
         }
     }

@@ -49,7 +49,7 @@ enum VolumeFormatting {
     /// volume (every cluster the car may fill needs a home there).
     static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
                        logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
-                       capacityOf directory: String? = nil,
+                       holdLimit: Int = VolumeEngine.defaultHoldLimit, capacityOf directory: String? = nil,
                        minFree: UInt64 = RetentionPolicy.standard.minFreeBytes) throws -> VolumeEngine {
         let geometry = try geometry(size: text, layout: layout, logger: logger)
         if let directory = directory ?? archive?.root,
@@ -59,6 +59,6 @@ enum VolumeFormatting {
         return try state.format(geometry: geometry,
                          volumeID: UInt32.random(in: 1...UInt32.max),
                          formattedAt: Int64(Date().timeIntervalSince1970), logger: logger, archive: archive,
-                         cacheLimit: cacheLimit)
+                         cacheLimit: cacheLimit, holdLimit: holdLimit)
     }
 }

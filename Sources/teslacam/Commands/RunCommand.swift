@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Size for a fresh volume (default 30G).") var size: String?
     @Option(help: "Layout for a fresh volume: mbr or superfloppy.") var layout: PartitionLayout?
     @Option(help: "Write cache for data waiting for its owner (default 16M).") var cache: String?
+    @Option(help: "Memory for the car's writes while the board's disk refuses them (default 64M).") var hold: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -47,6 +48,13 @@ struct RunCommand: ParsableCommand {
         guard cacheBytes.bytes >= 1 << 20, cacheBytes.bytes <= 4 << 30 else {
             throw ValidationError("the write cache must be between 1M and 4G")
         }
+        let holdBytes = try hold.map { text in
+            guard let size = ByteSize(parsing: text) else { throw ValidationError("'\(text)' is not a size like 64M") }
+            return size
+        } ?? file.hold ?? ByteSize(bytes: UInt64(VolumeEngine.defaultHoldLimit))
+        guard holdBytes.bytes >= 1 << 20, holdBytes.bytes <= 16 << 30 else {
+            throw ValidationError("the memory for refused writes (hold) must be between 1M and 16G")
+        }
         let lock = try stateDirectory.lock()
         let archiveStore = try ArchiveStore(root: archivePath)
         let engine: VolumeEngine
@@ -56,9 +64,11 @@ struct RunCommand: ParsableCommand {
             engine = try VolumeFormatting.format(state: stateDirectory, size: sizeText,
                                                  layout: layout ?? file.layout ?? .mbr, logger: logger,
                                                  archive: archiveStore, cacheLimit: Int(cacheBytes.bytes),
+                                                 holdLimit: Int(holdBytes.bytes),
                                                  minFree: file.retentionPolicy.minFreeBytes)
         } else {
-            engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes))
+            engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes),
+                                             holdLimit: Int(holdBytes.bytes))
         }
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger,
                                       routes: file.outboundRoutes)
@@ -113,6 +123,9 @@ enum Serving {
             "discardedClusters": "\(stats.discardedClusters)",
             "backingStoreErrors": "\(stats.backingStoreErrors)",
             "heldInMemoryBytes": "\(stats.unflushedBytes)",
+            "heldPeakBytes": "\(stats.heldPeakBytes)",
+            "heldLimitBytes": "\(stats.heldLimitBytes)",
+            "heldLostBytes": "\(stats.heldLostBytes)",
             "carDataBytesWritten": "\(stats.harvest.carDataBytesWritten)",
             "archiveBytesWritten": "\(stats.harvest.archiveBytesWritten)",
             "stagingBytesWritten": "\(stats.harvest.stagingBytesWritten)",

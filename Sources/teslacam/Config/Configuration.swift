@@ -21,6 +21,9 @@ struct Configuration: Encodable, Equatable, ConfigSection {
     /// Write cache for data clusters waiting for their owner, e.g. "16M" (the default). Smaller saves memory on a
     /// Pi Zero; larger lets more data wait for its FAT and directory entries instead of passing through staging.
     var cache: ByteSize?
+    /// Memory for the car's writes while the board's disk refuses them (full, failing), e.g. "64M" (the default).
+    /// Beyond it the car's new data is lost, loudly; the car never sees an error either way.
+    var hold: ByteSize?
     /// How long archived clips stay and how much free space is kept.
     var retention: RetentionSettings?
     /// Named places records go, what goes where, and how uploads share the link.
@@ -30,7 +33,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
 
     init(state: String? = nil, archive: String? = nil, mountpoint: String? = nil, size: ByteSize? = nil,
          layout: PartitionLayout? = nil, logLevel: Logger.Level? = nil, cache: ByteSize? = nil,
-         retention: RetentionSettings? = nil, sinks: [String: SinkSettings]? = nil, routes: RouteSettings? = nil,
+         hold: ByteSize? = nil, retention: RetentionSettings? = nil, sinks: [String: SinkSettings]? = nil, routes: RouteSettings? = nil,
          upload: UploadSettings? = nil) {
         self.state = state
         self.archive = archive
@@ -39,6 +42,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         self.layout = layout
         self.logLevel = logLevel
         self.cache = cache
+        self.hold = hold
         self.retention = retention
         self.sinks = sinks
         self.routes = routes
@@ -53,6 +57,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         layout = try reader.choice("layout", of: PartitionLayout.allCases)
         logLevel = try reader.choice("logLevel", of: Logger.Level.allCases)
         cache = try reader.size("cache")
+        hold = try reader.size("hold")
         retention = try reader.section("retention", as: RetentionSettings.self)
         sinks = try reader.named("sinks", as: SinkSettings.self).map { Dictionary(uniqueKeysWithValues: $0) }
         routes = try reader.section("routes", as: RouteSettings.self)

@@ -33,12 +33,17 @@ final class Retainer: Sendable {
         var shortLogged: ContinuousClock.Instant?
     }
 
+    /// Retention evicts this far above the reserve, and starts once free space comes this close to it: the car
+    /// keeps writing (up to 4 MB/s) between checks and during a pass, and evicting only down to the reserve let
+    /// free space sit tens of MiB under it (found by DiskFullCarTests on a 256 MiB disk).
+    static let headroom: UInt64 = 32 << 20
+
     /// A lasting shortfall is repeated in the log this often.
     static let shortfallLogInterval: Duration = .seconds(600)
 
     init(engine: VolumeEngine, pass: RetentionPass, archive: ArchiveStore, logger: Logger,
          beforePass: @escaping @Sendable () -> Void, trigger: RetentionTrigger = RetentionTrigger(),
-         checkInterval: Duration = .seconds(5)) {
+         checkInterval: Duration = .seconds(2)) {
         let thread = Thread { [self] in
             var memory = Memory()
             while running.load(ordering: .relaxed) {
@@ -59,7 +64,9 @@ final class Retainer: Sendable {
     private func runPass(engine: VolumeEngine, pass: RetentionPass, logger: Logger, memory: inout Memory) {
         let now = { Int64(Date().timeIntervalSince1970) }
         memory.lastPass = ContinuousClock.now
-        let space = engine.space()
+        var space = engine.space()
+        // Planned as if `headroom` less were free: the pass leaves room for what the car writes until the next.
+        space.archiveFreeBytes = space.archiveFreeBytes.map { $0 > Self.headroom ? $0 - Self.headroom : 0 }
         let plan: RetentionPlan
         do {
             plan = try pass.plan(referenced: engine.referencedArchivePaths(), space: space, now: now())
@@ -76,7 +83,7 @@ final class Retainer: Sendable {
             totals.notUploadedEvictions += result.notUploaded
         }
         let free = engine.space().archiveFreeBytes ?? 0
-        memory.reserve = plan.reserveBytes
+        memory.reserve = plan.reserveBytes + Self.headroom
         memory.freeAfter = free
         if !result.evicted.isEmpty {
             logger.notice("retention pass", metadata: [
@@ -84,7 +91,9 @@ final class Retainer: Sendable {
                 "free": "\(Wording.bytes(free))", "reserve": "\(Wording.bytes(plan.reserveBytes))",
             ])
         }
-        reportShortfall(plan.shortfallBytes, free: free, reserve: plan.reserveBytes, logger: logger, memory: &memory)
+        // Short only when nothing else may go and the reserve itself (not the headroom) is not kept.
+        let short = plan.shortfallBytes > 0 && free < plan.reserveBytes ? plan.reserveBytes - free : 0
+        reportShortfall(short, free: free, reserve: plan.reserveBytes, logger: logger, memory: &memory)
     }
 
     /// Once when the reserve cannot be kept, again every ten minutes while it lasts, and once when it is kept again.

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import Telemetry
+
+extension ClipCatalog {
+    /// Every front-camera clip with telemetry, as drive material: its start (the `mvhd` time, else the name's),
+    /// duration and 1 Hz track. Drives are grouped from these (`Drive.drives(from:)`).
+    public func driveClips() throws -> [Drive.Clip] {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT clips.path, clips.recordedAt, clips.clipTime, clips.duration, telemetry.track
+                FROM clips JOIN telemetry ON telemetry.clipID = clips.id
+                WHERE clips.camera = 'front' AND telemetry.frames > 0
+                """)
+            return rows.compactMap { row -> Drive.Clip? in
+                let recorded: Int64? = row["recordedAt"], named: Int64? = row["clipTime"]
+                guard let start = recorded ?? named, let track = TelemetryTrack(catalogJSON: row["track"]) else { return nil }
+                return Drive.Clip(name: row["path"], start: Double(start), duration: row["duration"] ?? 60, track: track)
+            }
+        }
+    }
+}
+
+extension TelemetryTrack {
+    /// Reads back `TelemetryTrack.json`; nil for anything else.
+    init?(catalogJSON text: String) {
+        guard let rows = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else { return nil }
+        var points: [Point] = []
+        for row in rows {
+            guard row.count == 7, let time = row[0] as? Double, let speed = row[3] as? Double,
+                let heading = row[4] as? Double, let gear = row[5] as? Int, let autopilot = row[6] as? Int
+            else { return nil }
+            let position = (row[1] as? Double).flatMap { lat in (row[2] as? Double).flatMap { GeoPoint(latitude: lat, longitude: $0) } }
+            points.append(Point(time: time, position: position, speed: Float(speed), heading: heading,
+                                gear: Gear(rawValue: Int32(gear)), autopilot: AutopilotState(rawValue: Int32(autopilot))))
+        }
+        self.init(points: points)
+    }
+}

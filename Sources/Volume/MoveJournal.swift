@@ -1,0 +1,54 @@
+import FileIO
+
+/// The archive's renames that the car's own metadata may not be durable for yet.
+///
+/// A move of the car (an event saved out of RecentClips) reaches the engine as directory sectors; the harvest
+/// renames the archive file at once, but those sectors reach the disk (staging, `metadata.img`) only at the end of
+/// the flush. A power cut in between, or a kill before the cache was spilled, leaves the archive file under its new
+/// name while the recovered volume still names the old one, or the other way round, and the recovered engine
+/// could not find the clip's clusters. Each rename is recorded here, durably, before it is made; recovery puts a
+/// file back where the volume names it; the journal is emptied once the car's metadata is durable.
+///
+/// One line per move: `from TAB to LF` (archive paths never hold control characters).
+struct MoveJournal {
+    struct Move: Equatable, Sendable { var from: String; var to: String }
+
+    let file: any PositionalFile
+    /// Bytes recorded; a flush forgets the moves only if none were added since it took this mark.
+    private(set) var length: UInt64
+
+    init(file: any PositionalFile) throws(BackingStoreError) {
+        self.file = file
+        length = try file.size()
+    }
+
+    /// Durable before the rename it announces, so no rename can reach the disk without it.
+    mutating func record(_ move: Move) throws(BackingStoreError) {
+        let line = Array("\(move.from)\t\(move.to)\n".utf8)
+        try file.write(line, at: length)
+        try file.synchronizeData()
+        length += UInt64(line.count)
+    }
+
+    /// The recorded moves, oldest first; a line torn by a power cut is ignored.
+    func moves() throws(BackingStoreError) -> [Move] {
+        let bytes = try file.readAll()
+        var moves: [Move] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            let parts = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains(0), !parts[1].contains(0)
+            else { continue }
+            moves.append(Move(from: String(decoding: parts[0], as: UTF8.self), to: String(decoding: parts[1], as: UTF8.self)))
+        }
+        // A last line without its LF was cut short.
+        if bytes.last != UInt8(ascii: "\n"), !moves.isEmpty { moves.removeLast() }
+        return moves
+    }
+
+    mutating func clear() throws(BackingStoreError) {
+        guard length > 0 else { return }
+        try file.setSize(0)
+        try file.synchronizeData()
+        length = 0
+    }
+}

@@ -1,0 +1,37 @@
+import FileIO
+import Testing
+@testable import Volume
+
+/// The move journal survives a power cut with every move it recorded, and a torn last line is not a move.
+@Suite struct MoveJournalTests {
+    @Test func recordedMovesSurviveACut() throws {
+        let fs = PageCacheFileSystem()
+        let archive = try ArchiveStore(root: "/archive", fileSystem: fs)
+        try archive.write(1, "TeslaCam/RecentClips/a.mp4", UnsafeRawBufferPointer(start: nil, count: 0), at: 0)
+        try archive.synchronize()
+        try archive.rename(from: "TeslaCam/RecentClips/a.mp4", to: "TeslaCam/SavedClips/e/a.mp4")
+        // Cut before the archive's sync: the rename is lost, its journal line is not.
+        let survivor = fs.afterPowerCut(.strict)
+        let journal = try MoveJournal(file: survivor.openFile("/archive/" + ArchiveStore.journalPath, []))
+        #expect(try journal.moves() == [.init(from: "TeslaCam/RecentClips/a.mp4", to: "TeslaCam/SavedClips/e/a.mp4")])
+        #expect(survivor.status("/archive/TeslaCam/RecentClips/a.mp4") != nil)
+        // Recovery names the old path: the file stays (or goes back) there.
+        let recovered = try ArchiveStore(root: "/archive", fileSystem: survivor)
+        try recovered.restoreMoves(named: ["TeslaCam/RecentClips/a.mp4"])
+        #expect(recovered.exists("TeslaCam/RecentClips/a.mp4"))
+        // Named at the new path instead: the move is redone.
+        try recovered.restoreMoves(named: ["TeslaCam/SavedClips/e/a.mp4"])
+        #expect(recovered.exists("TeslaCam/SavedClips/e/a.mp4") && !recovered.exists("TeslaCam/RecentClips/a.mp4"))
+    }
+
+    @Test func aTornLineIsIgnoredAndClearEmpties() throws {
+        let fs = PageCacheFileSystem()
+        var journal = try MoveJournal(file: fs.openFile("/moves", [.create]))
+        try journal.record(.init(from: "a", to: "b"))
+        let file = try fs.openFile("/moves", [])
+        try file.write(Array("c\td".utf8), at: journal.length)  // no LF: cut short
+        #expect(try MoveJournal(file: file).moves() == [.init(from: "a", to: "b")])
+        try journal.clear()
+        #expect(try MoveJournal(file: file).moves().isEmpty && journal.length == 0)
+    }
+}
