@@ -53,11 +53,11 @@ esac
 sleep 1; kill $WATCH 2>/dev/null || true
 
 echo "== what the car sees on its drive now (mtools):"
-MTOOLS_SKIP_CHECK=1 mdir -/ -b -i "$DEMO/mnt/volume.img@@1M" ::TeslaCam | sed 's/^/  /' | head -40
+MTOOLS_SKIP_CHECK=1 mdir -/ -b -i "$DEMO/mnt/volume.img@@1M" ::TeslaCam | awk 'NR <= 40 { print "  " $0 }'
 echo "== the live view: $DEMO/mnt/live/ ($(find "$DEMO/mnt/live" -type f | wc -l) files)"
 kill -INT $DAEMON; wait $DAEMON || true; trap - EXIT
 echo "== harvested onto ext4 under $DEMO/archive (the car's deleted RecentClips included):"
-(cd "$DEMO/archive" && find . -path ./.teslacam-pending -prune -o -type f -print | sort | sed 's/^/  /' | head -60)
+(cd "$DEMO/archive" && find . -path ./.teslacam-pending -prune -o -type f -print | sort | awk 'NR <= 60 { print "  " $0 }')
 if [ -f "$DEMO/car.manifest" ]; then
     echo "== every file the car wrote, byte for byte in the archive?"
     bad=0
@@ -68,6 +68,7 @@ if [ -f "$DEMO/car.manifest" ]; then
     [ $bad = 0 ] && echo "  yes: $(wc -l < "$DEMO/car.manifest") files, sha256 identical"
 fi
 echo "== the catalog (teslacam clips):"
-"$BIN" clips --state "$DEMO/state" | sed 's/^/  /' | head -20
+# (awk NR<=N rather than head: head closing the pipe early is a SIGPIPE, exit status 141 under pipefail.)
+"$BIN" clips --state "$DEMO/state" | awk 'NR <= 20 { print "  " $0 }'
 grep -E "stopped" "$DEMO/daemon.log" | sed -E 's/^.*teslacam: /  daemon: /'
 echo "== run it again with: $BIN run --state $DEMO/state --archive $DEMO/archive --mountpoint $DEMO/mnt"
