@@ -13,6 +13,10 @@ public enum ClusterLocation: Equatable, Sendable {
 
     public var isCached: Bool { if case .cached = self { true } else { false } }
 
+    /// Staging holds a copy of the cluster (current or, under a cached one, stale) that is given back once the
+    /// cluster finds its home.
+    public var hasStagedCopy: Bool { self == .staged || self == .cached(staleCopyStaged: true) }
+
     /// The bytes are somewhere (cache, staging or archive): the car wrote them.
     public var isWritten: Bool { self != .unwritten }
 

@@ -189,8 +189,7 @@ final class Harvest: @unchecked Sendable {
             buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count) }
             cache[cluster] = buffer
             // A staged copy left behind is stale now; staging gives it back once the cluster finds its home.
-            let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
-            location[cluster] = .cached(staleCopyStaged: stale)
+            location[cluster] = .cached(staleCopyStaged: location[cluster].hasStagedCopy)
             if tree.directoryClusters.contains(cluster) { treeDirty = true }
         }
         statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
@@ -224,7 +223,7 @@ final class Harvest: @unchecked Sendable {
     /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
     /// (now stale) is given back once the archive is durable.
     private func home(_ cluster: UInt32, at placement: ClusterLocation) {
-        let stale = location[cluster] == .staged || location[cluster] == .cached(staleCopyStaged: true)
+        let stale = location[cluster].hasStagedCopy
         uncache(cluster)
         location[cluster] = placement
         if stale { punchAfterSync.append(cluster) }
