@@ -69,13 +69,13 @@ let package = Package(
         .target(name: "Outbound"),
         // The sinks and the uploader working the catalog's durable queue.
         .target(name: "Sinks", dependencies: [
-            "Outbound", "Catalog", "CCurl", "MP4",
+            "Outbound", "Catalog", "CCurl", "MP4", "SigV4",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
-            "Outbound", "Sinks",
+            "Outbound", "Sinks", "SigV4",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -116,9 +116,9 @@ let package = Package(
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
-        // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server).
+        // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server, moto's S3).
         .testTarget(name: "SinksTests", dependencies: [
-            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
+            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.

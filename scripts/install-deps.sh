@@ -23,5 +23,16 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
     $SUDO python3 -m pip install --quiet protobuf 2>/dev/null \
         || $SUDO python3 -m pip install --quiet --break-system-packages protobuf
 fi
+# moto's S3 (its server mode needs flask) and boto3 from PyPI: the S3 peer the s3 sink tests upload to, with SigV4
+# checked, and the independent client that downloads and hashes what arrived; botocore also cross-checks SigV4.
+if ! python3 -c 'import moto.server, boto3, flask, flask_cors' >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-pip
+    fi
+    $SUDO python3 -m pip install --quiet 'moto[server]' boto3 2>/dev/null \
+        || $SUDO python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3
+fi
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain at /opt/swift" >&2; exit 1; }

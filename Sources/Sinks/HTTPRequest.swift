@@ -9,8 +9,44 @@ struct HTTPRequest {
     var url: String
     var headers: [String] = []
     var body: [UInt8] = []
-    /// Seconds for the whole request; connecting has its own, shorter limit.
+    /// Seconds for the whole request; connecting has its own, shorter limit. 0: no limit on the whole, only on
+    /// a stall (`stallSeconds` below one byte a second), for large uploads under a bandwidth limit.
     var timeout: Double = 60
+    /// A body streamed to the peer (PUT and POST of files): read by libcurl piece by piece, each piece paced
+    /// first. Wins over `body`.
+    var upload: Upload?
+    var stallSeconds = 120
+
+    /// Bytes to send and the pacing each piece waits for (a `Transfer`'s, which also notices a stopping daemon).
+    final class Upload {
+        let bytes: [UInt8]
+        let pace: (Int) throws(SinkError) -> Void
+        var offset = 0
+        /// Why the body stopped short, when pacing refused a piece.
+        var failure: SinkError?
+
+        init(bytes: [UInt8], pace: @escaping (Int) throws(SinkError) -> Void) {
+            self.bytes = bytes
+            self.pace = pace
+        }
+
+        /// libcurl's read callback: fills `buffer` with the next piece. 0x10000000 is CURL_READFUNC_ABORT.
+        func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+            let n = min(capacity, bytes.count - offset)
+            guard n > 0 else { return 0 }
+            do throws(SinkError) {
+                try pace(n)
+            } catch {
+                failure = error
+                return 0x1000_0000
+            }
+            bytes.withUnsafeBufferPointer { source in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + offset, byteCount: n)
+            }
+            offset += n
+            return n
+        }
+    }
 
     struct Response {
         var status: Int
@@ -41,17 +77,32 @@ struct HTTPRequest {
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = withExtendedLifetime(collector) {
+        let code: CURLcode = withExtendedLifetime((collector, upload)) {
             body.withUnsafeBufferPointer { bodyBytes in
                 errorBuffer.withUnsafeMutableBufferPointer { errors in
                     teslacam_curl_set_string(handle, CURLOPT_URL, url)
-                    teslacam_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+                    // GET and HEAD are libcurl's own (a custom HEAD would wait for a body that never comes).
+                    if method != "GET" && method != "HEAD" {
+                        teslacam_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+                    }
                     teslacam_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
                     teslacam_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 15)
                     teslacam_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+                    teslacam_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+                    teslacam_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, stallSeconds)
                     teslacam_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                     teslacam_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
-                    if method != "GET" && method != "HEAD" {
+                    if method == "HEAD" {
+                        teslacam_curl_set_long(handle, CURLOPT_NOBODY, 1)
+                    } else if let upload {
+                        teslacam_curl_set_long(handle, CURLOPT_UPLOAD, 1)
+                        teslacam_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.bytes.count))
+                        teslacam_curl_set_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+                            let upload = Unmanaged<Upload>.fromOpaque(context!).takeUnretainedValue()
+                            return upload.read(into: buffer!, capacity: size * count)
+                        }
+                        teslacam_curl_set_pointer(handle, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque())
+                    } else if method != "GET" {
                         teslacam_curl_set_size(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count))
                         if let base = bodyBytes.baseAddress {
                             // Not copied: the body outlives the request.
@@ -87,6 +138,7 @@ struct HTTPRequest {
                 }
             }
         }
+        if let failure = upload?.failure { throw failure }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let words = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail

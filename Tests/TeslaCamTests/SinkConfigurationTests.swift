@@ -49,9 +49,9 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder" } } }"#)
                 == "sinks.nas.path: missing; a folder sink needs the folder to copy into")
         #expect(message(#"{ "sinks": { "nas": { "path": "/x" } } }"#)
-                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger")
+                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger, s3")
         #expect(message(#"{ "sinks": { "cloud": { "type": "s4" } } }"#)
-                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger"#)
+                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger, s3"#)
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x", "bandwidth": "2Q" } } }"#)
                 == #"sinks.nas.bandwidth: "2Q" is not a rate in bytes per second (use e.g. 2M, 500K)"#)
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p", "port": 70000 } } }"#)
@@ -65,7 +65,7 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentinel": ["nas"] } }"#)
                 == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts); remove it or fix its spelling")
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p" } }, "routes": { "alerts": ["b"] } }"#)
-                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger or folder), not an rsync sink"#)
+                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder or s3), not an rsync sink"#)
         #expect(message(#"{ "upload": { "whileRecording": "slow" } }"#)
                 == #"upload.whileRecording: "slow" is not one of throttle, pause, full"#)
         #expect(message(#"{ "upload": { "bandwith": "4M" } }"#)
@@ -88,6 +88,44 @@ import Volume
         }
         #expect(message(#"{ "sinks": { "p": { "type": "webhook", "url": "https://h/x", "tokenFile": "/a", "tokenEnv": "B" } } }"#)
                 == #"sinks.p.tokenEnv: "B" is not given together with tokenFile: keep one of them"#)
+    }
+
+    @Test func s3SinksAreCheckedStrictly() throws {
+        let scratch = NSTemporaryDirectory() + "teslacam-s3-secret-\(UUID().uuidString)"
+        try "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n".write(toFile: scratch, atomically: true, encoding: .utf8)
+        defer { unlink(scratch) }
+        let config = try parse(#"""
+            { "sinks": { "cloud": { "type": "s3", "endpoint": "https://s3.eu-west-1.amazonaws.com", "bucket": "my-teslacam",
+                                    "region": "eu-west-1", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+                                    "secretAccessKeyFile": "\#(scratch)", "prefix": "model3/", "bandwidth": "2M",
+                                    "partSize": "16M" } },
+              "routes": { "sentry": ["cloud"], "alerts": ["cloud"] } }
+            """#)
+        #expect(config.sinks?["cloud"]?.bucket == "my-teslacam")
+        #expect(!String(decoding: try config.encoded(), as: UTF8.self).contains("EXAMPLEKEY"), "the secret stays in its file")
+        #expect(try Configuration.parse(config.encoded()) == config)
+        let setup = try #require(try SinkFactory.setups(config, state: "/var/lib/teslacam").first)
+        let sink = try #require(setup.sink as? S3Sink)
+        #expect(sink.partSize == 16 << 20)
+        #expect(sink.resumeDirectory == "/var/lib/teslacam/sinks/cloud")
+        #expect(setup.bytesPerSecond == Double(2 << 20))
+
+        #expect(message(#"{ "sinks": { "c": { "type": "s3", "region": "eu-west-1", "accessKeyId": "A", "secretAccessKeyEnv": "S" } } }"#)
+                == "sinks.c.bucket: missing; an s3 sink needs the bucket's name")
+        #expect(message(#"{ "sinks": { "c": { "type": "s3", "bucket": "b", "region": "r", "accessKeyId": "A" } } }"#)
+                == "sinks.c.secretAccessKeyFile: missing; an s3 sink needs its secret access key from a file (or secretAccessKeyEnv: a variable holding it)")
+        #expect(message(#"{ "sinks": { "c": { "type": "s3", "bucket": "b", "region": "r", "accessKeyId": "A", "secretAccessKey": "x" } } }"#)
+                == "sinks.c.secretAccessKey: a secret written into the config is not allowed: put it in a file named by "
+                + "secretAccessKeyFile (mode 0600) or a variable named by secretAccessKeyEnv")
+        #expect(message(#"{ "sinks": { "c": { "type": "s3", "bucket": "b", "region": "r", "accessKeyId": "A", "secretAccessKeyEnv": "S", "partSize": "1M" } } }"#)
+                == "sinks.c.partSize: 1M is not between 5M and 5G (S3's limits for a part)")
+        #expect(message(#"{ "sinks": { "c": { "type": "s3", "bucket": "b", "region": "r", "accessKeyId": "A", "secretAccessKeyEnv": "S", "addressing": "dns" } } }"#)
+                == #"sinks.c.addressing: "dns" is not one of path, virtual"#)
+        let unset = try parse(#"{ "sinks": { "c": { "type": "s3", "bucket": "b", "region": "r", "accessKeyId": "A", "secretAccessKeyEnv": "TESLACAM_NO_SUCH_VAR" } } }"#)
+        #expect(throws: ConfigurationError.invalidValue(key: "sinks.c.secretAccessKeyEnv", found: "\"TESLACAM_NO_SUCH_VAR\"",
+                                                       expected: "an environment variable that is set (it is not, or empty)")) {
+            try SinkFactory.setups(unset)
+        }
     }
 
     @Test func theFactoryBuildsEachType() throws {

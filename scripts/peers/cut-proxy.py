@@ -2,16 +2,20 @@
 """A TCP proxy for the sink tests that cuts connections: forwards 127.0.0.1:<printed port> to TARGET_PORT and,
 closes both sides of a connection once CUT_AFTER bytes went from client to server in it, until CUTS connections
 were cut; then everything passes untouched (small exchanges below CUT_AFTER are never cut). Prints the port it listens on once ready; each cut is a line on stdout.
+With "total" as a fourth argument, CUT_AFTER counts client-to-server bytes over all connections, not per
+connection (a client opening a connection per request, like the S3 sink's, is cut mid-way through its Nth).
 
-usage: cut-proxy.py TARGET_PORT CUT_AFTER CUTS
+usage: cut-proxy.py TARGET_PORT CUT_AFTER CUTS [total]
 """
 import socket
 import sys
 import threading
 
 target_port, cut_after, cuts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+count_total = len(sys.argv) > 4 and sys.argv[4] == "total"
 lock = threading.Lock()
 cuts_done = 0
+total_sent = 0
 
 
 def take_cut():
@@ -25,13 +29,21 @@ def take_cut():
 
 
 def pump(source, sink, limit, on_cut):
+    global total_sent
     sent = 0
     try:
         while True:
             data = source.recv(65536)
             if not data:
                 break
-            if limit is not None and sent + len(data) >= limit and on_cut():
+            if limit is not None and count_total:
+                with lock:
+                    before = total_sent
+                    total_sent += len(data)
+                if before + len(data) >= limit and on_cut():
+                    sink.sendall(data[: max(0, limit - before)])
+                    break
+            elif limit is not None and sent + len(data) >= limit and on_cut():
                 sink.sendall(data[: max(0, limit - sent)])
                 break
             sink.sendall(data)

@@ -73,7 +73,8 @@ struct RunCommand: ParsableCommand {
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger,
                                       routes: file.outboundRoutes)
         let ingest = CatalogIngest(catalog: catalog, engine: engine)
-        let uploader = try Uploading.start(file, catalog: catalog, engine: engine, archive: archivePath, logger: logger)
+        let uploader = try Uploading.start(file, catalog: catalog, engine: engine, archive: archivePath,
+                                           state: statePath, logger: logger)
         let policy = file.retentionPolicy
         logger.notice("retention", metadata: [
             "recentDays": "\(policy.recentDays)", "eventDays": "\(policy.eventDays)",

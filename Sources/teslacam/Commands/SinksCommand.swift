@@ -30,7 +30,7 @@ struct SinksCommand: ParsableCommand {
             let catalog = try ClipCatalog(path: directory.catalogPath, archiveRoot: file.archive ?? "",
                                           logger: common.makeLogger(configured: file.logLevel?.rawValue),
                                           routes: file.outboundRoutes)
-            return SinkControl(catalog: catalog, sinks: try SinkFactory.setups(file).map(\.sink))
+            return SinkControl(catalog: catalog, sinks: try SinkFactory.setups(file, state: statePath).map(\.sink))
         }
     }
 

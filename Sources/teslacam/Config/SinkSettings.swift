@@ -9,10 +9,13 @@ import Volume
 ///             "identityFile": "/etc/teslacam/id_ed25519", "knownHostsFile": "/etc/teslacam/known_hosts" }
 /// "phone":  { "type": "webhook", "url": "https://ntfy.sh/my-car", "tokenFile": "/etc/teslacam/ntfy.token" }
 /// "stdout": { "type": "logger" }
+/// "cloud":  { "type": "s3", "endpoint": "https://s3.eu-west-1.amazonaws.com", "bucket": "my-teslacam",
+///             "region": "eu-west-1", "accessKeyId": "AKIA...", "secretAccessKeyFile": "/etc/teslacam/s3.key",
+///             "addressing": "virtual", "partSize": "8M" }
 /// ```
 struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum SinkType: String, CaseIterable, Encodable {
-        case folder, rsync, webhook, logger
+        case folder, rsync, webhook, logger, s3
 
         /// Whether the sink can take alerts (messages rather than files).
         var takesAlerts: Bool { self != .rsync }
@@ -32,6 +35,20 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     var tokenFile: String?
     var tokenEnv: String?
     var bandwidth: ByteSize?
+    // s3
+    var endpoint: String? = nil
+    var bucket: String? = nil
+    var region: String? = nil
+    var accessKeyId: String? = nil
+    var secretAccessKeyFile: String? = nil
+    var secretAccessKeyEnv: String? = nil
+    var addressing: S3Addressing? = nil
+    var partSize: ByteSize? = nil
+
+    /// How an S3 bucket is addressed: in the path (MinIO, moto, most S3-likes) or in the host name (AWS).
+    enum S3Addressing: String, CaseIterable, Encodable {
+        case path, virtual
+    }
 
     init(type: SinkType, path: String? = nil, prefix: String? = nil, host: String? = nil, port: Int64? = nil,
          user: String? = nil, identityFile: String? = nil, knownHostsFile: String? = nil, timeout: Int64? = nil,
@@ -92,7 +109,50 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             }
         case .logger:
             break
+        case .s3:
+            try readS3(&reader)
         }
+    }
+
+    private mutating func readS3(_ reader: inout ConfigReader) throws(ConfigurationError) {
+        bucket = try reader.required("bucket", "an s3 sink needs the bucket's name") { r, k throws(ConfigurationError) in
+            try r.string(k)
+        }
+        region = try reader.required("region", "an s3 sink needs the bucket's region (e.g. eu-west-1; us-east-1 for most S3-likes)") {
+            r, k throws(ConfigurationError) in try r.string(k)
+        }
+        endpoint = try reader.string("endpoint")
+        if let endpoint, !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            throw .invalidValue(key: reader.keyPath("endpoint"), found: "\"\(endpoint)\"", expected: "an http:// or https:// URL")
+        }
+        accessKeyId = try reader.required("accessKeyId", "an s3 sink needs the access key id") { r, k throws(ConfigurationError) in
+            try r.string(k)
+        }
+        // Never echoed back: the value is the secret.
+        if try reader.string("secretAccessKey") != nil {
+            throw .invalidValue(key: reader.keyPath("secretAccessKey"), found: "a secret written into the config",
+                                expected: "allowed: put it in a file named by secretAccessKeyFile (mode 0600) or a "
+                                    + "variable named by secretAccessKeyEnv")
+        }
+        secretAccessKeyFile = try reader.string("secretAccessKeyFile")
+        secretAccessKeyEnv = try reader.string("secretAccessKeyEnv")
+        switch (secretAccessKeyFile, secretAccessKeyEnv) {
+        case (nil, nil):
+            throw .missingKey(key: reader.keyPath("secretAccessKeyFile"),
+                              why: "an s3 sink needs its secret access key from a file (or secretAccessKeyEnv: a variable holding it)")
+        case (_?, let env?):
+            throw .invalidValue(key: reader.keyPath("secretAccessKeyEnv"), found: "\"\(env)\"",
+                                expected: "given together with secretAccessKeyFile: keep one of them")
+        default: break
+        }
+        addressing = try reader.choice("addressing", of: S3Addressing.allCases)
+        partSize = try reader.size("partSize")
+        if let partSize, partSize.bytes < 5 << 20 || partSize.bytes > 5 << 30 {
+            throw .invalidValue(key: reader.keyPath("partSize"), found: "\(partSize)",
+                                expected: "between 5M and 5G (S3's limits for a part)")
+        }
+        prefix = try reader.string("prefix")
+        bandwidth = try reader.rate("bandwidth")
     }
 }
 
@@ -173,7 +233,7 @@ extension Configuration {
         }
         for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
             throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger or folder), not an rsync sink")
+                                expected: "a sink that takes messages (webhook, logger, folder or s3), not an rsync sink")
         }
     }
 

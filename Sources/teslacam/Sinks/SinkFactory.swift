@@ -1,19 +1,23 @@
 import Foundation
 import Outbound
+import SigV4
 import Sinks
 
 /// Builds the configured sinks. Secrets are read here, from their files or environment variables, and go
 /// nowhere but the sink (no log line, no error message carries one).
 enum SinkFactory {
-    static func setups(_ configuration: Configuration) throws(ConfigurationError) -> [SinkSetup] {
+    /// `state` is the state directory: sinks that resume uploads keep their progress under `sinks/<name>` there.
+    static func setups(_ configuration: Configuration, state: String? = nil) throws(ConfigurationError) -> [SinkSetup] {
         var setups: [SinkSetup] = []
+        let state = state ?? configuration.state ?? NSTemporaryDirectory() + "teslacam-sinks"
         for (name, settings) in (configuration.sinks ?? [:]).sorted(by: { $0.key < $1.key }) {
-            setups.append(try setup(name: name, settings))
+            setups.append(try setup(name: name, settings, state: state))
         }
         return setups
     }
 
-    static func setup(name: String, _ settings: SinkSettings) throws(ConfigurationError) -> SinkSetup {
+    static func setup(name: String, _ settings: SinkSettings, state: String = NSTemporaryDirectory() + "teslacam-sinks")
+        throws(ConfigurationError) -> SinkSetup {
         let key = "sinks.\(name)"
         let sink: any Sink
         switch settings.type {
@@ -32,25 +36,48 @@ enum SinkFactory {
             sink = WebhookSink(name: name, url: settings.url!, token: try secret(settings, key: key))
         case .logger:
             sink = LoggerSink(name: name)
+        case .s3:
+            sink = try s3(name: name, settings, key: key, state: state)
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }
 
+    static func s3(name: String, _ settings: SinkSettings, key: String, state: String) throws(ConfigurationError) -> S3Sink {
+        let region = settings.region!
+        let endpoint = settings.endpoint ?? "https://s3.\(region).amazonaws.com"
+        let secret = try secret(file: settings.secretAccessKeyFile, env: settings.secretAccessKeyEnv, key: key,
+                                fields: ("secretAccessKeyFile", "secretAccessKeyEnv"), what: "the secret access key")!
+        let virtual = settings.addressing.map { $0 == .virtual } ?? endpoint.contains("amazonaws.com")
+        return S3Sink(name: name, endpoint: endpoint, bucket: settings.bucket!, region: region,
+                      credentials: SigV4Credentials(accessKeyId: settings.accessKeyId!, secretAccessKey: secret),
+                      prefix: settings.prefix ?? "", pathStyle: !virtual,
+                      partSize: settings.partSize.map { Int($0.bytes) } ?? S3Sink.defaultPartSize,
+                      resumeDirectory: state + "/sinks/" + name)
+    }
+
     /// The token from `tokenFile` (first line) or `tokenEnv`; nil when neither is set.
     static func secret(_ settings: SinkSettings, key: String) throws(ConfigurationError) -> String? {
+        try secret(file: settings.tokenFile, env: settings.tokenEnv, key: key, fields: ("tokenFile", "tokenEnv"),
+                   what: "the token")
+    }
+
+    /// A secret from a file (its first line) or an environment variable; nil when neither is named.
+    static func secret(file: String?, env: String?, key: String, fields: (file: String, env: String),
+                       what: String) throws(ConfigurationError) -> String? {
+        let settings = (tokenFile: file, tokenEnv: env)
         if let file = settings.tokenFile {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw .invalidValue(key: "\(key).tokenFile", found: "\"\(file)\"", expected: "a readable file holding the token")
+                throw .invalidValue(key: "\(key).\(fields.file)", found: "\"\(file)\"", expected: "a readable file holding \(what)")
             }
             let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             guard !token.isEmpty else {
-                throw .invalidValue(key: "\(key).tokenFile", found: "\"\(file)\"", expected: "a file holding the token (it is empty)")
+                throw .invalidValue(key: "\(key).\(fields.file)", found: "\"\(file)\"", expected: "a file holding \(what) (it is empty)")
             }
             return token
         }
         if let variable = settings.tokenEnv {
             guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
-                throw .invalidValue(key: "\(key).tokenEnv", found: "\"\(variable)\"",
+                throw .invalidValue(key: "\(key).\(fields.env)", found: "\"\(variable)\"",
                                     expected: "an environment variable that is set (it is not, or empty)")
             }
             return token

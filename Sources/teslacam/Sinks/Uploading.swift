@@ -7,8 +7,8 @@ import Volume
 /// Starts the daemon's uploader from the config: its sinks, the overall limit, the recording rule.
 enum Uploading {
     static func start(_ file: Configuration, catalog: ClipCatalog, engine: VolumeEngine, archive: String,
-                      logger: Logger) throws -> Uploader? {
-        let setups = try SinkFactory.setups(file)
+                      state: String? = nil, logger: Logger) throws -> Uploader? {
+        let setups = try SinkFactory.setups(file, state: state)
         guard !setups.isEmpty else { return nil }
         let routes = file.outboundRoutes
         let upload = file.upload ?? UploadSettings()
