@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what TeslaCam needs from Debian 12 beyond the Swift toolchain. Idempotent.
 set -euo pipefail
-# libcurl for the HTTP sinks; openssh (client and server) and rsync for the rsync sink and its tests.
+# libcurl for the HTTP sinks; openssh (client and server) and rsync for the rsync sink and its tests; nginx with
+# its dav modules and rclone (the independent client) for the webdav sink's tests; prometheus for promtool, which
+# checks the metrics text.
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
-          openssh-client openssh-server rsync python3)
+          openssh-client openssh-server rsync python3
+          nginx-light libnginx-mod-http-dav-ext rclone prometheus)
 if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -25,14 +28,15 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
 fi
 # moto's S3 (its server mode needs flask) and boto3 from PyPI: the S3 peer the s3 sink tests upload to, with SigV4
 # checked, and the independent client that downloads and hashes what arrived; botocore also cross-checks SigV4.
-if ! python3 -c 'import moto.server, boto3, flask, flask_cors' >/dev/null 2>&1; then
+# WsgiDAV (with cheroot) from PyPI: the second WebDAV server the webdav sink is tested against.
+if ! python3 -c 'import moto.server, boto3, flask, flask_cors, wsgidav, cheroot' >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
     if ! python3 -m pip --version >/dev/null 2>&1; then
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-pip
     fi
-    $SUDO python3 -m pip install --quiet 'moto[server]' boto3 2>/dev/null \
-        || $SUDO python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3
+    $SUDO python3 -m pip install --quiet 'moto[server]' boto3 wsgidav cheroot 2>/dev/null \
+        || $SUDO python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3 wsgidav cheroot
 fi
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain at /opt/swift" >&2; exit 1; }

@@ -17,36 +17,51 @@ struct HTTPRequest {
     var upload: Upload?
     var stallSeconds = 120
 
-    /// Bytes to send and the pacing each piece waits for (a `Transfer`'s, which also notices a stopping daemon).
+    /// Bytes to send and the pacing each piece waits for (a `Transfer`'s, which also notices a stopping daemon):
+    /// from memory, or read from a file piece by piece (a clip need not fit in a Pi's memory).
     final class Upload {
-        let bytes: [UInt8]
-        let pace: (Int) throws(SinkError) -> Void
-        var offset = 0
-        /// Why the body stopped short, when pacing refused a piece.
+        let size: Int
+        private let pace: (Int) throws(SinkError) -> Void
+        /// Fills the buffer with the bytes at an offset; returns how many.
+        private let fill: (UnsafeMutableRawBufferPointer, Int) throws(SinkError) -> Int
+        private(set) var offset = 0
+        /// Why the body stopped short, when pacing or reading refused a piece.
         var failure: SinkError?
 
-        init(bytes: [UInt8], pace: @escaping (Int) throws(SinkError) -> Void) {
-            self.bytes = bytes
+        init(size: Int, pace: @escaping (Int) throws(SinkError) -> Void,
+             fill: @escaping (UnsafeMutableRawBufferPointer, Int) throws(SinkError) -> Int) {
+            self.size = size
             self.pace = pace
+            self.fill = fill
+        }
+
+        convenience init(bytes: [UInt8], pace: @escaping (Int) throws(SinkError) -> Void) {
+            self.init(size: bytes.count, pace: pace) { buffer, offset in
+                let n = min(buffer.count, bytes.count - offset)
+                bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+                return n
+            }
         }
 
         /// libcurl's read callback: fills `buffer` with the next piece. 0x10000000 is CURL_READFUNC_ABORT.
         func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
-            let n = min(capacity, bytes.count - offset)
+            let n = min(capacity, size - offset)
             guard n > 0 else { return 0 }
             do throws(SinkError) {
                 try pace(n)
+                let filled = try fill(UnsafeMutableRawBufferPointer(start: buffer, count: n), offset)
+                guard filled > 0 else { throw SinkError.transient("the file to upload ended early (the car rewrote it)") }
+                offset += filled
+                return filled
             } catch {
                 failure = error
                 return 0x1000_0000
             }
-            bytes.withUnsafeBufferPointer { source in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + offset, byteCount: n)
-            }
-            offset += n
-            return n
         }
     }
+
+    /// Where a response body goes instead of memory (a download hashed on the way); nil keeps up to 1 MiB.
+    var receive: ((UnsafeRawBufferPointer) -> Void)?
 
     struct Response {
         var status: Int
@@ -62,6 +77,7 @@ struct HTTPRequest {
 
     /// Collects what libcurl hands the callbacks.
     private final class Collector {
+        var receive: ((UnsafeRawBufferPointer) -> Void)?
         var body: [UInt8] = []
         var headers: [String: String] = [:]
     }
@@ -75,6 +91,7 @@ struct HTTPRequest {
         for header in headers { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
         let collector = Collector()
+        collector.receive = receive
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = withExtendedLifetime((collector, upload)) {
@@ -96,7 +113,7 @@ struct HTTPRequest {
                         teslacam_curl_set_long(handle, CURLOPT_NOBODY, 1)
                     } else if let upload {
                         teslacam_curl_set_long(handle, CURLOPT_UPLOAD, 1)
-                        teslacam_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.bytes.count))
+                        teslacam_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.size))
                         teslacam_curl_set_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
                             let upload = Unmanaged<Upload>.fromOpaque(context!).takeUnretainedValue()
                             return upload.read(into: buffer!, capacity: size * count)
@@ -114,7 +131,9 @@ struct HTTPRequest {
                     teslacam_curl_set_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                         let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
                         let n = size * count
-                        if let data, collector.body.count < 1 << 20 {
+                        if let data, let receive = collector.receive {
+                            receive(UnsafeRawBufferPointer(start: data, count: n))
+                        } else if let data, collector.body.count < 1 << 20 {
                             collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n))
                         }
                         return n

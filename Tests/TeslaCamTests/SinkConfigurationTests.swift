@@ -49,9 +49,9 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder" } } }"#)
                 == "sinks.nas.path: missing; a folder sink needs the folder to copy into")
         #expect(message(#"{ "sinks": { "nas": { "path": "/x" } } }"#)
-                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger, s3")
+                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger, s3, webdav")
         #expect(message(#"{ "sinks": { "cloud": { "type": "s4" } } }"#)
-                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger, s3"#)
+                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger, s3, webdav"#)
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x", "bandwidth": "2Q" } } }"#)
                 == #"sinks.nas.bandwidth: "2Q" is not a rate in bytes per second (use e.g. 2M, 500K)"#)
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p", "port": 70000 } } }"#)
@@ -65,7 +65,7 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentinel": ["nas"] } }"#)
                 == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts); remove it or fix its spelling")
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p" } }, "routes": { "alerts": ["b"] } }"#)
-                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder or s3), not an rsync sink"#)
+                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder, s3 or webdav), not an rsync sink"#)
         #expect(message(#"{ "upload": { "whileRecording": "slow" } }"#)
                 == #"upload.whileRecording: "slow" is not one of throttle, pause, full"#)
         #expect(message(#"{ "upload": { "bandwith": "4M" } }"#)
@@ -126,6 +126,29 @@ import Volume
                                                        expected: "an environment variable that is set (it is not, or empty)")) {
             try SinkFactory.setups(unset)
         }
+    }
+
+    @Test func webdavSinksAreCheckedStrictly() throws {
+        let scratch = NSTemporaryDirectory() + "teslacam-dav-secret-\(UUID().uuidString)"
+        try "dav_very_secret\n".write(toFile: scratch, atomically: true, encoding: .utf8)
+        defer { unlink(scratch) }
+        let config = try parse(#"""
+            { "sinks": { "share": { "type": "webdav", "url": "https://nas.local/dav", "user": "me",
+                                    "passwordFile": "\#(scratch)", "prefix": "model3/" } },
+              "routes": { "saved": ["share"], "alerts": ["share"] } }
+            """#)
+        #expect(!String(decoding: try config.encoded(), as: UTF8.self).contains("dav_very_secret"))
+        #expect(try Configuration.parse(config.encoded()) == config)
+        #expect(try SinkFactory.setups(config).first?.sink.type == "webdav")
+        #expect(message(#"{ "sinks": { "s": { "type": "webdav", "url": "https://h/x", "password": "hunter2" } } }"#)
+                == "sinks.s.password: a password written into the config is not allowed: put it in a file named by "
+                + "passwordFile (mode 0600) or a variable named by passwordEnv")
+        #expect(message(#"{ "sinks": { "s": { "type": "webdav", "url": "https://h/x", "passwordEnv": "P" } } }"#)
+                == "sinks.s.user: missing; a password needs the user it belongs to")
+        #expect(message(#"{ "sinks": { "s": { "type": "webdav" } } }"#)
+                == "sinks.s.url: missing; a webdav sink needs the share's URL")
+        #expect(message(#"{ "sinks": { "s": { "type": "webdav", "url": "nas.local" } } }"#)
+                == #"sinks.s.url: "nas.local" is not an http:// or https:// URL"#)
     }
 
     @Test func theFactoryBuildsEachType() throws {

@@ -12,10 +12,12 @@ import Volume
 /// "cloud":  { "type": "s3", "endpoint": "https://s3.eu-west-1.amazonaws.com", "bucket": "my-teslacam",
 ///             "region": "eu-west-1", "accessKeyId": "AKIA...", "secretAccessKeyFile": "/etc/teslacam/s3.key",
 ///             "addressing": "virtual", "partSize": "8M" }
+/// "share":  { "type": "webdav", "url": "https://cloud.example/remote.php/dav/files/me", "user": "me",
+///             "passwordFile": "/etc/teslacam/dav.pass" }
 /// ```
 struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum SinkType: String, CaseIterable, Encodable {
-        case folder, rsync, webhook, logger, s3
+        case folder, rsync, webhook, logger, s3, webdav
 
         /// Whether the sink can take alerts (messages rather than files).
         var takesAlerts: Bool { self != .rsync }
@@ -44,6 +46,9 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     var secretAccessKeyEnv: String? = nil
     var addressing: S3Addressing? = nil
     var partSize: ByteSize? = nil
+    // webdav (url and user above)
+    var passwordFile: String? = nil
+    var passwordEnv: String? = nil
 
     /// How an S3 bucket is addressed: in the path (MinIO, moto, most S3-likes) or in the host name (AWS).
     enum S3Addressing: String, CaseIterable, Encodable {
@@ -111,6 +116,30 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             break
         case .s3:
             try readS3(&reader)
+        case .webdav:
+            url = try reader.required("url", "a webdav sink needs the share's URL") { r, k throws(ConfigurationError) in
+                try r.string(k)
+            }
+            if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw .invalidValue(key: reader.keyPath("url"), found: "\"\(url)\"", expected: "an http:// or https:// URL")
+            }
+            user = try reader.string("user")
+            if try reader.string("password") != nil {
+                throw .invalidValue(key: reader.keyPath("password"), found: "a password written into the config",
+                                    expected: "allowed: put it in a file named by passwordFile (mode 0600) or a "
+                                        + "variable named by passwordEnv")
+            }
+            passwordFile = try reader.string("passwordFile")
+            passwordEnv = try reader.string("passwordEnv")
+            if passwordFile != nil, passwordEnv != nil {
+                throw .invalidValue(key: reader.keyPath("passwordEnv"), found: "\"\(passwordEnv!)\"",
+                                    expected: "given together with passwordFile: keep one of them")
+            }
+            if user == nil, passwordFile != nil || passwordEnv != nil {
+                throw .missingKey(key: reader.keyPath("user"), why: "a password needs the user it belongs to")
+            }
+            prefix = try reader.string("prefix")
+            bandwidth = try reader.rate("bandwidth")
         }
     }
 
@@ -233,7 +262,7 @@ extension Configuration {
         }
         for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
             throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger, folder or s3), not an rsync sink")
+                                expected: "a sink that takes messages (webhook, logger, folder, s3 or webdav), not an rsync sink")
         }
     }
 

@@ -38,6 +38,11 @@ enum SinkFactory {
             sink = LoggerSink(name: name)
         case .s3:
             sink = try s3(name: name, settings, key: key, state: state)
+        case .webdav:
+            let password = try secret(file: settings.passwordFile, env: settings.passwordEnv, key: key,
+                                      fields: ("passwordFile", "passwordEnv"), what: "the password")
+            sink = WebDAVSink(name: name, url: settings.url!, user: settings.user, password: password,
+                              prefix: settings.prefix ?? "")
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }
