@@ -73,9 +73,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Prometheus text for /metrics: harvest, retention and sinks figures (the web listener serves it).
+        .target(name: "Metrics", dependencies: ["Volume", "Catalog", "Sinks", "Outbound"]),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
-            "Outbound", "Sinks", "SigV4",
+            "Outbound", "Sinks", "SigV4", "Metrics",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -118,7 +120,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server, moto's S3).
         .testTarget(name: "SinksTests", dependencies: [
-            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4",
+            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "Metrics",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.

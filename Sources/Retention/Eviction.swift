@@ -23,6 +23,17 @@ public enum EvictionReason: Sendable, Equatable, CustomStringConvertible {
     /// acknowledged. Footage that exists nowhere else is lost, so each one is a warning.
     case spaceEventNotUploaded(pendingSinks: [String])
 
+    /// A short, stable name for counting evictions by reason (the `reason` label of the metrics).
+    public var label: String {
+        switch self {
+        case .recentExpired: "recent_expired"
+        case .eventExpired: "event_expired"
+        case .spaceRecent: "space_recent"
+        case .spaceEventUploaded: "space_event_uploaded"
+        case .spaceEventNotUploaded: "space_event_not_uploaded"
+        }
+    }
+
     /// Footage that was not copied anywhere else goes: the owner must hear about it.
     public var isWarning: Bool {
         if case .spaceEventNotUploaded = self { return true }

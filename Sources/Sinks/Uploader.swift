@@ -56,6 +56,11 @@ public final class Uploader: Sendable {
         public var delivered = 0
         public var failed = 0
         public var sentBytes: Int64 = 0
+        /// Of `sentBytes`, those of deliveries that failed (sent again later).
+        public var failedBytes: Int64 = 0
+        public var deliveredBytes: Int64 { sentBytes - failedBytes }
+
+        public init() {}
     }
 
     public init(catalog: ClipCatalog, sinks: [SinkSetup], archiveRoot: String, throttle: Throttle,
@@ -193,7 +198,7 @@ public final class Uploader: Sendable {
             try? catalog.markFailed(job, error: "interrupted by the daemon's stop", retryAt: 0, sentBytes: sent, now: now)
             return
         }
-        count(sink) { $0.failed += 1; $0.sentBytes += sent }
+        count(sink) { $0.failed += 1; $0.sentBytes += sent; $0.failedBytes += sent }
         let what = job.path ?? "an alert"
         do {
             if error.isPermanent {

@@ -21,6 +21,10 @@ final class Retainer: Sendable {
         var evictedBytes: UInt64 = 0
         /// Evictions of footage not uploaded everywhere it is routed.
         var notUploadedEvictions = 0
+        /// Evictions by `EvictionReason.label`, and the space the last pass left and kept (for the metrics).
+        var evictionsByReason: [String: Int] = [:]
+        var lastFree: UInt64?
+        var lastReserve: UInt64?
     }
 
     /// What the loop remembers between passes.
@@ -81,8 +85,13 @@ final class Retainer: Sendable {
             totals.evictions += result.evicted.count
             totals.evictedBytes += result.evictedBytes
             totals.notUploadedEvictions += result.notUploaded
+            for eviction in result.evicted { totals.evictionsByReason[eviction.reason.label, default: 0] += 1 }
         }
         let free = engine.space().archiveFreeBytes ?? 0
+        totals.withLock { totals in
+            totals.lastFree = free
+            totals.lastReserve = plan.reserveBytes
+        }
         memory.reserve = plan.reserveBytes + Self.headroom
         memory.freeAfter = free
         if !result.evicted.isEmpty {
