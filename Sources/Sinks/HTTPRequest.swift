@@ -43,6 +43,12 @@ struct HTTPRequest {
             }
         }
 
+        /// Back to the first byte, for sending the same body again (after a token refresh).
+        func restart() {
+            offset = 0
+            failure = nil
+        }
+
         /// libcurl's read callback: fills `buffer` with the next piece. 0x10000000 is CURL_READFUNC_ABORT.
         func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
             let n = min(capacity, size - offset)

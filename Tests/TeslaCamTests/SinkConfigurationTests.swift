@@ -49,9 +49,9 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder" } } }"#)
                 == "sinks.nas.path: missing; a folder sink needs the folder to copy into")
         #expect(message(#"{ "sinks": { "nas": { "path": "/x" } } }"#)
-                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger, s3, webdav")
+                == "sinks.nas.type: missing; a sink needs a type: one of folder, rsync, webhook, logger, s3, webdav, dropbox")
         #expect(message(#"{ "sinks": { "cloud": { "type": "s4" } } }"#)
-                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger, s3, webdav"#)
+                == #"sinks.cloud.type: "s4" is not one of folder, rsync, webhook, logger, s3, webdav, dropbox"#)
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x", "bandwidth": "2Q" } } }"#)
                 == #"sinks.nas.bandwidth: "2Q" is not a rate in bytes per second (use e.g. 2M, 500K)"#)
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p", "port": 70000 } } }"#)
@@ -65,7 +65,7 @@ import Volume
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentinel": ["nas"] } }"#)
                 == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts); remove it or fix its spelling")
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p" } }, "routes": { "alerts": ["b"] } }"#)
-                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder, s3 or webdav), not an rsync sink"#)
+                == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not an rsync sink"#)
         #expect(message(#"{ "upload": { "whileRecording": "slow" } }"#)
                 == #"upload.whileRecording: "slow" is not one of throttle, pause, full"#)
         #expect(message(#"{ "upload": { "bandwith": "4M" } }"#)
@@ -149,6 +149,29 @@ import Volume
                 == "sinks.s.url: missing; a webdav sink needs the share's URL")
         #expect(message(#"{ "sinks": { "s": { "type": "webdav", "url": "nas.local" } } }"#)
                 == #"sinks.s.url: "nas.local" is not an http:// or https:// URL"#)
+    }
+
+    @Test func dropboxSinksAreCheckedStrictly() throws {
+        let scratch = NSTemporaryDirectory() + "teslacam-dropbox-secret-\(UUID().uuidString)"
+        try "sl.refresh_very_secret\n".write(toFile: scratch, atomically: true, encoding: .utf8)
+        defer { unlink(scratch) }
+        let config = try parse(#"""
+            { "sinks": { "box": { "type": "dropbox", "appKey": "abc123", "refreshTokenFile": "\#(scratch)",
+                                  "prefix": "TeslaCam-model3", "chunkSize": "16M" } },
+              "routes": { "sentry": ["box"], "alerts": ["box"] } }
+            """#)
+        #expect(!String(decoding: try config.encoded(), as: UTF8.self).contains("refresh_very_secret"))
+        #expect(try Configuration.parse(config.encoded()) == config)
+        let sink = try #require(try SinkFactory.setups(config, state: "/var/lib/teslacam").first?.sink as? DropboxSink)
+        #expect(sink.chunkSize == 16 << 20 && sink.resumeDirectory == "/var/lib/teslacam/sinks/box")
+        #expect(message(#"{ "sinks": { "b": { "type": "dropbox", "appKey": "k" } } }"#)
+                == "sinks.b.refreshTokenFile: missing; a dropbox sink needs a refresh token from a file (or refreshTokenEnv: a variable holding it)")
+        #expect(message(#"{ "sinks": { "b": { "type": "dropbox", "refreshTokenEnv": "T" } } }"#)
+                == "sinks.b.appKey: missing; a dropbox sink needs its app's key (the Dropbox App Console shows it)")
+        #expect(message(#"{ "sinks": { "b": { "type": "dropbox", "appKey": "k", "refreshTokenEnv": "T", "chunkSize": "5M" } } }"#)
+                == "sinks.b.chunkSize: 5M is not a multiple of 4M from 4M to 148M (Dropbox's limits for a session's chunks)")
+        #expect(message(#"{ "sinks": { "b": { "type": "dropbox", "appKey": "k", "refreshTokenEnv": "T", "token": "x" } } }"#)
+                .hasPrefix("sinks.b.token: unknown setting"))
     }
 
     @Test func theFactoryBuildsEachType() throws {

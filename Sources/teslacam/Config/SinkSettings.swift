@@ -14,10 +14,12 @@ import Volume
 ///             "addressing": "virtual", "partSize": "8M" }
 /// "share":  { "type": "webdav", "url": "https://cloud.example/remote.php/dav/files/me", "user": "me",
 ///             "passwordFile": "/etc/teslacam/dav.pass" }
+/// "box":    { "type": "dropbox", "appKey": "abc123", "refreshTokenFile": "/etc/teslacam/dropbox.token",
+///             "prefix": "TeslaCam-model3" }
 /// ```
 struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum SinkType: String, CaseIterable, Encodable {
-        case folder, rsync, webhook, logger, s3, webdav
+        case folder, rsync, webhook, logger, s3, webdav, dropbox
 
         /// Whether the sink can take alerts (messages rather than files).
         var takesAlerts: Bool { self != .rsync }
@@ -49,6 +51,15 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     // webdav (url and user above)
     var passwordFile: String? = nil
     var passwordEnv: String? = nil
+    // dropbox
+    var appKey: String? = nil
+    var appSecretFile: String? = nil
+    var appSecretEnv: String? = nil
+    var refreshTokenFile: String? = nil
+    var refreshTokenEnv: String? = nil
+    var apiURL: String? = nil
+    var contentURL: String? = nil
+    var chunkSize: ByteSize? = nil
 
     /// How an S3 bucket is addressed: in the path (MinIO, moto, most S3-likes) or in the host name (AWS).
     enum S3Addressing: String, CaseIterable, Encodable {
@@ -140,7 +151,46 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             }
             prefix = try reader.string("prefix")
             bandwidth = try reader.rate("bandwidth")
+        case .dropbox:
+            try readDropbox(&reader)
         }
+    }
+
+    private mutating func readDropbox(_ reader: inout ConfigReader) throws(ConfigurationError) {
+        appKey = try reader.required("appKey", "a dropbox sink needs its app's key (the Dropbox App Console shows it)") {
+            r, k throws(ConfigurationError) in try r.string(k)
+        }
+        refreshTokenFile = try reader.string("refreshTokenFile")
+        refreshTokenEnv = try reader.string("refreshTokenEnv")
+        switch (refreshTokenFile, refreshTokenEnv) {
+        case (nil, nil):
+            throw .missingKey(key: reader.keyPath("refreshTokenFile"),
+                              why: "a dropbox sink needs a refresh token from a file (or refreshTokenEnv: a variable holding it)")
+        case (_?, let env?):
+            throw .invalidValue(key: reader.keyPath("refreshTokenEnv"), found: "\"\(env)\"",
+                                expected: "given together with refreshTokenFile: keep one of them")
+        default: break
+        }
+        appSecretFile = try reader.string("appSecretFile")
+        appSecretEnv = try reader.string("appSecretEnv")
+        if appSecretFile != nil, let env = appSecretEnv {
+            throw .invalidValue(key: reader.keyPath("appSecretEnv"), found: "\"\(env)\"",
+                                expected: "given together with appSecretFile: keep one of them")
+        }
+        for key in ["apiURL", "contentURL"] {
+            let url = try reader.string(key)
+            if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw .invalidValue(key: reader.keyPath(key), found: "\"\(url)\"", expected: "an http:// or https:// URL")
+            }
+            if key == "apiURL" { apiURL = url } else { contentURL = url }
+        }
+        chunkSize = try reader.size("chunkSize")
+        if let chunkSize, chunkSize.bytes < 4 << 20 || chunkSize.bytes > 148 << 20 || chunkSize.bytes % (4 << 20) != 0 {
+            throw .invalidValue(key: reader.keyPath("chunkSize"), found: "\(chunkSize)",
+                                expected: "a multiple of 4M from 4M to 148M (Dropbox's limits for a session's chunks)")
+        }
+        prefix = try reader.string("prefix")
+        bandwidth = try reader.rate("bandwidth")
     }
 
     private mutating func readS3(_ reader: inout ConfigReader) throws(ConfigurationError) {
@@ -262,7 +312,7 @@ extension Configuration {
         }
         for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
             throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger, folder, s3 or webdav), not an rsync sink")
+                                expected: "a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not an rsync sink")
         }
     }
 

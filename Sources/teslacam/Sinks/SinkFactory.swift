@@ -43,6 +43,16 @@ enum SinkFactory {
                                       fields: ("passwordFile", "passwordEnv"), what: "the password")
             sink = WebDAVSink(name: name, url: settings.url!, user: settings.user, password: password,
                               prefix: settings.prefix ?? "")
+        case .dropbox:
+            let refresh = try secret(file: settings.refreshTokenFile, env: settings.refreshTokenEnv, key: key,
+                                     fields: ("refreshTokenFile", "refreshTokenEnv"), what: "the refresh token")!
+            let appSecret = try secret(file: settings.appSecretFile, env: settings.appSecretEnv, key: key,
+                                       fields: ("appSecretFile", "appSecretEnv"), what: "the app's secret")
+            sink = DropboxSink(name: name, appKey: settings.appKey!, appSecret: appSecret, refreshToken: refresh,
+                               prefix: settings.prefix ?? "", apiURL: settings.apiURL ?? "https://api.dropboxapi.com",
+                               contentURL: settings.contentURL ?? "https://content.dropboxapi.com",
+                               chunkSize: settings.chunkSize.map { Int($0.bytes) } ?? DropboxSink.defaultChunkSize,
+                               resumeDirectory: state + "/sinks/" + name)
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }
