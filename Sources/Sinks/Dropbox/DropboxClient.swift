@@ -72,8 +72,8 @@ final class DropboxClient: Sendable {
                 continue
             }
             if raw.status == 401 {
-                throw .permanent("Dropbox refused a fresh access token (\(response.summary)): run "
-                                 + "`teslacam sink login` again or check appKey")
+                throw .permanent("Dropbox refused a fresh access token (\(response.summary)): authorise the app "
+                                 + "again and put the new refresh token in refreshTokenFile, or check appKey")
             }
             return response
         }
