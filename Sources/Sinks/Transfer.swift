@@ -18,6 +18,11 @@ public final class Throttle: Sendable {
 
     public static let unlimited = Throttle(bytesPerSecond: nil, whileRecording: .full, carIsWriting: { false })
 
+    /// A plain limit, whatever the car does: a sink's own.
+    public static func limit(_ bytesPerSecond: Double) -> Throttle {
+        Throttle(bytesPerSecond: bytesPerSecond, whileRecording: .full, carIsWriting: { false })
+    }
+
     /// The overall rate now: nil unlimited, 0 paused.
     public var currentRate: Double? { whileRecording.rate(configured: configuredRate, carIsWriting: carIsWriting()) }
 
@@ -39,14 +44,20 @@ public final class Throttle: Sendable {
 
 /// One delivery's pacing: the sink's own limit, the overall one, a daemon that stops. Counts what was sent.
 public final class Transfer: Sendable {
-    private let sinkBucket: Mutex<TokenBucket?>
+    /// The sink's own limit: shared by its deliveries (`Uploader` keeps one per sink), so a burst is a burst per
+    /// sink, not per file.
+    private let sinkLimit: Throttle?
     private let throttle: Throttle
     private let stopping: @Sendable () -> Bool
     private let sentBytes = Atomic<Int64>(0)
     private let cancelHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
-    public init(sinkBytesPerSecond: Double?, throttle: Throttle, stopping: @escaping @Sendable () -> Bool = { false }) {
-        sinkBucket = Mutex(sinkBytesPerSecond.map { TokenBucket(bytesPerSecond: $0) })
+    public convenience init(sinkBytesPerSecond: Double?, throttle: Throttle, stopping: @escaping @Sendable () -> Bool = { false }) {
+        self.init(sinkLimit: sinkBytesPerSecond.map(Throttle.limit), throttle: throttle, stopping: stopping)
+    }
+
+    public init(sinkLimit: Throttle?, throttle: Throttle, stopping: @escaping @Sendable () -> Bool = { false }) {
+        self.sinkLimit = sinkLimit
         self.throttle = throttle
         self.stopping = stopping
     }
@@ -56,7 +67,7 @@ public final class Transfer: Sendable {
 
     /// The tightest rate in force now (for tools that pace themselves, like rsync's --bwlimit): nil unlimited.
     public var rateLimit: Double? {
-        let sink = sinkBucket.withLock { $0?.rate }
+        let sink = sinkLimit?.currentRate
         let overall = throttle.currentRate
         switch (sink, overall) {
         case let (s?, o?): return min(s, o)
@@ -75,7 +86,7 @@ public final class Transfer: Sendable {
                 Thread.sleep(forTimeInterval: 0.2)
                 continue
             }
-            let own = sinkBucket.withLock { $0?.take(bytes, now: now) ?? 0 }
+            let own = sinkLimit?.wait(for: bytes, now: now) ?? 0
             let wait = max(overall, own)
             if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 5)) }
             break

@@ -50,6 +50,8 @@ public final class Uploader: Sendable {
     private let transfers = Mutex<[String: Transfer]>([:])
     private let breakers = Mutex<[String: CircuitBreaker]>([:])
     private let counters = Mutex<[String: Counters]>([:])
+    /// Each sink's own bandwidth limit, shared by its deliveries.
+    private let sinkLimits: [String: Throttle]
 
     /// What a sink did since the daemon started.
     public struct Counters: Sendable, Equatable {
@@ -71,6 +73,8 @@ public final class Uploader: Sendable {
         self.throttle = throttle
         self.policy = policy
         self.logger = logger
+        sinkLimits = Dictionary(sinks.compactMap { setup in setup.bytesPerSecond.map { (setup.sink.name, Throttle.limit($0)) } },
+                                uniquingKeysWith: { first, _ in first })
     }
 
     /// Starts one thread per sink.
@@ -161,7 +165,7 @@ public final class Uploader: Sendable {
 
     private func deliver(_ job: UploadJob, with setup: SinkSetup) {
         let sink = setup.sink
-        let transfer = Transfer(sinkBytesPerSecond: setup.bytesPerSecond, throttle: throttle,
+        let transfer = Transfer(sinkLimit: sinkLimits[sink.name], throttle: throttle,
                                 stopping: { [weak self] in !(self?.isRunning ?? false) })
         transfers.withLock { $0[sink.name] = transfer }
         defer { transfers.withLock { $0[sink.name] = nil } }

@@ -5,7 +5,30 @@ import Volume
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
-        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self])
+        subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self,
+                       UploadBenchCommand.self])
+}
+
+struct UploadBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Each sink type on loopback vs a reference client moving the same files, and a bandwidth limit's accuracy.")
+
+    @Option(help: "Scratch directory (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench-upload"
+    @Option(help: "The test peers (the repository's scripts/peers).") var peers: String =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/peers").path
+    @Option(help: "Files per sink type.") var files: Int = 6
+    @Option(help: "Size of each file.") var size: String = "24M"
+    @Option(help: "Bandwidth limit to check (bytes per second).") var limit: String = "16M"
+    @Option(help: "Comma-separated sink types.") var types: String = "folder,s3,webdav,dropbox"
+
+    func run() throws {
+        guard let bytes = ByteSize(parsing: size), bytes.bytes > 0 else { throw ValidationError("'\(size)' is not a size like 24M") }
+        guard let rate = ByteSize(parsing: limit), rate.bytes > 0 else { throw ValidationError("'\(limit)' is not a rate like 16M") }
+        try UploadBenchmark(directory: dir, peers: peers, files: files, fileBytes: Int(bytes.bytes), limit: Double(rate.bytes),
+                            types: types.split(separator: ",").map(String.init)).run()
+    }
 }
 
 struct VolumeBenchCommand: ParsableCommand {
