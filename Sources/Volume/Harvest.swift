@@ -60,9 +60,9 @@ final class Harvest: @unchecked Sendable {
     /// than read every cluster again only to be refused (which slowed the car tenfold).
     private var archiveRefused = false
 
-    private(set) var statistics = HarvestStatistics()
+    var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
-    private var events: [HarvestEvent] = []
+    var events: [HarvestEvent] = []
 
     init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
          cacheLimit: Int = VolumeEngine.defaultCacheLimit, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
@@ -78,7 +78,7 @@ final class Harvest: @unchecked Sendable {
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
-    private func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
+    func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
 
     // MARK: Recovery
 
@@ -255,7 +255,7 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    private func currentBytes(of cluster: UInt32) -> [UInt8] {
+    func currentBytes(of cluster: UInt32) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: clusterSize)
         bytes.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
         return bytes
@@ -301,11 +301,7 @@ final class Harvest: @unchecked Sendable {
         if synchronize {
             writtenSinceFlush.removeAll()
             stageVanishedClusters()
-            do { try archive.synchronize() } catch { note(error) }
-            // (Unless the car wrote it again since, or it went back to staging.)
-            for cluster in punchAfterSync where !location[cluster].isCached && location[cluster] != .staged {
-                do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
-            }
+            execute(HarvestPlanner.flush(punching: punchAfterSync, map: location))
             punchAfterSync.removeAll()
         }
         statistics.passes += 1
@@ -490,15 +486,16 @@ final class Harvest: @unchecked Sendable {
         for (file, id) in live { follow(file, id) }
         for (file, id) in live {
             guard let record = files[id] else { continue }
-            let rewrite = record.isSealed && file.size == record.size
-            if rewrite {
-                guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
-                else { continue }
-                if archiveRefused {
-                    owedCopies.insert(id)
-                    continue
-                }
+            let decision = HarvestPlanner.rewrite(
+                record, size: file.size, flush: flush, owed: owedCopies.contains(id),
+                written: flush && file.clusters.contains(where: { writtenSinceFlush.contains($0) }),
+                archiveRefused: archiveRefused)
+            switch decision {
+            case .leave: continue
+            case .owe: owedCopies.insert(id); continue
+            case .notARewrite, .copy: break
             }
+            let rewrite = decision == .copy
             for (i, cluster) in file.clusters.enumerated() {
                 let start = UInt64(i) * size
                 guard !tree.contested.contains(cluster) else { continue }
@@ -545,11 +542,10 @@ final class Harvest: @unchecked Sendable {
             }
             if rewrite, let record = files[id] {
                 // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
-                guard copyUnplaced(record) else { owedCopies.insert(id); continue }
+                let result = execute(HarvestPlanner.rewritePlan(record, map: location, clusterSize: clusterSize))
+                guard result.refusedCopies.isEmpty else { owedCopies.insert(id); continue }
                 owedCopies.remove(id)
                 statistics.filesRewritten += 1
-                events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
-                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
         }
     }
@@ -596,44 +592,11 @@ final class Harvest: @unchecked Sendable {
         return events
     }
 
-    /// Trims an archive file to the car's size, first moving the slack of its last cluster to staging (the volume
-    /// must still read it back): for a complete or deleted file the archive then equals what a FAT reader reads.
-    /// `live`: the record's chain is the car's current one, so clusters held elsewhere are still this file's (not
-    /// so for a deleted file, whose freed clusters may already hold another file's data).
+    /// Trims an archive file to the car's size (`HarvestPlanner.finalize`); a copy the disk refused is owed.
     private func finalize(_ record: ArchivedFile, live: Bool = true) {
-        // The slack of the last cluster, and any cluster the chain had past the size.
-        unplace(record, beyond: record.size)
-        if live, !copyUnplaced(record) { owedCopies.insert(record.id) }
-        do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
-    }
-
-    /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
-    /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
-    /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
-    @discardableResult
-    private func copyUnplaced(_ record: ArchivedFile) -> Bool {
-        let clusterBytes = UInt64(clusterSize)
-        var copied = true
-        for (i, cluster) in record.clusters.enumerated() {
-            let start = UInt64(i) * clusterBytes
-            guard start < record.size else { break }
-            let at = location[cluster]
-            guard at.isWritten, at != .placed(file: record.id, index: UInt32(i)) else { continue }
-            let bytes = currentBytes(of: cluster)
-            let n = Int(min(clusterBytes, record.size - start))
-            do {
-                try bytes.withUnsafeBytes { raw in
-                    try archive.write(record.id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: start)
-                }
-                statistics.archiveBytesWritten += UInt64(n)
-                if !at.isCached { statistics.promotedBytes += UInt64(n) }
-            } catch {
-                note(error)
-                copied = false
-                break  // a disk that refused this cluster refuses the next
-            }
-        }
-        return copied
+        let result = execute(HarvestPlan(steps: HarvestPlanner.finalize(record, map: location, clusterSize: clusterSize,
+                                                                         live: live)))
+        if !result.refusedCopies.isEmpty { owedCopies.insert(record.id) }
     }
 
     static let pendingDirectory = ".teslacam-pending"
@@ -724,8 +687,9 @@ final class Harvest: @unchecked Sendable {
         for (file, id) in live {
             guard var record = files[id] else { continue }
             if file.size < record.size {
-                unplace(record, beyond: file.size)
-                do { try archive.setSize(id, record.path, file.size) } catch { note(error) }
+                execute(HarvestPlan(steps: HarvestPlanner.unplace(record, beyond: file.size, map: location,
+                                                                  clusterSize: clusterSize)
+                                        + [.setSize(file: id, size: file.size)]))
             }
             record.size = file.size
             record.clusters = file.clusters
@@ -733,20 +697,8 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    /// Before an archive file shrinks, the clusters it stops covering move to staging: the volume must still
-    /// read them back (a shrinking directory entry does not free the clusters).
-    private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
-        let clusterBytes = UInt64(clusterSize)
-        for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
-            evict(cluster, from: record, index: UInt32(i))
-        }
-    }
-
-    /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
-    static let quietPeriod: Duration = .seconds(2)
-    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is: longer
-    /// than a clip (one minute), so only a muxer that will never finish it (a power cut in the car) waits it out.
-    static let unfinishedMP4QuietPeriod: Duration = .seconds(90)
+    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is.
+    static let unfinishedMP4QuietPeriod = HarvestPlanner.unfinishedMP4QuietPeriod
     /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
 
@@ -758,87 +710,42 @@ final class Harvest: @unchecked Sendable {
         files.values.contains { $0.state == .growing && !$0.isPending && $0.previousSize == $0.size }
     }
 
-    /// created → growing → complete; a complete file whose size the car changes again is reopened.
+    /// Observes each live file (its chain, its clusters' presence, its boxes read through the volume) and carries
+    /// out the planner's judgement of it (`HarvestPlanner.judge`).
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
         let now = now()
-        // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is
-        // final now, without waiting for its size to hold still across another flush.
-        var newestClip: [String: String] = [:]
-        for (file, _) in live {
-            guard let key = Self.clipKey(file) else { continue }
-            if newestClip[key.series].map({ key.stamp > $0 }) ?? true { newestClip[key.series] = key.stamp }
-        }
-        for (file, id) in live {
-            guard var record = files[id] else { continue }
-            defer { files[id] = record }
+        let successors = ClipKey.haveSuccessors(live.map { ClipKey(name: $0.file.name, directory: Self.directory(of: $0.file)) })
+        for ((file, id), hasSuccessor) in zip(live, successors) {
+            guard let record = files[id] else { continue }
             // The successor rule only when the chain ends where the size does: a longer chain means the entry's
             // size is behind the data the car already wrote.
             let exact = file.clusters.count == file.neededClusters(clusterSize: clusterSize)
-            let superseded = exact && (Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false)
-            // Held still across a flush *and* for a while: other cameras' fsyncs make flushes come faster than one
-            // camera's writes. At shutdown (`finishing`) one flush is enough.
-            let quiet = finishing || now - (record.sizeChangedAt ?? now) >= Self.quietPeriod
-            let held = record.previousSize == file.size && quiet
-            // An MP4 still without its final mdat size or moov is unfinished: a slow camera's pause between fsyncs
-            // can outlast the quiet period, so only a pause longer than a clip (or the daemon stopping) says the
-            // muxer will not finish it (a power cut in the car).
-            let abandoned = record.previousSize == file.size
-                && (finishing || now - (record.sizeChangedAt ?? now) >= Self.unfinishedMP4QuietPeriod)
             let whole = record.state != .complete && file.size > 0 && file.isFullyChained(clusterSize: clusterSize)
-                && allPresent(file, id)
-            // An MP4 is judged by its boxes: consistent (ftyp, mdat with its final size, moov) is complete at once;
-            // inconsistent waits for its size to hold still (a muxer rewrites the mdat size last, and a power cut
-            // leaves it unfinished for good). Only other files (encrypted clips...) take the successor's word.
-            let boxes = whole ? boxVerdict(file) : nil
-            let stable = switch boxes {
-                case true?: true
-                case false?: abandoned
-                case nil: held || (superseded && record.previousSize != nil)
-            }
-            if record.state == .complete {
-                // Only a change reopens a complete file (its chain being freed before its entry, as the car
-                // deletes, is not one).
-                if record.previousSize != file.size {
-                    record.state = .growing
-                    events.append(HarvestEvent(kind: .reopened, archivePath: record.path, carPath: record.carPath, size: file.size))
-                }
-            } else if !stable, let previous = record.previousSize, previous != file.size {
-                events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
-            } else if stable, whole {
-                record.state = .complete
-                finalize(record)
+                && HarvestPlanner.allPresent(file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)), of: id,
+                                             map: location, contested: tree.contested)
+            let seen = FileObservation(size: file.size, isWhole: whole, boxesConsistent: whole ? boxVerdict(file) : nil,
+                                       hasSuccessor: exact && hasSuccessor)
+            let judgement = HarvestPlanner.judge(record, seen, map: location, clusterSize: clusterSize, now: now,
+                                                 finishing: finishing)
+            files[id] = judgement.record
+            if judgement.completed {
                 // What the car wrote before is in this completion; only later writes are rewrites.
                 for cluster in file.clusters { writtenSinceFlush.remove(cluster) }
                 statistics.filesCompleted += 1
-                if !finishing {
-                    // (At shutdown the car's last clips complete because the daemon stops: not a latency.)
-                    let latency = record.previousSize == file.size ? now - (record.sizeChangedAt ?? now) : .zero
-                    if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
-                        statistics.completionLatencies.removeFirst()
-                    }
-                    statistics.completionLatencies.append(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
-                }
-                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
-            if record.previousSize != file.size { record.sizeChangedAt = now }
-            record.previousSize = file.size
+            if let latency = judgement.latency {
+                if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
+                    statistics.completionLatencies.removeFirst()
+                }
+                statistics.completionLatencies.append(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
+            }
+            let result = execute(judgement.plan)
+            if !result.refusedCopies.isEmpty { owedCopies.insert(id) }
         }
     }
 
-    /// `YYYY-MM-DD_HH-MM-SS-<camera>.mp4` → (directory + camera, time stamp); nil for other names.
-    static func clipKey(_ file: CarFile) -> (series: String, stamp: String)? {
-        let name = file.name
-        guard name.utf8.count > 24, name.lowercased().hasSuffix(".mp4") else { return nil }
-        let stamp = String(name.prefix(19))
-        let bytes = Array(stamp.utf8)
-        // Digits where the stamp has digits, the separators where it has them.
-        for (i, byte) in bytes.enumerated() {
-            let separator: UInt8? = [4: 45, 7: 45, 10: 95, 13: 45, 16: 45][i]
-            if let separator { if byte != separator { return nil } } else if !(48...57).contains(byte) { return nil }
-        }
-        guard name.dropFirst(19).first == "-" else { return nil }
-        return (file.path.dropLast().joined(separator: "/") + "/" + name.dropFirst(20).lowercased(), stamp)
-    }
+    /// The directory of a car file, as `ClipKey` names a camera's series.
+    static func directory(of file: CarFile) -> String { file.path.dropLast().joined(separator: "/") }
 
     /// Whether a file that begins like an MP4 (`ftyp`) has consistent boxes, read through the volume; nil for
     /// files that are not MP4s (encrypted clips, event.json, thumbnails).
@@ -867,28 +774,14 @@ final class Harvest: @unchecked Sendable {
     /// car freed or reused them all): nothing reads through them, and the archive file stays on disk. Keeps the
     /// harvest's memory bounded by the car's live files, not by uptime.
     private func retire() {
-        for id in retiring {
-            guard let record = files[id] else { retiring.remove(id); continue }
-            guard record.state == .deleted else { retiring.remove(id); continue }
-            if vanished[record.head] == id || record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
+        let (retire, forget) = HarvestPlanner.retirement(of: retiring, files: files, vanished: vanished, map: location)
+        for id in forget { retiring.remove(id) }
+        for id in retire {
             files.removeValue(forKey: id)
             retiring.remove(id)
             statistics.recordsRetired += 1
         }
         statistics.recordsHeld = files.count
-    }
-
-    /// Every cluster the size needs was written by the car: placed in this file, or held in staging.
-    private func allPresent(_ file: CarFile, _ id: UInt32) -> Bool {
-        for cluster in file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)) {
-            if tree.contested.contains(cluster) { return false }
-            switch location[cluster] {
-            case .cached, .staged: continue
-            case let .placed(file, _) where file == id: continue
-            default: return false
-            }
-        }
-        return true
     }
 
     func note(_ error: any Error) {
