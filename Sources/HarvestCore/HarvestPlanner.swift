@@ -55,6 +55,19 @@ public enum HarvestPlanner {
         return Judgement(record: record, plan: plan, completed: completed, latency: latency)
     }
 
+    /// The car deleted a file (no entry names its chain any more): a growing one is trimmed to its last size (its
+    /// freed clusters may hold another file's data already, so nothing is copied in), the archive keeps it, and
+    /// the harvest writes it no more.
+    public static func delete(_ record: ArchivedFile, map: ClusterMap, clusterSize: Int) -> (record: ArchivedFile, plan: HarvestPlan) {
+        var plan = HarvestPlan()
+        if record.state == .growing { plan.steps = finalize(record, map: map, clusterSize: clusterSize, live: false) }
+        plan.steps.append(.release(file: record.id))
+        var record = record
+        record.state = .deleted
+        plan.events = [PlannedEvent(event(.deleted, record, record.size))]
+        return (record, plan)
+    }
+
     /// Trims an archive file to the car's size, first moving the clusters it stops covering (the slack of its
     /// last cluster, any cluster chained past the size) to staging, as the volume must still read them: for a
     /// complete or deleted file the archive then equals what a FAT reader reads. `live`: the record's chain is the
@@ -112,6 +125,43 @@ public enum HarvestPlanner {
         }
     }
 
+    // MARK: Placement
+
+    /// Where each of a live file's clusters goes at this pass: cached ones into its archive file, staged ones
+    /// promoted, ones placed in a pending chain's file copied over. `clusters` and `size`: the car's chain and
+    /// size now; `record`: the file as the harvest knew it; `rewrite`: a complete file written again
+    /// (`rewrite(…) == .copy`); `cached`: whether the write cache holds a cluster.
+    ///
+    /// Whole clusters, the last one included: while a file grows, its archive file may run up to a cluster past
+    /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
+    public static func placement(of record: ArchivedFile, clusters: [UInt32], size: UInt64, rewrite: Bool,
+                                 cached: (UInt32) -> Bool, contested: Set<UInt32>, files: ArchiveIndex,
+                                 map: ClusterMap, clusterSize: Int) -> [HarvestStep] {
+        let clusterBytes = UInt64(clusterSize)
+        let id = record.id
+        var steps: [HarvestStep] = []
+        for (i, cluster) in clusters.enumerated() {
+            let start = UInt64(i) * clusterBytes, index = UInt32(i)
+            guard !contested.contains(cluster) else { continue }
+            // A complete file's archive ends at its size: its last, partial cluster is copied (`rewritePlan`).
+            if rewrite && start + clusterBytes > size { continue }
+            // Linux chains a cluster when the car writes it and updates the entry's size only when that file is
+            // synced; another camera's fsync brings the chain first. A chained cluster past the size is still
+            // this file's, at this position (`finalize` trims it if the size never comes).
+            let isCached = cached(cluster)
+            guard start < size || (isCached && !record.isSealed) else { continue }
+            if isCached {
+                steps.append(.place(cluster: cluster, file: id, index: index, from: .cache))
+            } else if let from = map[cluster].placement, from != (id, index), files[from.file]?.isPending == true {
+                steps.append(.place(cluster: cluster, file: id, index: index, from: .pending(file: from.file, index: from.index)))
+            } else if map[cluster] == .staged, start + clusterBytes <= size || record.previousSize != size {
+                // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
+                steps.append(.place(cluster: cluster, file: id, index: index, from: .staging))
+            }
+        }
+        return steps
+    }
+
     // MARK: Rewrites of complete files
 
     /// What a pass does with a file the car wrote again.
@@ -148,6 +198,22 @@ public enum HarvestPlanner {
 
     // MARK: Flush and memory
 
+    /// At a flush, the clusters of files whose entry vanished while their chain stays allocated (`allocated`: the
+    /// FAT's answer) that still live in their archive file go to staging: nothing durable ties the chain to that
+    /// archive file, and recovery, which places only files the volume names, finds them there.
+    public static func stageVanished(_ ids: some Sequence<UInt32>, files: ArchiveIndex, map: ClusterMap,
+                                     allocated: (UInt32) -> Bool) -> [HarvestStep] {
+        var steps: [HarvestStep] = []
+        for id in ids {
+            guard let record = files[id] else { continue }
+            for (i, cluster) in record.clusters.enumerated()
+            where map[cluster] == .placed(file: id, index: UInt32(i)) && allocated(cluster) {
+                steps.append(.stage(cluster: cluster, file: id, index: UInt32(i)))
+            }
+        }
+        return steps
+    }
+
     /// At the car's flush: everything durable, then staging copies of clusters that reached their home given back
     /// (unless the car wrote the cluster again since, or it went back to staging).
     public static func flush(punching candidates: [UInt32], map: ClusterMap) -> HarvestPlan {
@@ -167,6 +233,15 @@ public enum HarvestPlanner {
             retire.append(id)
         }
         return (retire, forget)
+    }
+
+    /// Pending chains none of whose clusters live in their pending file any more (moved to their owner, or freed):
+    /// their files go, and their records.
+    public static func abandonedPending(_ files: ArchiveIndex, map: ClusterMap) -> [UInt32] {
+        files.compactMap { id, record in
+            guard record.isPending, !record.clusters.contains(where: { map[$0].placement?.file == id }) else { return nil }
+            return id
+        }
     }
 
     static func event(_ kind: HarvestEvent.Kind, _ record: ArchivedFile, _ size: UInt64) -> HarvestEvent {

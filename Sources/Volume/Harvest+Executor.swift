@@ -33,6 +33,42 @@ extension Harvest {
     private func perform(_ step: HarvestStep) -> Bool {
         let clusterBytes = UInt64(clusterSize)
         switch step {
+        case let .place(cluster, file, index, from):
+            guard let record = files[file] else { return true }
+            let start = UInt64(index) * clusterBytes
+            do {
+                switch from {
+                case .cache:
+                    guard let buffer = cache[cluster] else { return true }
+                    try buffer.withUnsafeBytes { raw in try archive.write(file, record.path, raw, at: start) }
+                    statistics.archiveBytesWritten += clusterBytes
+                    home(cluster, at: .placed(file: file, index: index))
+                case let .pending(pendingFile, pendingIndex):
+                    guard location[cluster] == .placed(file: pendingFile, index: pendingIndex),
+                          let pending = files[pendingFile] else { return true }
+                    var bytes = [UInt8](repeating: 0, count: clusterSize)
+                    try bytes.withUnsafeMutableBytes { buffer in
+                        try archive.read(pending.id, pending.path, into: buffer, at: UInt64(pendingIndex) * clusterBytes)
+                    }
+                    try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
+                    statistics.archiveBytesWritten += clusterBytes
+                    statistics.promotedBytes += clusterBytes
+                    location[cluster] = .placed(file: file, index: index)
+                case .staging:
+                    // Once the disk refused a write in this pass, staged clusters wait where they are.
+                    guard location[cluster] == .staged, !archiveRefused else { return true }
+                    var bytes = [UInt8](repeating: 0, count: clusterSize)
+                    try bytes.withUnsafeMutableBytes { buffer in try staging.read(into: buffer, at: stagingOffset(cluster)) }
+                    try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
+                    statistics.archiveBytesWritten += clusterBytes
+                    statistics.promotedBytes += clusterBytes
+                    home(cluster, at: .placed(file: file, index: index))
+                }
+                return true
+            } catch {
+                note(error)
+                return false
+            }
         case let .stage(cluster, file, index):
             guard let record = files[file], location[cluster] == .placed(file: file, index: index) else { return true }
             evict(cluster, from: record, index: index)
@@ -56,6 +92,12 @@ extension Harvest {
         case let .setSize(file, size):
             guard let record = files[file] else { return true }
             do { try archive.setSize(record.id, record.path, size) } catch { note(error); return false }
+            return true
+        case let .release(file):
+            archive.release(file)
+            return true
+        case let .unlink(file):
+            if let record = files[file] { try? archive.remove(record.path) }
             return true
         case .synchronize:
             do { try archive.synchronize() } catch { note(error); return false }

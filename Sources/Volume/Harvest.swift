@@ -14,8 +14,8 @@ import MP4
 /// (or sits past a file's size) goes to the cluster-indexed staging area and is promoted when its owner appears.
 /// Reads are served from wherever the bytes live: cache, staging, archive.
 ///
-/// Not thread-safe: the engine calls it under its lock.
-final class Harvest: @unchecked Sendable {
+/// Not thread-safe, and not Sendable: it lives inside the engine's locked state (`VolumeEngine.State`).
+final class Harvest {
     let geometry: VolumeGeometry
     let clusterSize: Int
     let archive: ArchiveStore
@@ -36,7 +36,7 @@ final class Harvest: @unchecked Sendable {
     /// Where each cluster's current bytes live; the single source for reads and placement.
     var location: ClusterMap
     /// The buffers of the clusters whose location is `.cached`.
-    private var cache: [UInt32: [UInt8]] = [:]
+    var cache: [UInt32: [UInt8]] = [:]
     /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
     /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
     /// anonymous memory for a 32 MiB cache). With reuse the cache costs its limit, once.
@@ -58,7 +58,7 @@ final class Harvest: @unchecked Sendable {
     private var owedCopies: Set<UInt32> = []
     /// The archive's disk refused a write in this pass (out of space): owed copies wait for the next one rather
     /// than read every cluster again only to be refused (which slowed the car tenfold).
-    private var archiveRefused = false
+    var archiveRefused = false
 
     var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
@@ -222,7 +222,7 @@ final class Harvest: @unchecked Sendable {
 
     /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
     /// (now stale) is given back once the archive is durable.
-    private func home(_ cluster: UInt32, at placement: ClusterLocation) {
+    func home(_ cluster: UInt32, at placement: ClusterLocation) {
         let stale = location[cluster].hasStagedCopy
         uncache(cluster)
         location[cluster] = placement
@@ -397,17 +397,14 @@ final class Harvest: @unchecked Sendable {
             live.append((file, id))
         }
         for (head, id) in idByHead where !seen.contains(id) {
-            guard var record = files[id], !record.isPending else { continue }
+            guard let record = files[id], !record.isPending else { continue }
             idByHead.removeValue(forKey: head)
-            if record.state == .growing { finalize(record, live: false) }
-            record.state = .deleted
-            files[id] = record
+            let (deleted, plan) = HarvestPlanner.delete(record, map: location, clusterSize: clusterSize)
+            files[id] = deleted
             retiring.insert(id)
             // The chain may reappear under a new entry (a move whose new entry arrives later).
             if fat.entry(head).kind != .free { vanished[head] = id }
-            archive.release(id)
-            events.append(HarvestEvent(kind: .deleted, archivePath: record.path, carPath: record.carPath,
-                                       size: record.size))
+            execute(plan)
         }
         // A placeholder whose entry's slot now names another path never was a file: its short name seen before
         // Linux wrote the long-name slots, or an empty file renamed before it had data. It goes (unless a record
@@ -472,17 +469,9 @@ final class Harvest: @unchecked Sendable {
                                    previousPath: relative))
     }
 
-    /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones.
-    ///
-    /// Whole clusters, the last one included: while a file grows, its archive file may run up to a cluster past
-    /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
-    ///
-    /// A complete file the car writes again without changing its size (the muxer seeking back to the mdat size
-    /// once the moov is out) is placed too, at a flush only: Linux syncs the FAT with every fsync, so if the car
-    /// had freed such a cluster and given it to a new file, the FAT would show it by then. Between flushes the
-    /// write waits in the cache or staging, as the car's metadata may still be on its way.
+    /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones
+    /// (`HarvestPlanner.placement`), and carries out rewrites of complete files (`HarvestPlanner.rewrite`).
     private func place(_ live: [(file: CarFile, id: UInt32)], flush: Bool) {
-        let size = UInt64(clusterSize)
         for (file, id) in live { follow(file, id) }
         for (file, id) in live {
             guard let record = files[id] else { continue }
@@ -496,50 +485,9 @@ final class Harvest: @unchecked Sendable {
             case .notARewrite, .copy: break
             }
             let rewrite = decision == .copy
-            for (i, cluster) in file.clusters.enumerated() {
-                let start = UInt64(i) * size
-                guard !tree.contested.contains(cluster) else { continue }
-                // A complete file's archive ends at its size: its last, partial cluster is copied below.
-                if rewrite && start + size > file.size { continue }
-                // Linux chains a cluster when the car writes it and updates the entry's size only when that file is
-                // synced; another camera's fsync brings the chain first. A chained cluster past the size is still
-                // this file's, at this position (`finalize` trims it if the size never comes).
-                guard start < file.size || (cache[cluster] != nil && !record.isSealed) else { continue }
-                if let buffer = cache[cluster] {
-                    do {
-                        try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
-                        statistics.archiveBytesWritten += size
-                        home(cluster, at: .placed(file: id, index: UInt32(i)))
-                    } catch { note(error) }
-                } else if let from = location[cluster].placement, from != (id, UInt32(i)),
-                          let pending = files[from.file], pending.isPending {
-                    // Placed in a pending chain whose head was not the file's real head (a FAT sector in between
-                    // arrived late): copy it to its owner.
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    do {
-                        try bytes.withUnsafeMutableBytes { buffer in
-                            try archive.read(pending.id, pending.path, into: buffer, at: UInt64(from.index) * size)
-                        }
-                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
-                        statistics.archiveBytesWritten += size
-                        statistics.promotedBytes += size
-                        location[cluster] = .placed(file: id, index: UInt32(i))
-                    } catch { note(error) }
-                } else if location[cluster] == .staged, !archiveRefused,
-                          start + size <= file.size || record.previousSize != file.size {
-                    // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    do {
-                        try bytes.withUnsafeMutableBytes { buffer in
-                            try staging.read(into: buffer, at: stagingOffset(cluster))
-                        }
-                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
-                        statistics.archiveBytesWritten += size
-                        statistics.promotedBytes += size
-                        home(cluster, at: .placed(file: id, index: UInt32(i)))
-                    } catch { note(error) }
-                }
-            }
+            execute(HarvestPlan(steps: HarvestPlanner.placement(
+                of: record, clusters: file.clusters, size: file.size, rewrite: rewrite, cached: { cache[$0] != nil },
+                contested: tree.contested, files: files, map: location, clusterSize: clusterSize)))
             if rewrite, let record = files[id] {
                 // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
                 let result = execute(HarvestPlanner.rewritePlan(record, map: location, clusterSize: clusterSize))
@@ -656,10 +604,9 @@ final class Harvest: @unchecked Sendable {
 
     /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
     private func removeAbandonedPendingFiles() {
-        for (id, record) in files where record.isPending {
-            if record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
-            archive.release(id)
-            try? archive.remove(record.path)
+        for id in HarvestPlanner.abandonedPending(files, map: location) {
+            guard let record = files[id] else { continue }
+            execute(HarvestPlan(steps: [.release(file: id), .unlink(file: id)]))
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }

@@ -165,3 +165,83 @@ import Testing
         #expect(HarvestPlanner.retirement(of: [2], files: files, vanished: [40: 2], map: map).retire.isEmpty)
     }
 }
+
+extension HarvestPlannerTests {
+    @Test func aVanishedFilesClustersStillAllocatedGoToStaging() {
+        var files = ArchiveIndex()
+        files[1] = Self.record(state: .deleted)
+        var map = Self.placed
+        map[6] = .staged  // already there
+        let steps = HarvestPlanner.stageVanished([1, 9], files: files, map: map) { $0 != 7 }  // 7 freed by the car
+        #expect(steps == [.stage(cluster: 5, file: 1, index: 0)])
+    }
+}
+
+extension HarvestPlannerTests {
+    @Test func aDeletedGrowingFileIsTrimmedReleasedAndToldDeleted() {
+        let (record, plan) = HarvestPlanner.delete(Self.record(), map: Self.placed, clusterSize: Self.clusterSize)
+        #expect(record.state == .deleted)
+        #expect(plan.steps == [.stage(cluster: 7, file: 1, index: 2), .setSize(file: 1, size: Self.size), .release(file: 1)])
+        #expect(plan.eventKinds == [.deleted])
+        // A complete one is already trimmed.
+        let complete = HarvestPlanner.delete(Self.record(state: .complete), map: Self.placed, clusterSize: Self.clusterSize)
+        #expect(complete.plan.steps == [.release(file: 1)])
+    }
+}
+
+extension HarvestPlannerTests {
+    @Test func aPendingChainWhoseClustersAllLeftIsAbandoned() {
+        var files = ArchiveIndex()
+        files[1] = Self.record()  // not pending: never abandoned here
+        for (id, cluster) in [(UInt32(2), UInt32(20)), (3, 30)] {
+            files[id] = ArchivedFile(id: id, path: ".teslacam-pending/chain-\(cluster)", carPath: "", head: cluster,
+                                     size: 0, clusters: [cluster], state: .growing, isPending: true, previousSize: nil)
+        }
+        var map = ClusterMap(clusterCount: 100)
+        map[20] = .placed(file: 2, index: 0)
+        map[30] = .placed(file: 1, index: 4)  // moved to its owner
+        #expect(HarvestPlanner.abandonedPending(files, map: map) == [3])
+    }
+}
+
+extension HarvestPlannerTests {
+    static func placement(_ record: ArchivedFile, size: UInt64 = size, rewrite: Bool = false, cached: Set<UInt32>,
+                          map: ClusterMap, contested: Set<UInt32> = []) -> [HarvestStep] {
+        HarvestPlanner.placement(of: record, clusters: clusters, size: size, rewrite: rewrite, cached: cached.contains,
+                                 contested: contested, files: ArchiveIndex(), map: map, clusterSize: clusterSize)
+    }
+
+    @Test func aGrowingFilesCachedClustersGoHomeWholeEvenPastItsSize() {
+        var map = ClusterMap(clusterCount: 100)
+        for cluster in Self.clusters { map[cluster] = .cached(staleCopyStaged: false) }
+        // The entry's size still says one cluster: the chain's later clusters are this file's at their position.
+        #expect(Self.placement(Self.record(), size: 4096, cached: Set(Self.clusters), map: map) == [
+            .place(cluster: 5, file: 1, index: 0, from: .cache),
+            .place(cluster: 6, file: 1, index: 1, from: .cache),
+            .place(cluster: 7, file: 1, index: 2, from: .cache),
+        ])
+        // A cluster two files claim goes nowhere.
+        #expect(Self.placement(Self.record(), cached: Set(Self.clusters), map: map, contested: [6]).count == 2)
+    }
+
+    @Test func aFileThatStoppedGrowingKeepsItsLastStagedClusterInStaging() {
+        var map = ClusterMap(clusterCount: 100)
+        for cluster in Self.clusters { map[cluster] = .staged }
+        let growing = Self.placement(Self.record(previousSize: 8192), cached: [], map: map)
+        let promoted = growing.compactMap { step -> UInt32? in
+            if case let .place(cluster, _, _, .staging) = step { return cluster }
+            return nil
+        }
+        #expect(promoted == [5, 6, 7])
+        let still = Self.placement(Self.record(previousSize: Self.size), cached: [], map: map)
+        #expect(still.count == 2)  // the partial last one stays: `finalize` put it there
+    }
+
+    @Test func aRewriteLeavesItsPartialLastClusterToTheCopy() {
+        var map = Self.placed
+        map[5] = .cached(staleCopyStaged: false)
+        map[7] = .cached(staleCopyStaged: false)
+        #expect(Self.placement(Self.record(state: .complete, previousSize: Self.size), rewrite: true, cached: [5, 7],
+                               map: map) == [.place(cluster: 5, file: 1, index: 0, from: .cache)])
+    }
+}
