@@ -1,5 +1,5 @@
 /// A file of the car's volume that the harvest reconstructs in the archive.
-public struct ArchivedFile: Sendable {
+public struct ArchivedFile: Sendable, Equatable {
     public let id: UInt32
     /// Path inside the archive (sanitised).
     public var path: String

@@ -14,7 +14,8 @@ public typealias BackingStoreError = FileIOError
 public final class BackingFile: Sendable {
     public let path: String
     let file: any PositionalFile
-    /// Lock order: taken under the engine's state lock, never the other way round.
+    /// Lock order: the last lock (the list is at `VolumeEngine.State`): taken under the engine's, never the other
+    /// way round, and nothing else is locked while it is held.
     let hold = Mutex(RefusedWrites())
 
     /// Opens (and with `create`, creates) `path` read-write.

@@ -10,12 +10,8 @@ extension Harvest {
     /// flushed its bytes. Staging is indexed by cluster, so recovery finds them there; if the chain reappears under
     /// a new entry they are promoted to it. The archive file keeps its copy: it is the harvest of that file.
     func stageVanishedClusters() {
-        for id in vanished.values {
-            guard let record = files[id] else { continue }
-            for (i, cluster) in record.clusters.enumerated()
-            where location[cluster] == .placed(file: id, index: UInt32(i)) && fat.entry(cluster).kind != .free {
-                evict(cluster, from: record, index: UInt32(i))
-            }
-        }
+        execute(HarvestPlan(steps: HarvestPlanner.stageVanished(vanished.values, files: files, map: location) {
+            fat.entry($0).kind != .free
+        }))
     }
 }

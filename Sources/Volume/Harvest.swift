@@ -14,8 +14,8 @@ import MP4
 /// (or sits past a file's size) goes to the cluster-indexed staging area and is promoted when its owner appears.
 /// Reads are served from wherever the bytes live: cache, staging, archive.
 ///
-/// Not thread-safe: the engine calls it under its lock.
-final class Harvest: @unchecked Sendable {
+/// Not thread-safe, and not Sendable: it lives inside the engine's locked state (`VolumeEngine.State`).
+final class Harvest {
     let geometry: VolumeGeometry
     let clusterSize: Int
     let archive: ArchiveStore
@@ -36,7 +36,7 @@ final class Harvest: @unchecked Sendable {
     /// Where each cluster's current bytes live; the single source for reads and placement.
     var location: ClusterMap
     /// The buffers of the clusters whose location is `.cached`.
-    private var cache: [UInt32: [UInt8]] = [:]
+    var cache: [UInt32: [UInt8]] = [:]
     /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
     /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
     /// anonymous memory for a 32 MiB cache). With reuse the cache costs its limit, once.
@@ -58,11 +58,11 @@ final class Harvest: @unchecked Sendable {
     private var owedCopies: Set<UInt32> = []
     /// The archive's disk refused a write in this pass (out of space): owed copies wait for the next one rather
     /// than read every cluster again only to be refused (which slowed the car tenfold).
-    private var archiveRefused = false
+    var archiveRefused = false
 
-    private(set) var statistics = HarvestStatistics()
+    var statistics = HarvestStatistics()
     private(set) var errors: [BackingStoreError] = []
-    private var events: [HarvestEvent] = []
+    var events: [HarvestEvent] = []
 
     init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
          cacheLimit: Int = VolumeEngine.defaultCacheLimit, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
@@ -78,7 +78,7 @@ final class Harvest: @unchecked Sendable {
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
-    private func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
+    func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
 
     // MARK: Recovery
 
@@ -222,7 +222,7 @@ final class Harvest: @unchecked Sendable {
 
     /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
     /// (now stale) is given back once the archive is durable.
-    private func home(_ cluster: UInt32, at placement: ClusterLocation) {
+    func home(_ cluster: UInt32, at placement: ClusterLocation) {
         let stale = location[cluster].hasStagedCopy
         uncache(cluster)
         location[cluster] = placement
@@ -255,7 +255,7 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    private func currentBytes(of cluster: UInt32) -> [UInt8] {
+    func currentBytes(of cluster: UInt32) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: clusterSize)
         bytes.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
         return bytes
@@ -301,11 +301,7 @@ final class Harvest: @unchecked Sendable {
         if synchronize {
             writtenSinceFlush.removeAll()
             stageVanishedClusters()
-            do { try archive.synchronize() } catch { note(error) }
-            // (Unless the car wrote it again since, or it went back to staging.)
-            for cluster in punchAfterSync where !location[cluster].isCached && location[cluster] != .staged {
-                do { try staging.punchHole(at: stagingOffset(cluster), length: UInt64(clusterSize)) } catch { note(error) }
-            }
+            execute(HarvestPlanner.flush(punching: punchAfterSync, map: location))
             punchAfterSync.removeAll()
         }
         statistics.passes += 1
@@ -401,17 +397,14 @@ final class Harvest: @unchecked Sendable {
             live.append((file, id))
         }
         for (head, id) in idByHead where !seen.contains(id) {
-            guard var record = files[id], !record.isPending else { continue }
+            guard let record = files[id], !record.isPending else { continue }
             idByHead.removeValue(forKey: head)
-            if record.state == .growing { finalize(record, live: false) }
-            record.state = .deleted
-            files[id] = record
+            let (deleted, plan) = HarvestPlanner.delete(record, map: location, clusterSize: clusterSize)
+            files[id] = deleted
             retiring.insert(id)
             // The chain may reappear under a new entry (a move whose new entry arrives later).
             if fat.entry(head).kind != .free { vanished[head] = id }
-            archive.release(id)
-            events.append(HarvestEvent(kind: .deleted, archivePath: record.path, carPath: record.carPath,
-                                       size: record.size))
+            execute(plan)
         }
         // A placeholder whose entry's slot now names another path never was a file: its short name seen before
         // Linux wrote the long-name slots, or an empty file renamed before it had data. It goes (unless a record
@@ -476,80 +469,31 @@ final class Harvest: @unchecked Sendable {
                                    previousPath: relative))
     }
 
-    /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones.
-    ///
-    /// Whole clusters, the last one included: while a file grows, its archive file may run up to a cluster past
-    /// the car's size (the slack the car wrote too); `finalize` trims it once the file is complete or deleted.
-    ///
-    /// A complete file the car writes again without changing its size (the muxer seeking back to the mdat size
-    /// once the moov is out) is placed too, at a flush only: Linux syncs the FAT with every fsync, so if the car
-    /// had freed such a cluster and given it to a new file, the FAT would show it by then. Between flushes the
-    /// write waits in the cache or staging, as the car's metadata may still be on its way.
+    /// Writes cached clusters with a known owner into the owner's archive file; promotes staged ones
+    /// (`HarvestPlanner.placement`), and carries out rewrites of complete files (`HarvestPlanner.rewrite`).
     private func place(_ live: [(file: CarFile, id: UInt32)], flush: Bool) {
-        let size = UInt64(clusterSize)
         for (file, id) in live { follow(file, id) }
         for (file, id) in live {
             guard let record = files[id] else { continue }
-            let rewrite = record.isSealed && file.size == record.size
-            if rewrite {
-                guard flush, owedCopies.contains(id) || file.clusters.contains(where: { writtenSinceFlush.contains($0) })
-                else { continue }
-                if archiveRefused {
-                    owedCopies.insert(id)
-                    continue
-                }
+            let decision = HarvestPlanner.rewrite(
+                record, size: file.size, flush: flush, owed: owedCopies.contains(id),
+                written: flush && file.clusters.contains(where: { writtenSinceFlush.contains($0) }),
+                archiveRefused: archiveRefused)
+            switch decision {
+            case .leave: continue
+            case .owe: owedCopies.insert(id); continue
+            case .notARewrite, .copy: break
             }
-            for (i, cluster) in file.clusters.enumerated() {
-                let start = UInt64(i) * size
-                guard !tree.contested.contains(cluster) else { continue }
-                // A complete file's archive ends at its size: its last, partial cluster is copied below.
-                if rewrite && start + size > file.size { continue }
-                // Linux chains a cluster when the car writes it and updates the entry's size only when that file is
-                // synced; another camera's fsync brings the chain first. A chained cluster past the size is still
-                // this file's, at this position (`finalize` trims it if the size never comes).
-                guard start < file.size || (cache[cluster] != nil && !record.isSealed) else { continue }
-                if let buffer = cache[cluster] {
-                    do {
-                        try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: start) }
-                        statistics.archiveBytesWritten += size
-                        home(cluster, at: .placed(file: id, index: UInt32(i)))
-                    } catch { note(error) }
-                } else if let from = location[cluster].placement, from != (id, UInt32(i)),
-                          let pending = files[from.file], pending.isPending {
-                    // Placed in a pending chain whose head was not the file's real head (a FAT sector in between
-                    // arrived late): copy it to its owner.
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    do {
-                        try bytes.withUnsafeMutableBytes { buffer in
-                            try archive.read(pending.id, pending.path, into: buffer, at: UInt64(from.index) * size)
-                        }
-                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
-                        statistics.archiveBytesWritten += size
-                        statistics.promotedBytes += size
-                        location[cluster] = .placed(file: id, index: UInt32(i))
-                    } catch { note(error) }
-                } else if location[cluster] == .staged, !archiveRefused,
-                          start + size <= file.size || record.previousSize != file.size {
-                    // (A file that stopped growing keeps its last cluster in staging: `finalize` put it there.)
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    do {
-                        try bytes.withUnsafeMutableBytes { buffer in
-                            try staging.read(into: buffer, at: stagingOffset(cluster))
-                        }
-                        try bytes.withUnsafeBytes { buffer in try archive.write(id, record.path, buffer, at: start) }
-                        statistics.archiveBytesWritten += size
-                        statistics.promotedBytes += size
-                        home(cluster, at: .placed(file: id, index: UInt32(i)))
-                    } catch { note(error) }
-                }
-            }
+            let rewrite = decision == .copy
+            execute(HarvestPlan(steps: HarvestPlanner.placement(
+                of: record, clusters: file.clusters, size: file.size, rewrite: rewrite, cached: { cache[$0] != nil },
+                contested: tree.contested, files: files, map: location, clusterSize: clusterSize)))
             if rewrite, let record = files[id] {
                 // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
-                guard copyUnplaced(record) else { owedCopies.insert(id); continue }
+                let result = execute(HarvestPlanner.rewritePlan(record, map: location, clusterSize: clusterSize))
+                guard result.refusedCopies.isEmpty else { owedCopies.insert(id); continue }
                 owedCopies.remove(id)
                 statistics.filesRewritten += 1
-                events.append(HarvestEvent(kind: .rewritten, archivePath: record.path, carPath: record.carPath, size: file.size))
-                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
         }
     }
@@ -596,44 +540,11 @@ final class Harvest: @unchecked Sendable {
         return events
     }
 
-    /// Trims an archive file to the car's size, first moving the slack of its last cluster to staging (the volume
-    /// must still read it back): for a complete or deleted file the archive then equals what a FAT reader reads.
-    /// `live`: the record's chain is the car's current one, so clusters held elsewhere are still this file's (not
-    /// so for a deleted file, whose freed clusters may already hold another file's data).
+    /// Trims an archive file to the car's size (`HarvestPlanner.finalize`); a copy the disk refused is owed.
     private func finalize(_ record: ArchivedFile, live: Bool = true) {
-        // The slack of the last cluster, and any cluster the chain had past the size.
-        unplace(record, beyond: record.size)
-        if live, !copyUnplaced(record) { owedCopies.insert(record.id) }
-        do { try archive.setSize(record.id, record.path, record.size) } catch { note(error) }
-    }
-
-    /// Copies into the archive file the part within its size of every cluster whose bytes live elsewhere (the
-    /// cache, or staging: a tail whose slack the volume must keep, a cluster written after the file was sealed).
-    /// The cluster stays where it is for the volume; the archive gets what a FAT reader reads.
-    @discardableResult
-    private func copyUnplaced(_ record: ArchivedFile) -> Bool {
-        let clusterBytes = UInt64(clusterSize)
-        var copied = true
-        for (i, cluster) in record.clusters.enumerated() {
-            let start = UInt64(i) * clusterBytes
-            guard start < record.size else { break }
-            let at = location[cluster]
-            guard at.isWritten, at != .placed(file: record.id, index: UInt32(i)) else { continue }
-            let bytes = currentBytes(of: cluster)
-            let n = Int(min(clusterBytes, record.size - start))
-            do {
-                try bytes.withUnsafeBytes { raw in
-                    try archive.write(record.id, record.path, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: start)
-                }
-                statistics.archiveBytesWritten += UInt64(n)
-                if !at.isCached { statistics.promotedBytes += UInt64(n) }
-            } catch {
-                note(error)
-                copied = false
-                break  // a disk that refused this cluster refuses the next
-            }
-        }
-        return copied
+        let result = execute(HarvestPlan(steps: HarvestPlanner.finalize(record, map: location, clusterSize: clusterSize,
+                                                                         live: live)))
+        if !result.refusedCopies.isEmpty { owedCopies.insert(record.id) }
     }
 
     static let pendingDirectory = ".teslacam-pending"
@@ -693,10 +604,9 @@ final class Harvest: @unchecked Sendable {
 
     /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
     private func removeAbandonedPendingFiles() {
-        for (id, record) in files where record.isPending {
-            if record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
-            archive.release(id)
-            try? archive.remove(record.path)
+        for id in HarvestPlanner.abandonedPending(files, map: location) {
+            guard let record = files[id] else { continue }
+            execute(HarvestPlan(steps: [.release(file: id), .unlink(file: id)]))
             files.removeValue(forKey: id)
             if idByHead[record.head] == id { idByHead.removeValue(forKey: record.head) }
         }
@@ -724,8 +634,9 @@ final class Harvest: @unchecked Sendable {
         for (file, id) in live {
             guard var record = files[id] else { continue }
             if file.size < record.size {
-                unplace(record, beyond: file.size)
-                do { try archive.setSize(id, record.path, file.size) } catch { note(error) }
+                execute(HarvestPlan(steps: HarvestPlanner.unplace(record, beyond: file.size, map: location,
+                                                                  clusterSize: clusterSize)
+                                        + [.setSize(file: id, size: file.size)]))
             }
             record.size = file.size
             record.clusters = file.clusters
@@ -733,20 +644,8 @@ final class Harvest: @unchecked Sendable {
         }
     }
 
-    /// Before an archive file shrinks, the clusters it stops covering move to staging: the volume must still
-    /// read them back (a shrinking directory entry does not free the clusters).
-    private func unplace(_ record: ArchivedFile, beyond size: UInt64) {
-        let clusterBytes = UInt64(clusterSize)
-        for (i, cluster) in record.clusters.enumerated() where (UInt64(i) + 1) * clusterBytes > size {
-            evict(cluster, from: record, index: UInt32(i))
-        }
-    }
-
-    /// How long a file's size must hold still before it is judged complete (unless the camera's next clip began).
-    static let quietPeriod: Duration = .seconds(2)
-    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is: longer
-    /// than a clip (one minute), so only a muxer that will never finish it (a power cut in the car) waits it out.
-    static let unfinishedMP4QuietPeriod: Duration = .seconds(90)
+    /// How long an MP4 whose boxes are unfinished must hold still before it is judged complete as it is.
+    static let unfinishedMP4QuietPeriod = HarvestPlanner.unfinishedMP4QuietPeriod
     /// Set by `finish()`: at shutdown one flush is enough to judge a file.
     private var finishing = false
 
@@ -758,87 +657,42 @@ final class Harvest: @unchecked Sendable {
         files.values.contains { $0.state == .growing && !$0.isPending && $0.previousSize == $0.size }
     }
 
-    /// created → growing → complete; a complete file whose size the car changes again is reopened.
+    /// Observes each live file (its chain, its clusters' presence, its boxes read through the volume) and carries
+    /// out the planner's judgement of it (`HarvestPlanner.judge`).
     private func judge(_ live: [(file: CarFile, id: UInt32)]) {
         let now = now()
-        // The car starts a camera's next clip only once the previous one is closed: a clip with a successor is
-        // final now, without waiting for its size to hold still across another flush.
-        var newestClip: [String: String] = [:]
-        for (file, _) in live {
-            guard let key = Self.clipKey(file) else { continue }
-            if newestClip[key.series].map({ key.stamp > $0 }) ?? true { newestClip[key.series] = key.stamp }
-        }
-        for (file, id) in live {
-            guard var record = files[id] else { continue }
-            defer { files[id] = record }
+        let successors = ClipKey.haveSuccessors(live.map { ClipKey(name: $0.file.name, directory: Self.directory(of: $0.file)) })
+        for ((file, id), hasSuccessor) in zip(live, successors) {
+            guard let record = files[id] else { continue }
             // The successor rule only when the chain ends where the size does: a longer chain means the entry's
             // size is behind the data the car already wrote.
             let exact = file.clusters.count == file.neededClusters(clusterSize: clusterSize)
-            let superseded = exact && (Self.clipKey(file).map { key in newestClip[key.series].map { $0 > key.stamp } ?? false } ?? false)
-            // Held still across a flush *and* for a while: other cameras' fsyncs make flushes come faster than one
-            // camera's writes. At shutdown (`finishing`) one flush is enough.
-            let quiet = finishing || now - (record.sizeChangedAt ?? now) >= Self.quietPeriod
-            let held = record.previousSize == file.size && quiet
-            // An MP4 still without its final mdat size or moov is unfinished: a slow camera's pause between fsyncs
-            // can outlast the quiet period, so only a pause longer than a clip (or the daemon stopping) says the
-            // muxer will not finish it (a power cut in the car).
-            let abandoned = record.previousSize == file.size
-                && (finishing || now - (record.sizeChangedAt ?? now) >= Self.unfinishedMP4QuietPeriod)
             let whole = record.state != .complete && file.size > 0 && file.isFullyChained(clusterSize: clusterSize)
-                && allPresent(file, id)
-            // An MP4 is judged by its boxes: consistent (ftyp, mdat with its final size, moov) is complete at once;
-            // inconsistent waits for its size to hold still (a muxer rewrites the mdat size last, and a power cut
-            // leaves it unfinished for good). Only other files (encrypted clips...) take the successor's word.
-            let boxes = whole ? boxVerdict(file) : nil
-            let stable = switch boxes {
-                case true?: true
-                case false?: abandoned
-                case nil: held || (superseded && record.previousSize != nil)
-            }
-            if record.state == .complete {
-                // Only a change reopens a complete file (its chain being freed before its entry, as the car
-                // deletes, is not one).
-                if record.previousSize != file.size {
-                    record.state = .growing
-                    events.append(HarvestEvent(kind: .reopened, archivePath: record.path, carPath: record.carPath, size: file.size))
-                }
-            } else if !stable, let previous = record.previousSize, previous != file.size {
-                events.append(HarvestEvent(kind: .growing, archivePath: record.path, carPath: record.carPath, size: file.size))
-            } else if stable, whole {
-                record.state = .complete
-                finalize(record)
+                && HarvestPlanner.allPresent(file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)), of: id,
+                                             map: location, contested: tree.contested)
+            let seen = FileObservation(size: file.size, isWhole: whole, boxesConsistent: whole ? boxVerdict(file) : nil,
+                                       hasSuccessor: exact && hasSuccessor)
+            let judgement = HarvestPlanner.judge(record, seen, map: location, clusterSize: clusterSize, now: now,
+                                                 finishing: finishing)
+            files[id] = judgement.record
+            if judgement.completed {
                 // What the car wrote before is in this completion; only later writes are rewrites.
                 for cluster in file.clusters { writtenSinceFlush.remove(cluster) }
                 statistics.filesCompleted += 1
-                if !finishing {
-                    // (At shutdown the car's last clips complete because the daemon stops: not a latency.)
-                    let latency = record.previousSize == file.size ? now - (record.sizeChangedAt ?? now) : .zero
-                    if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
-                        statistics.completionLatencies.removeFirst()
-                    }
-                    statistics.completionLatencies.append(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
-                }
-                events.append(HarvestEvent(kind: .complete, archivePath: record.path, carPath: record.carPath, size: file.size))
             }
-            if record.previousSize != file.size { record.sizeChangedAt = now }
-            record.previousSize = file.size
+            if let latency = judgement.latency {
+                if statistics.completionLatencies.count >= HarvestStatistics.latencySamples {
+                    statistics.completionLatencies.removeFirst()
+                }
+                statistics.completionLatencies.append(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
+            }
+            let result = execute(judgement.plan)
+            if !result.refusedCopies.isEmpty { owedCopies.insert(id) }
         }
     }
 
-    /// `YYYY-MM-DD_HH-MM-SS-<camera>.mp4` → (directory + camera, time stamp); nil for other names.
-    static func clipKey(_ file: CarFile) -> (series: String, stamp: String)? {
-        let name = file.name
-        guard name.utf8.count > 24, name.lowercased().hasSuffix(".mp4") else { return nil }
-        let stamp = String(name.prefix(19))
-        let bytes = Array(stamp.utf8)
-        // Digits where the stamp has digits, the separators where it has them.
-        for (i, byte) in bytes.enumerated() {
-            let separator: UInt8? = [4: 45, 7: 45, 10: 95, 13: 45, 16: 45][i]
-            if let separator { if byte != separator { return nil } } else if !(48...57).contains(byte) { return nil }
-        }
-        guard name.dropFirst(19).first == "-" else { return nil }
-        return (file.path.dropLast().joined(separator: "/") + "/" + name.dropFirst(20).lowercased(), stamp)
-    }
+    /// The directory of a car file, as `ClipKey` names a camera's series.
+    static func directory(of file: CarFile) -> String { file.path.dropLast().joined(separator: "/") }
 
     /// Whether a file that begins like an MP4 (`ftyp`) has consistent boxes, read through the volume; nil for
     /// files that are not MP4s (encrypted clips, event.json, thumbnails).
@@ -867,28 +721,14 @@ final class Harvest: @unchecked Sendable {
     /// car freed or reused them all): nothing reads through them, and the archive file stays on disk. Keeps the
     /// harvest's memory bounded by the car's live files, not by uptime.
     private func retire() {
-        for id in retiring {
-            guard let record = files[id] else { retiring.remove(id); continue }
-            guard record.state == .deleted else { retiring.remove(id); continue }
-            if vanished[record.head] == id || record.clusters.contains(where: { location[$0].placement?.file == id }) { continue }
+        let (retire, forget) = HarvestPlanner.retirement(of: retiring, files: files, vanished: vanished, map: location)
+        for id in forget { retiring.remove(id) }
+        for id in retire {
             files.removeValue(forKey: id)
             retiring.remove(id)
             statistics.recordsRetired += 1
         }
         statistics.recordsHeld = files.count
-    }
-
-    /// Every cluster the size needs was written by the car: placed in this file, or held in staging.
-    private func allPresent(_ file: CarFile, _ id: UInt32) -> Bool {
-        for cluster in file.clusters.prefix(file.neededClusters(clusterSize: clusterSize)) {
-            if tree.contested.contains(cluster) { return false }
-            switch location[cluster] {
-            case .cached, .staged: continue
-            case let .placed(file, _) where file == id: continue
-            default: return false
-            }
-        }
-        return true
     }
 
     func note(_ error: any Error) {

@@ -20,7 +20,16 @@ public final class VolumeEngine: Sendable {
     let staging: BackingFile
     let logger: Logger
 
+    /// The engine's locks, always taken in this order (never the other way round, never re-entered):
+    /// 1. `sync`: one flush (or settle) at a time, so events are published in the order they happened;
+    /// 2. `state`: the car's I/O, the statistics and the harvest (its cluster map, records, cache);
+    /// 3. `ArchiveStore.state`: the archive's open files, unsynced set and move journal (taken inside the harvest);
+    /// 4. `BackingFile.hold`: each backing file's held pages (taken by its reads and writes).
+    /// `subscribers` is taken alone, off the other locks.
     private struct State {
+        /// Places data clusters into archive files; nil for a plain block device (no archive given). Behind the
+        /// engine's lock, the only way to reach it: the harvest itself is not thread-safe.
+        var harvest: Harvest?
         var statistics = VolumeStatistics()
         /// Bumped by every write; a flush covers all writes up to the sequence it read.
         var writeSequence: UInt64 = 0
@@ -29,7 +38,7 @@ public final class VolumeEngine: Sendable {
     }
     private struct SyncState { var syncedSequence: UInt64 = 0 }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let sync = Mutex(SyncState())
     /// Start kernel writeback this often so the next fsync has little to wait for.
     private static let writebackHintBytes = 8 << 20
@@ -56,8 +65,9 @@ public final class VolumeEngine: Sendable {
     /// image's refused pages are always held: its size (both FATs, a few MiB) bounds them.
     public static let defaultHoldLimit = 64 << 20
 
-    /// Places data clusters into archive files; nil for a plain block device (no archive given).
-    private let harvest: Harvest?
+    /// The harvest's archive (also in the harvest, behind `state`), for its free space; nil for a plain device.
+    private let archive: ArchiveStore?
+    private var hasHarvest: Bool { archive != nil }
     private let subscribers = Mutex<[@Sendable ([HarvestEvent]) -> Void]>([])
 
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
@@ -66,10 +76,7 @@ public final class VolumeEngine: Sendable {
                 now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.manifest = manifest
         self.recorder = recorder
-        harvest = archive.map {
-            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit,
-                    now: now)
-        }
+        self.archive = archive
         self.discardsFreedClusters = discardsFreedClusters
         self.holdLimit = holdLimit
         let g = manifest.geometry
@@ -80,11 +87,15 @@ public final class VolumeEngine: Sendable {
         self.logger = logger
         metadata.holdRefusedWrites(limit: nil, logger: logger)
         staging.holdRefusedWrites(limit: holdLimit, logger: logger)
-        if let harvest {
-            harvest.recover(metadata: metadata)
-            // Counted like any other: a test (or `inspect`) can tell a recovery that hit the disk's errors.
-            for error in harvest.takeErrors() { state.withLock { record(error, in: &$0) } }
+        let harvest = archive.map {
+            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit,
+                    now: now)
         }
+        harvest?.recover(metadata: metadata)
+        let recoveryErrors = harvest?.takeErrors() ?? []
+        state = Mutex(State(harvest: harvest))
+        // Counted like any other: a test (or `inspect`) can tell a recovery that hit the disk's errors.
+        for error in recoveryErrors { state.withLock { record(error, in: &$0) } }
     }
 
     /// Calls `handler` with the harvest's lifecycle events after each pass (off the engine's lock).
@@ -108,7 +119,7 @@ public final class VolumeEngine: Sendable {
     public var statistics: VolumeStatistics {
         state.withLock { st in
             var statistics = st.statistics
-            if let harvest { statistics.harvest = harvest.statistics }
+            if let harvest = st.harvest { statistics.harvest = harvest.statistics }
             let held = [metadata.holdStatistics, staging.holdStatistics]
             statistics.unflushedBytes = held.reduce(0) { $0 + $1.heldBytes }
             statistics.heldPeakBytes = held.reduce(0) { $0 + $1.peakBytes }
@@ -125,7 +136,7 @@ public final class VolumeEngine: Sendable {
     private func store(_ region: Region) -> BackingFile { region == .metadata ? metadata : staging }
 
     /// The car's tree as the volume describes it now (for the live view); nil without a harvest.
-    public func carTree() -> CarTree? { state.withLock { _ in harvest?.currentTree() } }
+    public func carTree() -> CarTree? { state.withLock { $0.harvest?.currentTree() } }
 
     /// Reads `buffer.count` bytes at `offset` of a car file through the volume (cluster by cluster of its chain),
     /// so a file being recorded can be watched as it grows. Returns the bytes read.
@@ -149,7 +160,8 @@ public final class VolumeEngine: Sendable {
         return count
     }
 
-    private func readStore(_ segment: RegionSegment, into piece: UnsafeMutableRawBufferPointer) throws(BackingStoreError) {
+    private func readStore(_ segment: RegionSegment, into piece: UnsafeMutableRawBufferPointer,
+                           harvest: Harvest?) throws(BackingStoreError) {
         if segment.region == .clusters, let harvest {
             harvest.read(into: piece, at: segment.storeOffset)
         } else {
@@ -168,14 +180,15 @@ public final class VolumeEngine: Sendable {
         let segments = regions.segments(offset: offset, length: buffer.count)
         guard let last = segments.last else { return 0 }
         let length = last.bufferOffset + last.length
-        let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
+        let target = CallerBuffer(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length]))
         if traced { recorder?.recordRead(at: offset, length: length) }
         state.withLock { st in
+            let harvest = st.harvest
             for segment in segments {
                 let piece = UnsafeMutableRawBufferPointer(
-                    rebasing: target[segment.bufferOffset..<segment.bufferOffset + segment.length])
+                    rebasing: target.bytes[segment.bufferOffset..<segment.bufferOffset + segment.length])
                 do throws(BackingStoreError) {
-                    try readStore(segment, into: piece)
+                    try readStore(segment, into: piece, harvest: harvest)
                 } catch {
                     // Unreadable board disk: the car gets zeros rather than an I/O error that would stop recording.
                     piece.initializeMemory(as: UInt8.self, repeating: 0)
@@ -206,14 +219,15 @@ public final class VolumeEngine: Sendable {
         let segments = regions.segments(offset: offset, length: buffer.count)
         guard let last = segments.last else { return 0 }
         let length = last.bufferOffset + last.length
-        let source = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+        let source = CallerBuffer(UnsafeMutableRawBufferPointer(mutating: UnsafeRawBufferPointer(rebasing: buffer[0..<length])))
         var hint: [Region] = []
         state.withLock { st in
+            let harvest = st.harvest
             // Under the lock, so the trace has the writes in the order they took effect.
-            recorder?.recordWrite(source, at: offset)
+            recorder?.recordWrite(UnsafeRawBufferPointer(source.bytes), at: offset)
             for segment in segments {
                 let piece = UnsafeRawBufferPointer(
-                    rebasing: source[segment.bufferOffset..<segment.bufferOffset + segment.length])
+                    rebasing: source.bytes[segment.bufferOffset..<segment.bufferOffset + segment.length])
                 let pieceOffset = offset + UInt64(segment.bufferOffset)
                 if segment.region == .clusters, let harvest {
                     harvest.write(piece, at: segment.storeOffset)
@@ -251,7 +265,7 @@ public final class VolumeEngine: Sendable {
             metadata.retryHeld(throttled: true)
             // With a harvest, held data pages wait for the next pass: it copies them from memory straight into
             // their archive files, where writing them to staging first would need their room twice.
-            if harvest == nil { staging.retryHeld(throttled: true) }
+            if !hasHarvest { staging.retryHeld(throttled: true) }
         }
         for region in hint { store(region).startWriteback() }
         return length
@@ -262,11 +276,11 @@ public final class VolumeEngine: Sendable {
 
     /// The primary FAT's bytes a metadata write brings (and before it, for a plain device), when it touches it.
     private func primaryFATChange(_ piece: UnsafeRawBufferPointer, at offset: UInt64) -> FATChange? {
-        guard discardsFreedClusters || harvest != nil else { return nil }
+        guard discardsFreedClusters || hasHarvest else { return nil }
         let start = max(offset, primaryFAT.lowerBound), end = min(offset + UInt64(piece.count), primaryFAT.upperBound)
         guard start < end else { return nil }
         var old: [UInt8]?
-        if harvest == nil {
+        if !hasHarvest {
             var bytes = [UInt8](repeating: 0, count: Int(end - start))
             bytes.withUnsafeMutableBytes { readDisk(into: $0, at: start) }
             old = bytes
@@ -296,13 +310,13 @@ public final class VolumeEngine: Sendable {
         punch()
     }
 
-    /// Raw read of the backing stores (no overlay), zeros where they fail.
+    /// Raw read of the backing stores (no overlay, no harvest: for a plain block device), zeros where they fail.
     private func readDisk(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         for segment in regions.segments(offset: offset, length: buffer.count) {
             let piece = UnsafeMutableRawBufferPointer(
                 rebasing: buffer[segment.bufferOffset..<segment.bufferOffset + segment.length])
-            try? readStore(segment, into: piece)
+            try? readStore(segment, into: piece, harvest: nil)
         }
     }
 
@@ -340,17 +354,19 @@ public final class VolumeEngine: Sendable {
                 metadata.retryHeld(throttled: false)
                 st.statistics.synchronizations += 1
                 // The harvest pass runs under the lock so no car write slips between placement and the sync.
+                let harvest = st.harvest
                 let events = harvest?.drain(synchronize: true) ?? []
                 if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
-                return (st.writeSequence, events, harvest?.archive.journalMark)
+                return (st.writeSequence, events, archive?.journalMark)
             }
             // (Staging's held pages are tried here, after the pass placed what it could into the archive.)
             do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
                 // The car's metadata behind this pass's renames is durable now: their journal can go.
-                if let harvest, let moves {
+                if let moves {
                     state.withLock { st in
+                        guard let harvest = st.harvest else { return }
                         harvest.forgetMoves(through: moves)
                         for error in harvest.takeErrors() { record(error, in: &st) }
                     }
@@ -371,13 +387,13 @@ public final class VolumeEngine: Sendable {
     /// send data whose FAT sector is still on its way through staging), and a completed clip's bytes were made
     /// durable by the flush that wrote them.
     public func settle() {
-        guard let harvest else { return }
+        guard hasHarvest else { return }
         sync.withLock { _ in
             let events = state.withLock { st -> [HarvestEvent] in
                 // A parked car writes nothing: held pages still go out once retention made room.
                 metadata.retryHeld(throttled: true)
                 defer { staging.retryHeld(throttled: true) }
-                guard harvest.awaitsQuietPeriod || harvest.hasUndeliveredEvents else { return [] }
+                guard let harvest = st.harvest, harvest.awaitsQuietPeriod || harvest.hasUndeliveredEvents else { return [] }
                 let events = harvest.drain(synchronize: false)
                 for error in harvest.takeErrors() { record(error, in: &st) }
                 return events
@@ -391,6 +407,7 @@ public final class VolumeEngine: Sendable {
     public func close() {
         flush()
         let events = state.withLock { st -> [HarvestEvent] in
+            let harvest = st.harvest
             let events = harvest?.finish() ?? []
             if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
             return events
@@ -410,8 +427,9 @@ public final class VolumeEngine: Sendable {
     /// way a harvested file leaves it. Refused while the car's volume references the file. The unlink happens under
     /// the engine's lock; the directory fsync after it, so the car's writes do not wait for the disk.
     public func evict(archivePath: String) -> EvictionOutcome {
-        guard let harvest else { return .refused(reason: "this volume has no archive") }
-        let (outcome, touched) = state.withLock { st in
+        guard hasHarvest else { return .refused(reason: "this volume has no archive") }
+        let (outcome, touched) = state.withLock { st -> (EvictionOutcome, [String]) in
+            guard let harvest = st.harvest else { return (.refused(reason: "this volume has no archive"), []) }
             let result = harvest.evict(path: archivePath)
             for error in harvest.takeErrors() { record(error, in: &st) }
             return result
@@ -423,14 +441,14 @@ public final class VolumeEngine: Sendable {
 
     /// Archive paths the car's volume still references (never evicted); empty without an archive.
     public func referencedArchivePaths() -> Set<String> {
-        state.withLock { _ in harvest?.referencedPaths() ?? [] }
+        state.withLock { $0.harvest?.referencedPaths() ?? [] }
     }
 
     /// The volume's free clusters (from the FAT as the car last wrote it) and the archive's free space.
     public func space() -> VolumeSpace {
         let g = manifest.geometry
-        let free: UInt32 = state.withLock { _ in
-            if let harvest { return harvest.fat.freeClusterCount() }
+        let free: UInt32 = state.withLock { st in
+            if let harvest = st.harvest { return harvest.fat.freeClusterCount() }
             // A plain block device: count the primary FAT's free entries on disk.
             var count: UInt32 = 0
             var piece = [UInt8](repeating: 0, count: 1 << 20)
@@ -449,7 +467,7 @@ public final class VolumeEngine: Sendable {
             }
             return count
         }
-        let fileSystem = harvest?.archive.fileSystemSpace()
+        let fileSystem = archive?.fileSystemSpace()
         return VolumeSpace(volumeFreeBytes: UInt64(free) * UInt64(g.clusterSize),
                            archiveFreeBytes: fileSystem?.free, archiveTotalBytes: fileSystem?.total)
     }
@@ -460,4 +478,11 @@ extension VolumeEngine: BlockSink {
     public func write(_ bytes: [UInt8], at offset: UInt64) {
         _ = bytes.withUnsafeBytes { write($0, at: offset) }
     }
+}
+
+/// The caller's buffer of one `read` or `write`, handed to the harvest inside the engine's locked state. Region
+/// checking cannot follow a pointer into a `Mutex`; the buffer is used only during the call, under the lock.
+private struct CallerBuffer: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    init(_ bytes: UnsafeMutableRawBufferPointer) { self.bytes = bytes }
 }
