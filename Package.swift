@@ -71,9 +71,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // sd_notify over $NOTIFY_SOCKET (no libsystemd): READY, STATUS, STOPPING and the watchdog heartbeat.
+        .target(name: "SystemdNotify"),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks",
+            "SystemdNotify",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -113,6 +116,8 @@ let package = Package(
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        // The notify protocol against datagram sockets the tests own; the units through systemd-analyze verify.
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server).
         .testTarget(name: "SinksTests", dependencies: [
             "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
