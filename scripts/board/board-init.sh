@@ -1,0 +1,90 @@
+#!/bin/sh
+# /init of the board in a box: a TeslaCam board and its car in one kernel. The board's ext4 disk (/dev/vda) holds
+# teslacam and its libraries, state and archive; `teslacam run` serves volume.img; systemd/gadget.sh binds a
+# mass-storage gadget with lun.0/file = volume.img to dummy_hcd's UDC; the same kernel's usb-storage sees that
+# gadget as /dev/sda through dummy_hcd's host side, and the car (Linux vfat, /car.sh) records onto it.
+# tc.scenario=record: the car records (the host may cut the power by killing QEMU). tc.scenario=check: a fresh
+# boot of the same disks prints every file of the volume (VOLUME) and of the archive (ARCHIVE) with its sha256.
+# Console lines the host parses: BOOT, DAEMON-READY, GADGET, MOUNTED, MANIFEST..., SCENARIO, FSCK, VOLUME,
+# ARCHIVE, DAEMON-STOPPED, BOARD-DONE, BOARD-FAIL (TAB-separated).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /tmp /run /board && mount -t tmpfs tmp /tmp && mount -t tmpfs run /run
+up() { cut -d' ' -f1 /proc/uptime; }
+printf 'BOOT\t%s\n' "$(up)"
+die() { printf 'BOARD-FAIL\t%s\n' "$*"; [ -f /board/var/log/teslacam.log ] && tail -20 /board/var/log/teslacam.log; sync; poweroff -f; sleep 5; }
+
+for w in $(cat /proc/cmdline); do
+    case $w in tc.*=*) k=${w%%=*}; k=${k#tc.}; eval "TC_$k=\${w#*=}"; export "TC_$k" ;; esac
+done
+: "${TC_scenario:=record}"
+if [ "$TC_scenario" = probe ]; then printf 'PROBE-OK\n'; poweroff -f; fi
+
+for m in $(cat /lib/modules/base.list /lib/modules/board.list); do insmod "/lib/modules/$m" 2>/dev/null; done
+# usb-storage assumes a write-through cache for every USB disk (it skips MODE SENSE page 8), so the car's fsync
+# would never become a SYNCHRONIZE CACHE; quirk p (WRITE_CACHE) makes sd send it, as for a drive with a cache.
+for m in $(cat /lib/modules/usb.list); do
+    case $m in usb-storage.ko|usb_storage.ko) insmod "/lib/modules/$m" quirks=1d6b:0104:p 2>/dev/null ;;
+               *) insmod "/lib/modules/$m" 2>/dev/null ;; esac
+done
+mount -t configfs none /sys/kernel/config || die "no configfs"
+
+mount -t ext4 /dev/vda /board || die "cannot mount the board's disk /dev/vda"
+mkdir -p /run/teslacam/drive
+lib=/board/usr/local/lib/teslacam/libs
+# The board's daemon, started as systemd would (its log on the board's disk, like the journal).
+$lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
+    >> /board/var/log/teslacam.log 2>&1 &
+daemon=$!
+i=0; while ! grep -q ' ready' /board/var/log/teslacam.log 2>/dev/null && [ $i -lt 1200 ]; do
+    kill -0 $daemon 2>/dev/null || die "teslacam exited"
+    sleep 0.1; i=$((i + 1))
+done
+[ -e /run/teslacam/drive/volume.img ] || die "teslacam did not get ready"
+printf 'DAEMON-READY\t%s\n' "$(up)"
+
+sh /usr/local/lib/teslacam/gadget.sh up /run/teslacam/drive/volume.img || die "gadget.sh up failed"
+printf 'GADGET\t%s\t%s\n' "$(cat /sys/kernel/config/usb_gadget/teslacam/UDC)" "$(up)"
+i=0; while [ ! -b /dev/sda1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ -b /dev/sda1 ] || { dmesg | tail -20; die "the gadget's disk did not appear as /dev/sda1"; }
+printf 'CACHE\t%s\n' "$(cat /sys/class/scsi_disk/*/cache_type 2>/dev/null | head -1)"
+mkdir -p /mnt/car
+
+case $TC_scenario in
+record)
+    mount -t vfat /dev/sda1 /mnt/car || die "cannot mount /dev/sda1"
+    printf 'MOUNTED\t/dev/sda1\t%s\n' "$(up)"
+    sh /car.sh /mnt/car; rc=$?
+    printf 'SCENARIO\t%s\t%s\n' "$rc" "$(up)"
+    sync
+    umount /mnt/car || die "umount failed"
+    ;;
+check)
+    rc=0
+    # The car's own repair after a power cut would write; the verdict is read-only.
+    mount -t vfat -o ro /dev/sda1 /mnt/car || die "cannot mount /dev/sda1"
+    (cd /mnt/car && find . -type f | sort | while read -r f; do
+        printf 'VOLUME\t%s\t%s\t%s\n' "${f#./}" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"; done)
+    umount /mnt/car
+    ;;
+*) die "unknown scenario $TC_scenario" ;;
+esac
+out=$(fsck.fat -n /dev/sda1 2>&1); frc=$?
+if [ $frc -eq 0 ]; then printf 'FSCK\tclean\n'
+else printf 'FSCK\tdirty\t%s\n' "$(echo "$out" | grep -v '^[[:space:]]\|^$\|^fsck.fat \|conversion\|^Leaving\|^/dev/' | head -4 | tr '\t' ' ' | paste -s -d ';')"; fi
+
+# Shutdown in the units' order: the gadget is ejected and removed, then the daemon stops.
+sh /usr/local/lib/teslacam/gadget.sh down || die "gadget.sh down failed"
+kill -TERM $daemon; wait $daemon; drc=$?
+printf 'DAEMON-STOPPED\t%s\t%s\n' "$drc" "$(up)"
+if [ "$TC_scenario" = check ]; then
+    (cd /board/var/lib/teslacam/archive && find . -type f | sort | while read -r f; do
+        printf 'ARCHIVE\t%s\t%s\t%s\n' "${f#./}" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"; done)
+fi
+grep -E 'warning|error|critical' /board/var/log/teslacam.log | tail -5 | sed 's/^/daemon: /'
+tail -1 /board/var/log/teslacam.log | sed 's/^/daemon: /'
+umount /board
+printf 'BOARD-DONE\t%s\t%s\n' "$rc" "$(up)"
+poweroff -f
