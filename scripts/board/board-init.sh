@@ -34,16 +34,19 @@ mount -t configfs none /sys/kernel/config || die "no configfs"
 mount -t ext4 /dev/vda /board || die "cannot mount the board's disk /dev/vda"
 mkdir -p /run/teslacam/drive
 lib=/board/usr/local/lib/teslacam/libs
+log=/board/var/log/teslacam.log
+touch $log; seen=$(wc -l < $log)   # an earlier boot's lines are in the log too
 # The board's daemon, started as systemd would (its log on the board's disk, like the journal).
 $lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
     >> /board/var/log/teslacam.log 2>&1 &
 daemon=$!
-i=0; while ! grep -q ' ready' /board/var/log/teslacam.log 2>/dev/null && [ $i -lt 1200 ]; do
+i=0; while ! tail -n +$((seen + 1)) $log | grep -q ' ready' && [ $i -lt 1200 ]; do
     kill -0 $daemon 2>/dev/null || die "teslacam exited"
     sleep 0.1; i=$((i + 1))
 done
 [ -e /run/teslacam/drive/volume.img ] || die "teslacam did not get ready"
 printf 'DAEMON-READY\t%s\n' "$(up)"
+tail -n +$((seen + 1)) $log | grep -E 'recovered|warning|error' | sed 's/^/daemon: /' 
 
 sh /usr/local/lib/teslacam/gadget.sh up /run/teslacam/drive/volume.img || die "gadget.sh up failed"
 printf 'GADGET\t%s\t%s\n' "$(cat /sys/kernel/config/usb_gadget/teslacam/UDC)" "$(up)"
@@ -83,8 +86,8 @@ if [ "$TC_scenario" = check ]; then
     (cd /board/var/lib/teslacam/archive && find . -type f | sort | while read -r f; do
         printf 'ARCHIVE\t%s\t%s\t%s\n' "${f#./}" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"; done)
 fi
-grep -E 'warning|error|critical' /board/var/log/teslacam.log | tail -5 | sed 's/^/daemon: /'
-tail -1 /board/var/log/teslacam.log | sed 's/^/daemon: /'
+tail -n +$((seen + 1)) $log | grep -E 'warning|error|critical' | tail -5 | sed 's/^/daemon: /'
+tail -1 $log | sed 's/^/daemon: /'
 umount /board
 printf 'BOARD-DONE\t%s\t%s\n' "$rc" "$(up)"
 poweroff -f
