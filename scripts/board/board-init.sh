@@ -37,8 +37,15 @@ lib=/board/usr/local/lib/teslacam/libs
 log=/board/var/log/teslacam.log
 touch $log; seen=$(wc -l < $log)   # an earlier boot's lines are in the log too
 # The board's daemon, started as systemd would (its log on the board's disk, like the journal).
+# tc.daemon_console=1 also copies its log to the console (it survives a power cut there, not on the disk).
+if [ "${TC_daemon_console:-0}" = 1 ]; then
+    mkfifo /tmp/daemon.log; (tee -a $log < /tmp/daemon.log | sed 's/^/daemon-live: /' > /dev/console) &
+    out=/tmp/daemon.log
+else
+    out=$log
+fi
 $lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
-    >> /board/var/log/teslacam.log 2>&1 &
+    >> $out 2>&1 &
 daemon=$!
 i=0; while ! tail -n +$((seen + 1)) $log | grep -q ' ready' && [ $i -lt 1200 ]; do
     kill -0 $daemon 2>/dev/null || die "teslacam exited"
@@ -59,7 +66,13 @@ case $TC_scenario in
 record)
     mount -t vfat /dev/sda1 /mnt/car || die "cannot mount /dev/sda1"
     printf 'MOUNTED\t/dev/sda1\t%s\n' "$(up)"
-    sh /car.sh /mnt/car; rc=$?
+    # sync(2) writes vfat's dirty buffers but sends the drive no SYNCHRONIZE CACHE (vfat has no sync_fs); only an
+    # fsync does. car.sh counts a file as synced after `sync`, so here `sync` also fsyncs the volume's root, the
+    # flush a car must send for its data to survive a power cut on any drive with a write cache.
+    mkdir -p /tmp/carbin
+    printf '#!/bin/sh\n/bin/busybox sync "$@" || exit $?\n[ $# -eq 0 ] && exec /bin/busybox sync /mnt/car\nexit 0\n' > /tmp/carbin/sync
+    chmod +x /tmp/carbin/sync
+    PATH=/tmp/carbin:$PATH sh /car.sh /mnt/car; rc=$?
     printf 'SCENARIO\t%s\t%s\n' "$rc" "$(up)"
     sync
     umount /mnt/car || die "umount failed"
