@@ -21,11 +21,15 @@ struct BoardInABoxTests {
         #expect(result.output.contains("missing-volume=0 missing-archive=0 fsck-record=clean"), "\(result.output)")
     }
 
-    /// Known issue, seen on every run here: a cut 2 s after the car synced its first minute (sync, then an fsync of
-    /// the volume's root, so SYNCHRONIZE CACHE reached the daemon) loses all four synced clips: on the next boot the
-    /// FAT still chains their clusters but no directory entry names them (fsck reclaims them) and the archive holds
-    /// nothing of them. A cut 5 s after the second synced minute keeps all eight (the next minute's flushes cover
-    /// the first). So the first flush after the car's sync did not make the car's directory writes durable.
+    /// Known issue, seen on every run here: a cut 2 s after the car synced its first minute loses the four synced
+    /// clips from the volume and leaves their bytes only in `.teslacam-pending/chain-N` files. The car creates
+    /// `TeslaCam/RecentClips` (chain 5) and its clips fsync before `sync(2)` writes TeslaCam's directory cluster
+    /// naming it, so at those flushes chain 5 is an orphan and its cluster (the RecentClips directory) is placed as
+    /// data into pending chain-5. After the cut, recovery finds a cluster's bytes in the archive only through a
+    /// file the volume names (README "Durability", the known issue there), so RecentClips reads as zeros: an empty
+    /// directory, the clips' clusters unreferenced (fsck reclaims them), the clips neither on the volume nor named in
+    /// the archive. A later cut, after more flushes, keeps every synced clip. On the state after such a cut:
+    /// `.teslacam-pending/` holds chain-5 (4096 bytes) beside the clips' chains.
     /// Reproduce: scripts/board-in-a-box.sh /tmp/bb --minutes 3 --clip 1048576 --cut-minute 1 --powercut-after 2
     @Test func aPowerCutKeepsWhatTheCarSynced() {
         let result = run("board-cut", "--minutes 3 --clip 1048576 --cut-minute 1 --powercut-after 2")
