@@ -5,11 +5,14 @@
 # it: SCSI commands, 16 KiB gadget I/O, SYNCHRONIZE CACHE as the daemon's fsync.
 #
 #   scripts/board-in-a-box.sh WORKDIR [--minutes N] [--cameras 4|6] [--clip BYTES] [--seed S]
-#                             [--powercut-after SECONDS [--cut-minute K]] [--memory MiB] [--teslacam PATH]
+#                             [--powercut-after SECONDS [--cut-minute K]] [--restart-after K] [--memory MiB]
+#                             [--teslacam PATH]
 #
 # 1. record: a fresh board disk, the car records N minutes. --powercut-after S kills QEMU S seconds after the car
 #    synced its K-th minute (--cut-minute, default 1), so the cut lands in the recording whatever the speed of the
 #    emulation: the whole board loses power, the daemon's page cache and memory with it.
+#    --restart-after K: SIGKILL the daemon after the car's K-th synced minute, start a new one on the same state and
+#    point the gadget's LUN at it (RESTART: how long the car had no drive; CAR-SAW: the car kernel's I/O errors).
 # 2. check: a fresh boot of the same disk; the daemon recovers, the gadget comes back, and every file the car had
 #    synced before the cut must be on the volume (read through the gadget) and in the archive, byte for byte.
 # Exit 0 when both hold (and, without a cut, fsck.fat found the volume clean); WORKDIR keeps the consoles, the
@@ -17,11 +20,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 work=${1:?usage: board-in-a-box.sh WORKDIR [options]}; shift
-minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 memory=512 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
+minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 restart_after=0 memory=512 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
 while [ $# -gt 0 ]; do
     case $1 in
         --minutes) minutes=$2 ;; --cameras) cameras=$2 ;; --clip) clip=$2 ;; --seed) seed=$2 ;;
-        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --memory) memory=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
+        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --restart-after) restart_after=$2 ;; --memory) memory=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2 || exit 2
@@ -47,7 +50,7 @@ field() { clean "$1" | awk -F'\t' -v k="$2" -v n="$3" '$1 == k { v = $n } END { 
 # 1. record
 start=$(date +%s)
 boot "$work/record.console" record tc.minutes=$minutes tc.cameras=$cameras tc.clip=$clip tc.chunk=262144 \
-    tc.seed=$seed tc.keep=2 tc.event_every=3 tc.fsync_every=4 tc.daemon_console=1
+    tc.seed=$seed tc.keep=2 tc.event_every=3 tc.fsync_every=4 tc.daemon_console=1 tc.restart_after=$restart_after
 cut=0
 while kill -0 $qpid 2>/dev/null; do
     if [ $(( $(date +%s) - start )) -gt "$timeout" ]; then echo "board: record timed out" >&2; kill -KILL $qpid; break; fi
@@ -73,6 +76,8 @@ clean "$work/record.console" | awk -F'\t' -v OFS='\t' '
     | LC_ALL=C sort -t$'\t' -k2,2 > "$work/car.manifest"
 echo "board: $(grep -c '^live' "$work/car.manifest") files the car had synced$([ $cut = 1 ] && echo " before the power cut ($powercut s after minute $cut_minute was synced)")" >&2
 
+#    --restart-after K: SIGKILL the daemon after the car's K-th synced minute, start a new one on the same state and
+#    point the gadget's LUN at it (RESTART: how long the car had no drive; CAR-SAW: the car kernel's I/O errors).
 # 2. check: a fresh boot of the same disk
 boot "$work/check.console" check
 wait $qpid 2>/dev/null

@@ -72,7 +72,35 @@ record)
     mkdir -p /tmp/carbin
     printf '#!/bin/sh\n/bin/busybox sync "$@" || exit $?\n[ $# -eq 0 ] && exec /bin/busybox sync /mnt/car\nexit 0\n' > /tmp/carbin/sync
     chmod +x /tmp/carbin/sync
-    PATH=/tmp/carbin:$PATH sh /car.sh /mnt/car; rc=$?
+    if [ "${TC_restart_after:-0}" -gt 0 ]; then
+        # A daemon crash during recording (tc.restart_after=K: after the car's K-th synced minute): SIGKILL, a new
+        # `teslacam run` on the same state, the gadget's LUN pointed at the new volume.img. What the car sees is
+        # counted from the kernel log: I/O errors of sda, and whether vfat went read-only.
+        PATH=/tmp/carbin:$PATH sh /car.sh /mnt/car > /tmp/car.out 2>&1 &
+        car=$!
+        tail -f /tmp/car.out & tailer=$!
+        while [ "$(grep -c '^MANIFEST-END' /tmp/car.out)" -lt $((2 * TC_restart_after)) ] && kill -0 $car 2>/dev/null; do sleep 0.1; done
+        dmesg -c > /dev/null
+        t0=$(up)
+        kill -KILL $daemon; wait $daemon 2>/dev/null
+        umount -l /run/teslacam/drive 2>/dev/null
+        seen=$(wc -l < $log)
+        $lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
+            >> $log 2>&1 &
+        daemon=$!
+        while ! tail -n +$((seen + 1)) $log | grep -q ' ready'; do kill -0 $daemon 2>/dev/null || die "teslacam did not restart"; sleep 0.05; done
+        t1=$(up)
+        lun=/sys/kernel/config/usb_gadget/teslacam/functions/mass_storage.0/lun.0
+        echo 1 > $lun/forced_eject; echo /run/teslacam/drive/volume.img > $lun/file
+        printf 'RESTART\tdown-to-ready=%s\treattached=%s\n' "$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')" "$(up)"
+        wait $car; rc=$?
+        kill $tailer
+        printf 'CAR-SAW\tio-errors=%s\tread-only=%s\tmedium-changes=%s\n' "$(dmesg | grep -c 'I/O error')" \
+            "$(dmesg | grep -c 'read-only\|Filesystem has been set read-only')" "$(dmesg | grep -ci 'medium\|media change')"
+        dmesg | grep -i 'sda\|fat\|usb' | tail -8 | sed 's/^/kernel: /'
+    else
+        PATH=/tmp/carbin:$PATH sh /car.sh /mnt/car; rc=$?
+    fi
     printf 'SCENARIO\t%s\t%s\n' "$rc" "$(up)"
     sync
     umount /mnt/car || die "umount failed"
