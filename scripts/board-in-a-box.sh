@@ -76,8 +76,6 @@ clean "$work/record.console" | awk -F'\t' -v OFS='\t' '
     | LC_ALL=C sort -t$'\t' -k2,2 > "$work/car.manifest"
 echo "board: $(grep -c '^live' "$work/car.manifest") files the car had synced$([ $cut = 1 ] && echo " before the power cut ($powercut s after minute $cut_minute was synced)")" >&2
 
-#    --restart-after K: SIGKILL the daemon after the car's K-th synced minute, start a new one on the same state and
-#    point the gadget's LUN at it (RESTART: how long the car had no drive; CAR-SAW: the car kernel's I/O errors).
 # 2. check: a fresh boot of the same disk
 boot "$work/check.console" check
 wait $qpid 2>/dev/null
