@@ -75,9 +75,12 @@ let package = Package(
         ]),
         // Prometheus text for /metrics: harvest, retention and sinks figures (the web listener serves it).
         .target(name: "Metrics", dependencies: ["Volume", "Catalog", "Sinks", "Outbound"]),
+        // sd_notify over $NOTIFY_SOCKET (no libsystemd): READY, STATUS, STOPPING and the watchdog heartbeat.
+        .target(name: "SystemdNotify"),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "Metrics",
+            "SystemdNotify",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -118,6 +121,8 @@ let package = Package(
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        // The notify protocol against datagram sockets the tests own; the units through systemd-analyze verify.
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server, moto's S3).
         .testTarget(name: "SinksTests", dependencies: [
             "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "Metrics",

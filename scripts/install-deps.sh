@@ -7,7 +7,9 @@ set -euo pipefail
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
           openssh-client openssh-server rsync python3
           nginx-light libnginx-mod-http-dav-ext rclone prometheus)
-if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev); fi
+# systemd for `systemd-analyze verify` of the units, passwd for install.sh's useradd (InstallerTests).
+packages+=(systemd passwd)
+if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev e2fsprogs); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -10,6 +10,7 @@ public enum MountError: Error, CustomStringConvertible, Sendable {
     case mountpointNotADirectory(String)
     case fuseUnavailable(String)
     case mountFailed(String)
+    case staleMount(String)
 
     public var description: String {
         switch self {
@@ -19,6 +20,9 @@ public enum MountError: Error, CustomStringConvertible, Sendable {
             return "FUSE is not available (\(reason)); install fuse3 and make sure /dev/fuse exists"
         case let .mountFailed(path):
             return "mounting FUSE at \(path) failed (see the libfuse message above); is something already mounted there?"
+        case let .staleMount(path):
+            return "a dead FUSE mount from a killed daemon is left at \(path) and this user may not remove it; "
+                + "run fusermount3 -u -z \(path) (or, as root, umount -l \(path))"
         }
     }
 }
@@ -44,13 +48,28 @@ public final class FUSEMount {
             if errno == ENOTCONN {
                 // "Transport endpoint is not connected": our previous instance died; detach its mount.
                 logger.warning("clearing a stale FUSE mount left by a previous run", metadata: ["mountpoint": "\(mountpoint)"])
-                umount2(mountpoint, Int32(MNT_DETACH))
+                // Not root (the daemon runs as its own user under systemd): fusermount3 may detach our own mount.
+                guard umount2(mountpoint, Int32(MNT_DETACH)) == 0 || Self.fusermountDetach(mountpoint) else {
+                    throw .staleMount(mountpoint)
+                }
                 return try prepareMountpoint()
             }
             throw .mountpointMissing(mountpoint)
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .mountpointNotADirectory(mountpoint) }
         guard access("/dev/fuse", R_OK | W_OK) == 0 else { throw .fuseUnavailable("/dev/fuse: \(String(cString: strerror(errno)))") }
+    }
+
+    /// `fusermount3 -u -z PATH`; true when it succeeded.
+    static func fusermountDetach(_ path: String) -> Bool {
+        var pid = pid_t()
+        let words: [String] = ["fusermount3", "-u", "-z", path]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawnp(&pid, "fusermount3", nil, nil, argv, environ) == 0 else { return false }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status == 0
     }
 
     /// A parent may have spawned us with signals blocked (test runners do) or ignored (a shell's `&` ignores

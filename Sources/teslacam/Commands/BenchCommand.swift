@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
         subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self,
-                       UploadBenchCommand.self])
+                       UploadBenchCommand.self, CPUBenchCommand.self])
 }
 
 struct UploadBenchCommand: ParsableCommand {
@@ -136,5 +136,20 @@ struct SoakBenchCommand: ParsableCommand {
         print(SoakHour.line(SoakHour.header))
         let outcome = try bench.run { print(SoakHour.line($0.cells)) }
         print(SoakSummary(outcome: outcome).text)
+    }
+}
+
+struct CPUBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cpu",
+        abstract: "CPU seconds per GiB of the gadget's write pattern: volume.img vs a plain file vs bindfs, one run.")
+
+    @Option(help: "Scratch directory on the disk to measure (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench-cpu"
+    @Option(help: "Advertised volume size.") var size: String = "30G"
+    @Option(help: "Simulated minutes of six cameras.") var minutes: Int = 3
+    @Option(help: "The generic FUSE passthrough to compare with.") var bindfs: String = "/usr/bin/bindfs"
+
+    func run() throws {
+        try CPUBenchmark(directory: dir, size: size, minutes: minutes, bindfs: bindfs).run()
     }
 }

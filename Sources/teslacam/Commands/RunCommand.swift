@@ -85,7 +85,7 @@ struct RunCommand: ParsableCommand {
                                 pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
                                 archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
-                          retainer: retainer, uploader: uploader)
+                          retainer: retainer, uploader: uploader, systemd: SystemdService(logger: logger))
         ingest.drain()
     }
 }
@@ -94,7 +94,8 @@ struct RunCommand: ParsableCommand {
 enum Serving {
     /// `retainer`: retention running beside the car (stopped before the engine closes).
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
-                      logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil) throws {
+                      logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil,
+                      systemd: SystemdService? = nil) throws {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
@@ -110,7 +111,9 @@ enum Serving {
                 "clusterSize": "\(g.clusterSize)",
                 "archive": "\(archive)",
             ])
+            systemd?.ready(engine: engine, image: "\(mountpoint)/\(VolumeFilesystem.imageName)")
         }
+        systemd?.stopping()  // before the heartbeat could see a closing engine
         uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
         settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
         retainer?.stop()  // no eviction may race the engine's close

@@ -1,0 +1,141 @@
+import BlockTrace
+import Foundation
+import Volume
+
+/// `teslacam bench cpu`: CPU seconds per GiB of car data for the gadget's write pattern (a Tesla-pattern session
+/// cut into 16 KiB sequential pieces, the car's flushes as fsyncs) through `volume.img` of a child `teslacam run`,
+/// against the same writes to a plain file and through a generic FUSE passthrough (bindfs) in the same run.
+/// CPU is the writer's (this process: the kernel's work for each write is charged to it) plus the FUSE daemon's.
+struct CPUBenchmark {
+    let directory: String
+    let size: String
+    let minutes: Int
+    let bindfs: String
+    /// The mass-storage gadget's largest piece of I/O.
+    static let piece = 16 << 10
+
+    struct Result { let name: String; let seconds: Double; let cpu: Double }
+
+    func run() throws {
+        guard let diskBytes = ByteSize(parsing: size)?.bytes else { throw BenchError("bad size \(size)") }
+        try? FileManager.default.removeItem(atPath: directory)
+        for sub in ["mnt", "bind-src", "bind-mnt"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+        }
+        defer {
+            _ = umount2(directory + "/bind-mnt", Int32(MNT_DETACH))
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let tracePath = directory + "/session.trace"
+        // Clips of 6–9 MiB and the car's 256 KiB–1 MiB bursts, as `bench harvest` uses.
+        try child(["simulate", "--trace", tracePath, "--size", size, "--minutes", "\(minutes)", "--seed", "7",
+                   "--clip", "6M-9M", "--chunk", "256K-1M"]).waitUntilExit()
+        let trace = try [UInt8](Data(contentsOf: URL(fileURLWithPath: tracePath)))
+        var carBytes: UInt64 = 0
+        for case let .write(_, data) in try TraceReader(bytes: trace) { carBytes += UInt64(data.count) }
+        print("teslacam bench cpu: \(minutes) min of six cameras (\(carBytes >> 20) MiB) as 16 KiB writes with the car's fsyncs; "
+              + "\(size) volume; dir \(directory)")
+
+        var results: [Result] = []
+        let plainPath = directory + "/plain.img"
+        try makeSparse(plainPath, diskBytes)
+        results.append(try replay(trace, into: plainPath, name: "plain file", daemon: nil))
+
+        if FileManager.default.isExecutableFile(atPath: bindfs) {
+            try makeSparse(directory + "/bind-src/plain.img", diskBytes)
+            // -f: in the foreground, so the child is the server whose CPU is counted.
+            let bind = try child(["-f", directory + "/bind-src", directory + "/bind-mnt"], executable: bindfs)
+            defer { bind.terminate(); bind.waitUntilExit() }
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: directory + "/bind-mnt/plain.img") {
+                guard Date() < deadline, bind.isRunning else { throw BenchError("bindfs did not mount") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            results.append(try replay(trace, into: directory + "/bind-mnt/plain.img", name: "bindfs passthrough",
+                                      daemon: bind.processIdentifier))
+        } else {
+            print("(no \(bindfs): apt-get install bindfs for the generic FUSE passthrough)")
+        }
+
+        let daemon = try child(["run", "--state", directory + "/state", "--archive", directory + "/archive",
+                                "--mountpoint", directory + "/mnt", "--size", size, "--log-level", "warning"])
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: directory + "/mnt/volume.img") {
+            guard Date() < deadline, daemon.isRunning else { throw BenchError("teslacam run did not mount") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        results.append(try replay(trace, into: directory + "/mnt/volume.img", name: "teslacam volume.img",
+                                  daemon: daemon.processIdentifier))
+
+        let gib = Double(carBytes) / Double(1 << 30)
+        let plainCPU = results[0].cpu / gib
+        print("target".padding(toLength: 24, withPad: " ", startingAt: 0) + "MiB/s".padding(toLength: 10, withPad: " ", startingAt: 0)
+              + "CPU s/GiB".padding(toLength: 12, withPad: " ", startingAt: 0) + "× plain")
+        for r in results {
+            let perGiB = r.cpu / gib
+            print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                  + String(format: "%-10.1f%-12.2f%.2f", Double(carBytes) / Double(1 << 20) / r.seconds, perGiB, perGiB / plainCPU))
+        }
+    }
+
+    /// Replays the session's writes in 16 KiB pieces and its flushes as fsync; returns wall time and CPU seconds
+    /// (this process's user + system, plus the daemon's when there is one).
+    private func replay(_ trace: [UInt8], into path: String, name: String, daemon: Int32?) throws -> Result {
+        let file = try BenchFile(path: path)
+        defer { file.close() }
+        let selfBefore = Self.ownCPU(), daemonBefore = daemon.map(Self.processCPU) ?? 0
+        let seconds = try measure {
+            var reader = try TraceReader(bytes: trace)
+            while let record = reader.next() {
+                switch record {
+                case let .write(offset, data):
+                    try data.withUnsafeBytes { raw in
+                        var done = 0
+                        while done < raw.count {
+                            let n = min(Self.piece, raw.count - done)
+                            try file.write(UnsafeRawBufferPointer(rebasing: raw[done..<(done + n)]), at: offset + UInt64(done))
+                            done += n
+                        }
+                    }
+                case .flush: try file.sync()
+                case .read: break
+                }
+            }
+            try file.sync()
+        }
+        let cpu = (Self.ownCPU() - selfBefore) + ((daemon.map(Self.processCPU) ?? 0) - daemonBefore)
+        return Result(name: name, seconds: seconds, cpu: cpu)
+    }
+
+    private func makeSparse(_ path: String, _ bytes: UInt64) throws {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        guard truncate(path, off_t(bytes)) == 0 else { throw BenchError("cannot size \(path)") }
+    }
+
+    private func child(_ arguments: [String], executable: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable ?? "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func ownCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// utime + stime of a process (all its threads) from /proc/PID/stat.
+    static func processCPU(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
