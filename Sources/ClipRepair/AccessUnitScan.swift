@@ -1,0 +1,101 @@
+import MP4
+import Telemetry
+
+/// One frame found in an `mdat` without an index: where its NAL units lie, whether it is a key frame, and the
+/// car's frame counter from its SEI telemetry when it carries one.
+public struct AccessUnit: Hashable, Sendable {
+    public let offset: UInt64
+    public let size: UInt64
+    public let isKeyframe: Bool
+    /// `SeiMetadata.frame_seq_no`: the car counts frames in capture (display) order.
+    public let frameSequence: UInt64?
+}
+
+/// The frames of an `mdat` found by walking its AVCC length prefixes (untrunc's approach), and why the walk
+/// stopped.
+public struct AccessUnitScan: Hashable, Sendable {
+    public enum Stop: Hashable, Sendable {
+        /// The data ended exactly after a NAL unit.
+        case endOfData
+        /// A NAL unit (or its length) runs past the data: the cut.
+        case cutNAL(offset: UInt64)
+        /// A NAL unit ends in a zero byte, which no NAL unit does: zeroed (never written) clusters reached it.
+        case damagedNAL(offset: UInt64)
+        /// A zero length prefix: never-written (zeroed) bytes.
+        case zeroLength(offset: UInt64)
+        /// Bytes that cannot be a NAL unit header.
+        case implausibleNAL(offset: UInt64, header: UInt8)
+        /// More frames than the file's size can honestly hold (a hostile file).
+        case frameLimit
+    }
+
+    public var units: [AccessUnit]
+    public var stop: Stop
+
+    /// Where the last whole frame ends (`start` when there is none).
+    public func end(from start: UInt64) -> UInt64 { units.last.map { $0.offset + $0.size } ?? start }
+
+    /// SEI NAL units larger than this are not decoded for their frame counter.
+    static let maximumSEISize = 64 << 10
+
+    /// Walks `start..<end` as AVCC NAL units (`lengthSize`-byte big-endian lengths) and groups them into
+    /// access units: a new one begins at an SEI, SPS, PPS or delimiter after a slice, or at a slice whose
+    /// first_mb_in_slice is 0.
+    ///
+    /// The frame in progress when the walk stops is kept only when it is known whole: it has a slice and what
+    /// stopped the walk began a new frame, or the data simply ended after it (or zeros follow it).
+    /// Reads a few bytes per NAL unit, and the SEI units whole; at most `limit` frames.
+    public static func scan(
+        from start: UInt64, to end: UInt64, lengthSize: Int, limit: Int, read: (UInt64, Int) -> [UInt8]
+    ) -> AccessUnitScan {
+        var units: [AccessUnit] = []
+        var current: (offset: UInt64, hasSlice: Bool, key: Bool, sequence: UInt64?)?
+        var position = start
+        func finish(_ keep: Bool) {
+            if let frame = current, frame.hasSlice, keep {
+                units.append(AccessUnit(offset: frame.offset, size: position - frame.offset, isKeyframe: frame.key,
+                                        frameSequence: frame.sequence))
+            }
+            current = nil
+        }
+        func stop(_ reason: Stop, keepCurrent: Bool) -> AccessUnitScan {
+            finish(keepCurrent)
+            return AccessUnitScan(units: units, stop: reason)
+        }
+        let prefix = UInt64(lengthSize)
+        while true {
+            if position >= end { return stop(.endOfData, keepCurrent: true) }
+            guard units.count < limit else { return stop(.frameLimit, keepCurrent: false) }
+            let head = read(position, lengthSize + 2)
+            // A cut inside the length or header: whether the next unit begins a frame is unknown, drop the frame.
+            guard end - position > prefix, head.count > lengthSize else { return stop(.cutNAL(offset: position), keepCurrent: false) }
+            let length = head.prefix(lengthSize).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            if length == 0 { return stop(.zeroLength(offset: position), keepCurrent: true) }
+            let header = NALHeader(byte: head[lengthSize])
+            guard header.isPlausible else {
+                return stop(.implausibleNAL(offset: position, header: header.byte), keepCurrent: true)
+            }
+            let firstMacroblockIsZero = head.count > lengthSize + 1 && head[lengthSize + 1] & 0x80 != 0
+            let beginsFrame = current?.hasSlice == true
+                && (header.beginsAccessUnit || (header.isSlice && length > 1 && firstMacroblockIsZero))
+            let body = position + prefix
+            if length > end - body {
+                return stop(.cutNAL(offset: position), keepCurrent: beginsFrame)
+            }
+            if read(body + length - 1, 1).first ?? 0 == 0 {
+                return stop(.damagedNAL(offset: position), keepCurrent: beginsFrame)
+            }
+            if beginsFrame { finish(true) }
+            if current == nil { current = (position, false, false, nil) }
+            if header.isSlice { current!.hasSlice = true }
+            if header.isIDR { current!.key = true }
+            if header.isSEI, current!.sequence == nil, !current!.hasSlice, length <= UInt64(maximumSEISize) {
+                let nal = read(body, Int(length))
+                if nal.count == Int(length) {
+                    current!.sequence = TelemetryReader.vehicleState(inSEINAL: nal)?.frameSequence
+                }
+            }
+            position = body + length
+        }
+    }
+}
