@@ -142,6 +142,7 @@ public final class ClipCatalog: Sendable {
             }
         }
         registerUploadMigration(&migrator)
+        registerRepairMigration(&migrator)
         return migrator
     }
 

@@ -9,6 +9,8 @@ public struct RepairReference: Sendable {
     public let timescale: UInt32
     public let movieTimescale: UInt32
     public let nalLengthSize: Int
+    /// The reference's `mvhd` creation time, seconds since 1904 (0 when unset).
+    public let creationTime: UInt64
     /// `stts` deltas in decode order.
     let durations: [UInt32]
     /// `ctts` offsets in decode order; nil when the reference has none (no B-frames).
@@ -50,6 +52,7 @@ public struct RepairReference: Sendable {
         videoTrak = trak
         timescale = table.timescale
         movieTimescale = UInt32(movieScale)
+        creationTime = BoxBytes.value(mvhdPayload, at: 4, count: mvhdPayload.first == 1 ? 8 : 4) ?? 0
         nalLengthSize = table.nalLengthSize
         self.durations = durations
         compositionOffsets = offsets.contains(where: { $0 != 0 }) ? offsets : nil
