@@ -15,6 +15,9 @@ public struct RepairReference: Sendable {
     let durations: [UInt32]
     /// `ctts` offsets in decode order; nil when the reference has none (no B-frames).
     let compositionOffsets: [Int64]?
+    /// A typical frame's duration: the median of the reference's non-zero deltas (jitter averages out, a
+    /// stray long last frame does not skew it).
+    let typicalDuration: UInt32
 
     /// Most samples read from a reference's tables: a minute at 60 fps is 3600; a hostile table claiming
     /// billions stops here.
@@ -55,6 +58,8 @@ public struct RepairReference: Sendable {
         creationTime = BoxBytes.value(mvhdPayload, at: 4, count: mvhdPayload.first == 1 ? 8 : 4) ?? 0
         nalLengthSize = table.nalLengthSize
         self.durations = durations
+        let sorted = durations.filter { $0 > 0 }.sorted()
+        typicalDuration = sorted[sorted.count / 2]
         compositionOffsets = offsets.contains(where: { $0 != 0 }) ? offsets : nil
     }
 
@@ -72,12 +77,6 @@ public struct RepairReference: Sendable {
         return try RepairReference(moov: bytes)
     }
 
-    /// A typical frame's duration: the median of the reference's non-zero deltas (jitter averages out, a
-    /// stray long last frame does not skew it).
-    var typicalDuration: UInt32 {
-        let sorted = durations.filter { $0 > 0 }.sorted()
-        return sorted[sorted.count / 2]
-    }
 
     func duration(ofFrame index: Int) -> UInt32 {
         index < durations.count - 1 && durations[index] > 0 ? durations[index] : typicalDuration
