@@ -188,6 +188,7 @@ public final class ClipCatalog: Sendable {
         clip.size = Int64(event.size)
         clip.updatedAt = now
         var telemetry: Result<ClipTelemetry, TelemetryError>?
+        var truncated = false
         switch event.kind {
         case .created, .growing:
             clip.state = .growing
@@ -207,7 +208,7 @@ public final class ClipCatalog: Sendable {
             if clip.state == .complete && clip.sha256 != nil && previousSize == Int64(event.size) { return }
             clip.state = .complete
             clip.completedAt = now
-            telemetry = inspect(&clip, isClip: where_.isClipName)
+            telemetry = inspect(&clip, isClip: where_.isClipName, truncated: &truncated)
         case .moved:
             if clip.state == .deleted && event.carPath != previousCarPath {
                 // A move seen half-way (the old entry gone before the new one arrived) looked like a deletion:
@@ -215,7 +216,9 @@ public final class ClipCatalog: Sendable {
                 clip.state = .growing
                 clip.deletedAt = nil
             }
-            if clip.state == .complete && clip.sha256 == nil { telemetry = inspect(&clip, isClip: where_.isClipName) }
+            if clip.state == .complete && clip.sha256 == nil {
+                telemetry = inspect(&clip, isClip: where_.isClipName, truncated: &truncated)
+            }
         case .deleted:
             // The car deleted it; the archive keeps it until retention lets it go.
             clip.state = .deleted
@@ -227,6 +230,7 @@ public final class ClipCatalog: Sendable {
         case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
         case nil: break
         }
+        if truncated { try markTruncated(clip, now: now, in: db) }
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
                                           size: Int64(event.size), previousPath: event.previousPath, reason: nil)
         try transition.insert(db)
@@ -264,7 +268,10 @@ public final class ClipCatalog: Sendable {
     }
 
     /// Fills in what reading the complete file tells; returns its telemetry for an MP4 with a movie index.
-    private func inspect(_ clip: inout ClipRecord, isClip: Bool) -> Result<ClipTelemetry, TelemetryError>? {
+    /// `truncated`: set for an MP4 the car never finished (an mdat, no moov: a power cut), which a repair can save.
+    private func inspect(
+        _ clip: inout ClipRecord, isClip: Bool, truncated: inout Bool
+    ) -> Result<ClipTelemetry, TelemetryError>? {
         do {
             let inspection = try ClipInspection.inspect(path: archiveRoot + "/" + clip.path, analyse: isClip)
             clip.sha256 = inspection.sha256
@@ -276,6 +283,8 @@ public final class ClipCatalog: Sendable {
                 clip.duration = analysis.movie?.duration
                 clip.codec = analysis.movie?.videoCodec?.description
                 if case let .incomplete(reason) = analysis.completeness { clip.problem = "\(reason)" } else { clip.problem = nil }
+                truncated = !analysis.isComplete && analysis.scan.boxes.contains { $0.type == "mdat" }
+                    && analysis.scan.first("moov") == nil
             case .opaque, .empty:
                 // Not an MP4 although named so: an encrypted clip (firmware 2026.20+). Complete by FAT state alone.
                 clip.kind = .encrypted

@@ -78,6 +78,23 @@ extension ClipCatalog {
         return try database.read { db in try RepairRecord.fetchOne(db, key: id) }
     }
 
+    /// Marks a clip the car left without its index as `truncated`, unless a repair is already recorded: the
+    /// automatic repair (`teslacam repair --pending`) works through these rows.
+    func markTruncated(_ clip: ClipRecord, now: Int64, in db: Database) throws {
+        guard let id = clip.id, try RepairRecord.fetchOne(db, key: id) == nil else { return }
+        try RepairRecord(clipID: id, status: .truncated, frames: 0, keyframes: 0, seconds: 0, discardedBytes: 0,
+                         ordering: nil, repairedPath: nil, referencePath: nil, problem: nil, at: now).insert(db)
+    }
+
+    /// Clips marked truncated that no repair has been tried on yet, with their catalog rows.
+    public func pendingRepairs() throws -> [(clip: ClipRecord, repair: RepairRecord)] {
+        try database.read { db in
+            try RepairRecord.filter(Column("status") == RepairRecord.Status.truncated.rawValue && Column("problem") == nil)
+                .order(Column("clipID")).fetchAll(db)
+                .compactMap { repair in try ClipRecord.fetchOne(db, key: repair.clipID).map { ($0, repair) } }
+        }
+    }
+
     /// Every truncated or repaired clip.
     public func repairs() throws -> [RepairRecord] {
         try database.read { db in try RepairRecord.order(Column("clipID")).fetchAll(db) }
