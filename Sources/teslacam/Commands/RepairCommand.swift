@@ -54,7 +54,7 @@ struct RepairCommand: ParsableCommand {
 
     func repairPending() throws {
         guard let state, let archive, let (catalog, _) = try openCatalog() else {
-            throw ValidationError("\(state ?? "") has no catalog yet: run `teslacam run` first")
+            throw TelemetryCommandError("\(state ?? "") has no catalog yet: run `teslacam run` first")
         }
         let pending = try catalog.pendingRepairs()
         if pending.isEmpty { print("no clip waits for a repair") }
