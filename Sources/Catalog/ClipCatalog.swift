@@ -29,7 +29,12 @@ public final class ClipCatalog: Sendable {
         }
     }
 
-    public init(path: String, archiveRoot: String, logger: Logger, routes: Routes = Routes()) throws(Failure) {
+    /// Where full-rate telemetry goes (`STATE/derived/telemetry`); nil keeps only the catalog's 1 Hz track.
+    let sidecar: TelemetrySidecar?
+
+    public init(path: String, archiveRoot: String, logger: Logger, routes: Routes = Routes(),
+                telemetrySidecars: String? = nil) throws(Failure) {
+        self.sidecar = telemetrySidecars.map(TelemetrySidecar.init(root:))
         self.path = path
         self.archiveRoot = archiveRoot
         self.logger = logger
@@ -226,7 +231,9 @@ public final class ClipCatalog: Sendable {
         }
         try clip.save(db)
         switch telemetry {
-        case let .success(found): try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+        case let .success(found):
+            try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+            writeSidecar(found, for: clip)
         case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
         case nil: break
         }
@@ -268,6 +275,17 @@ public final class ClipCatalog: Sendable {
     }
 
     /// Fills in what reading the complete file tells; returns its telemetry for an MP4 with a movie index.
+    /// The clip's full-rate telemetry beside the catalog, when configured; a failure (full disk) costs only the
+    /// sidecar, never the catalog row.
+    private func writeSidecar(_ telemetry: ClipTelemetry, for clip: ClipRecord) {
+        guard let sidecar, telemetry.hasTelemetry, TelemetrySidecar.keeps(camera: clip.camera) else { return }
+        do {
+            try sidecar.write(telemetry, archivePath: clip.path)
+        } catch {
+            logger.warning("cannot write the telemetry sidecar", metadata: ["path": "\(clip.path)", "error": "\(error)"])
+        }
+    }
+
     /// `truncated`: set for an MP4 the car never finished (an mdat, no moov: a power cut), which a repair can save.
     private func inspect(
         _ clip: inout ClipRecord, isClip: Bool, truncated: inout Bool

@@ -47,3 +47,30 @@ import Volume
         #expect(try catalog.repair(of: cut)?.status == .repaired)
     }
 }
+
+/// The front camera's full-rate telemetry lands in a sidecar CSV when the catalog is told where.
+@Suite struct TelemetrySidecarTests {
+    @Test func frontClipsGetAFullRateSidecarOtherCamerasDoNot() throws {
+        let root = NSTemporaryDirectory() + "catalog-sidecar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let catalog = try ClipCatalog(path: root + "/catalog.sqlite", archiveRoot: root + "/archive", logger: logger,
+                                      telemetrySidecars: root + "/derived/telemetry")
+        let event = "TeslaCam/SavedClips/2026-11-20_08-02-08"
+        for camera in ["front", "back"] {
+            let clip = "\(event)/2026-11-20_08-02-00-\(camera).mp4"
+            try FileManager.default.createDirectory(atPath: root + "/archive/" + event, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: CatalogTelemetryTests.fixtures + "/" + clip, toPath: root + "/archive/" + clip)
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: root + "/archive/" + clip)[.size] as? UInt64)
+            catalog.apply([HarvestEvent(kind: .created, archivePath: clip, carPath: clip, size: 0),
+                           HarvestEvent(kind: .complete, archivePath: clip, carPath: clip, size: size)])
+        }
+        let front = root + "/derived/telemetry/\(event)/2026-11-20_08-02-00-front.mp4.csv"
+        let rows = try String(contentsOfFile: front, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 361)  // header + every one of the clip's 360 frames
+        #expect(rows.first?.contains("vehicle_speed_mps") == true)
+        #expect(!FileManager.default.fileExists(atPath: root + "/derived/telemetry/\(event)/2026-11-20_08-02-00-back.mp4.csv"))
+    }
+}
