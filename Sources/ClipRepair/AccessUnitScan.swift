@@ -43,16 +43,21 @@ public struct AccessUnitScan: Hashable, Sendable {
     /// first_mb_in_slice is 0.
     ///
     /// The frame in progress when the walk stops is kept only when it is known whole: it has a slice and what
-    /// stopped the walk began a new frame, or the data simply ended after it (or zeros follow it).
+    /// stopped the walk began a new frame, or the data simply ended after it, or (for an encoder that writes one
+    /// slice per picture, as the scan has seen so far) what follows cannot be read (cut length, zeros, garbage).
     /// Reads a few bytes per NAL unit, and the SEI units whole; at most `limit` frames.
     public static func scan(
         from start: UInt64, to end: UInt64, lengthSize: Int, limit: Int, read: (UInt64, Int) -> [UInt8]
     ) -> AccessUnitScan {
         var units: [AccessUnit] = []
-        var current: (offset: UInt64, hasSlice: Bool, key: Bool, sequence: UInt64?)?
+        var current: (offset: UInt64, slices: Int, key: Bool, sequence: UInt64?)?
         var position = start
+        // Whether the encoder splits pictures into several slices: then a frame whose end is not proven may lack
+        // a slice, and is dropped; with one slice per picture a frame with its slice is whole.
+        var multiSlice = false
         func finish(_ keep: Bool) {
-            if let frame = current, frame.hasSlice, keep {
+            if let frame = current, frame.slices > 1 { multiSlice = true }
+            if let frame = current, frame.slices > 0, keep {
                 units.append(AccessUnit(offset: frame.offset, size: position - frame.offset, isKeyframe: frame.key,
                                         frameSequence: frame.sequence))
             }
@@ -67,16 +72,18 @@ public struct AccessUnitScan: Hashable, Sendable {
             if position >= end { return stop(.endOfData, keepCurrent: true) }
             guard units.count < limit else { return stop(.frameLimit, keepCurrent: false) }
             let head = read(position, lengthSize + 2)
-            // A cut inside the length or header: whether the next unit begins a frame is unknown, drop the frame.
-            guard end - position > prefix, head.count > lengthSize else { return stop(.cutNAL(offset: position), keepCurrent: false) }
+            // A cut inside the length or header: whether the next unit begins a frame is unknown.
+            guard end - position > prefix, head.count > lengthSize else {
+                return stop(.cutNAL(offset: position), keepCurrent: !multiSlice)
+            }
             let length = head.prefix(lengthSize).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            if length == 0 { return stop(.zeroLength(offset: position), keepCurrent: true) }
+            if length == 0 { return stop(.zeroLength(offset: position), keepCurrent: !multiSlice) }
             let header = NALHeader(byte: head[lengthSize])
             guard header.isPlausible else {
-                return stop(.implausibleNAL(offset: position, header: header.byte), keepCurrent: true)
+                return stop(.implausibleNAL(offset: position, header: header.byte), keepCurrent: !multiSlice)
             }
             let firstMacroblockIsZero = head.count > lengthSize + 1 && head[lengthSize + 1] & 0x80 != 0
-            let beginsFrame = current?.hasSlice == true
+            let beginsFrame = (current?.slices ?? 0) > 0
                 && (header.beginsAccessUnit || (header.isSlice && length > 1 && firstMacroblockIsZero))
             let body = position + prefix
             if length > end - body {
@@ -86,10 +93,10 @@ public struct AccessUnitScan: Hashable, Sendable {
                 return stop(.damagedNAL(offset: position), keepCurrent: beginsFrame)
             }
             if beginsFrame { finish(true) }
-            if current == nil { current = (position, false, false, nil) }
-            if header.isSlice { current!.hasSlice = true }
+            if current == nil { current = (position, 0, false, nil) }
+            if header.isSlice { current!.slices += 1 }
             if header.isIDR { current!.key = true }
-            if header.isSEI, current!.sequence == nil, !current!.hasSlice, length <= UInt64(maximumSEISize) {
+            if header.isSEI, current!.sequence == nil, current!.slices == 0, length <= UInt64(maximumSEISize) {
                 let nal = read(body, Int(length))
                 if nal.count == Int(length) {
                     current!.sequence = TelemetryReader.vehicleState(inSEINAL: nal)?.frameSequence

@@ -55,16 +55,17 @@ public enum ClipRepair {
         let units = scan.units
         let durations = units.indices.map(reference.duration(ofFrame:))
         let (ordering, offsets) = order(units, durations: durations, reference: reference)
-        let (composition, mediaStart) = normalised(offsets, durations: durations)
+        let (composition, mediaStart, presentationEnd) = normalised(offsets, durations: durations)
         let movie = RepairedMovie(
             reference: reference, frames: units, durations: durations, compositionOffsets: composition,
-            mediaStart: mediaStart, chunkOffset: first.offset, creationTime: creationTime)
+            mediaStart: mediaStart, presentationEnd: presentationEnd, chunkOffset: first.offset,
+            creationTime: creationTime)
         let prefix = read(0, Int(mdat.offset))
         guard prefix.count == Int(mdat.offset) else { throw .noFrames(reason: "the bytes before the mdat could not be read") }
         return RepairPlan(
             pieces: [.bytes(prefix + header), .copy(offset: start, count: payload), .bytes(movie.bytes())],
             frames: units.count, keyframes: units.filter(\.isKeyframe).count, ordering: ordering,
-            duration: Double(movie.trackDuration - min(movie.trackDuration, mediaStart)) / Double(reference.timescale),
+            duration: Double(movie.shownDuration) / Double(reference.timescale),
             discardedBytes: fileSize - payloadEnd, stop: scan.stop)
     }
 
@@ -88,20 +89,24 @@ public enum ClipRepair {
         return (.decode, nil)
     }
 
-    /// Offsets shifted to be non-negative (ctts version 0, which every player reads alike), and the first
-    /// shown frame's presentation time for the edit list.
-    static func normalised(_ offsets: [Int64]?, durations: [UInt32]) -> ([UInt32]?, UInt64) {
-        guard let offsets else { return (nil, 0) }
+    /// Offsets shifted to be non-negative (ctts version 0, which every player reads alike), the first shown
+    /// frame's presentation time and the last shown frame's end: the edit list spans them, so no frame is cut
+    /// off (a P-frame whose B-frames were lost shows past the sum of the durations).
+    static func normalised(_ offsets: [Int64]?, durations: [UInt32]) -> ([UInt32]?, UInt64, UInt64) {
+        let total = durations.reduce(UInt64(0)) { $0 + UInt64($1) }
+        guard let offsets else { return (nil, 0, total) }
         let shift = max(0, -(offsets.min() ?? 0))
         var decode: Int64 = 0
         var firstShown = Int64.max
+        var lastEnd = Int64(0)
         var shifted: [UInt32] = []
         for (offset, duration) in zip(offsets, durations) {
-            let value = offset + shift
-            shifted.append(UInt32(clamping: value))
+            let value = Int64(UInt32(clamping: offset + shift))
+            shifted.append(UInt32(value))
             firstShown = min(firstShown, decode + value)
+            lastEnd = max(lastEnd, decode + value + Int64(duration))
             decode += Int64(duration)
         }
-        return (shifted, UInt64(max(0, firstShown)))
+        return (shifted, UInt64(max(0, firstShown)), UInt64(max(0, lastEnd)))
     }
 }

@@ -13,15 +13,19 @@ struct RepairedMovie {
     let compositionOffsets: [UInt32]?
     /// The first shown frame's presentation time: where the edit list starts the track.
     let mediaStart: UInt64
+    /// Where the last shown frame ends, in track units.
+    let presentationEnd: UInt64
     /// Where the first frame lies in the repaired file (one chunk holds them all).
     let chunkOffset: UInt64
     /// Seconds since 1904 to write as the creation time; nil keeps the reference's.
     let creationTime: UInt64?
 
+    /// The media's length (mdhd): the sum of the frames' durations.
     var trackDuration: UInt64 { durations.reduce(0) { $0 + UInt64($1) } }
+    /// What the edit list shows, in track units: from the first shown frame to the end of the last.
+    var shownDuration: UInt64 { presentationEnd - min(presentationEnd, mediaStart) }
     var movieDuration: UInt64 {
-        let shown = trackDuration - min(trackDuration, mediaStart)
-        return shown * UInt64(reference.movieTimescale) / UInt64(max(1, reference.timescale))
+        shownDuration * UInt64(reference.movieTimescale) / UInt64(max(1, reference.timescale))
     }
 
     func bytes() -> [UInt8] {
