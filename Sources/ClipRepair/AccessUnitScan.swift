@@ -19,7 +19,8 @@ public struct AccessUnitScan: Hashable, Sendable {
         case endOfData
         /// A NAL unit (or its length) runs past the data: the cut.
         case cutNAL(offset: UInt64)
-        /// A NAL unit ends in a zero byte, which no NAL unit does: zeroed (never written) clusters reached it.
+        /// A NAL unit holds three zero bytes in a row or ends in a zero byte, which emulation prevention rules out:
+        /// zeroed (never written) clusters lie in it.
         case damagedNAL(offset: UInt64)
         /// A zero length prefix: never-written (zeroed) bytes.
         case zeroLength(offset: UInt64)
@@ -34,6 +35,27 @@ public struct AccessUnitScan: Hashable, Sendable {
 
     /// Where the last whole frame ends (`start` when there is none).
     public func end(from start: UInt64) -> UInt64 { units.last.map { $0.offset + $0.size } ?? start }
+
+    /// Whether a NAL unit's bytes can be H.264's: never 0x00 0x00 0x00 (emulation prevention inserts 0x03 before
+    /// any third byte below 4, cabac_zero_words included) and never a last byte of 0 (the RBSP stop bit is in it).
+    /// A cluster the car never wrote reads as zeros, so this finds one anywhere in a frame. Reads the unit in
+    /// pieces of at most 1 MiB: a repair reads every byte of the frames once, which it copies anyway.
+    static func isIntact(from offset: UInt64, count: UInt64, read: (UInt64, Int) -> [UInt8]) -> Bool {
+        var done: UInt64 = 0
+        var zeros = 0
+        var last: UInt8 = 0
+        while done < count {
+            let piece = read(offset + done, Int(min(count - done, 1 << 20)))
+            guard !piece.isEmpty else { return false }
+            for byte in piece {
+                zeros = byte == 0 ? zeros + 1 : 0
+                if zeros == 3 { return false }
+            }
+            last = piece[piece.count - 1]
+            done += UInt64(piece.count)
+        }
+        return last != 0
+    }
 
     /// SEI NAL units larger than this are not decoded for their frame counter.
     static let maximumSEISize = 64 << 10
@@ -89,7 +111,7 @@ public struct AccessUnitScan: Hashable, Sendable {
             if length > end - body {
                 return stop(.cutNAL(offset: position), keepCurrent: beginsFrame)
             }
-            if read(body + length - 1, 1).first ?? 0 == 0 {
+            if !isIntact(from: body, count: length, read: read) {
                 return stop(.damagedNAL(offset: position), keepCurrent: beginsFrame)
             }
             if beginsFrame { finish(true) }

@@ -105,3 +105,31 @@ struct TruncatedClipTests {
         try TelemetryReader.read(fileSize: UInt64(bytes.count), read: Fixtures.reader(bytes))
     }
 }
+
+@Suite("Repair of clips with never-written clusters")
+struct HoleTests {
+    /// A power cut can leave clusters the car had not yet written back as zeros inside the file: the repair stops
+    /// before the first frame they touch, wherever in it they fall.
+    @Test("a zeroed 4 KiB run inside the frames ends the repair before the frame it touches",
+          .enabled(if: FFmpeg.isAvailable, "ffmpeg/ffprobe are not installed (scripts/install-deps.sh)"))
+    func zeroedCluster() throws {
+        let original = try Fixtures.bytes(Fixtures.front)
+        let samples = try Fixtures.samples(original)
+        let reference = try Fixtures.reference(Fixtures.nextFront)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var rng = SplitMix64(seed: 14)
+        for _ in 0..<10 {
+            let cut = Int(samples[2000].offset)
+            var bytes = Array(original[..<cut])
+            let hole = Int.random(in: Int(samples[10].offset)..<Int(samples[1900].offset), using: &rng)
+            for i in hole..<(hole + 4096) { bytes[i] = 0 }
+            let untouched = samples.prefix { $0.offset + UInt64($0.size) <= UInt64(hole) }.count
+            let plan = try Fixtures.plan(bytes, reference: reference)
+            #expect(plan.frames <= untouched && plan.frames >= untouched - 1, "hole at \(hole)")
+            let path = directory.appendingPathComponent("hole.mp4").path
+            try Data(Fixtures.materialise(plan, from: bytes)).write(to: URL(fileURLWithPath: path))
+            #expect(try FFmpeg.decodeErrors(path).isEmpty, "hole at \(hole)")
+        }
+    }
+}
