@@ -32,6 +32,8 @@ public struct AccessUnitScan: Hashable, Sendable {
 
     public var units: [AccessUnit]
     public var stop: Stop
+    /// Damaged stretches skipped by resuming at the next key frame that carries Tesla's SEI.
+    public var gaps: Int = 0
 
     /// Where the last whole frame ends (`start` when there is none).
     public func end(from start: UInt64) -> UInt64 { units.last.map { $0.offset + $0.size } ?? start }
@@ -85,9 +87,20 @@ public struct AccessUnitScan: Hashable, Sendable {
             }
             current = nil
         }
+        var gaps = 0
         func stop(_ reason: Stop, keepCurrent: Bool) -> AccessUnitScan {
             finish(keepCurrent)
-            return AccessUnitScan(units: units, stop: reason)
+            return AccessUnitScan(units: units, stop: reason, gaps: gaps)
+        }
+        /// After damage (zeros, garbage), resumes at the next key frame that opens with Tesla's SEI, if any.
+        func resume(after damaged: UInt64, keepCurrent: Bool) -> Bool {
+            guard let next = KeyframeSearch.next(after: damaged, end: end, lengthSize: lengthSize, read: read) else {
+                return false
+            }
+            finish(keepCurrent)
+            position = next
+            gaps += 1
+            return true
         }
         let prefix = UInt64(lengthSize)
         while true {
@@ -99,9 +112,13 @@ public struct AccessUnitScan: Hashable, Sendable {
                 return stop(.cutNAL(offset: position), keepCurrent: !multiSlice)
             }
             let length = head.prefix(lengthSize).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            if length == 0 { return stop(.zeroLength(offset: position), keepCurrent: !multiSlice) }
+            if length == 0 {
+                if resume(after: position, keepCurrent: !multiSlice) { continue }
+                return stop(.zeroLength(offset: position), keepCurrent: !multiSlice)
+            }
             let header = NALHeader(byte: head[lengthSize])
             guard header.isPlausible else {
+                if resume(after: position, keepCurrent: !multiSlice) { continue }
                 return stop(.implausibleNAL(offset: position, header: header.byte), keepCurrent: !multiSlice)
             }
             let firstMacroblockIsZero = head.count > lengthSize + 1 && head[lengthSize + 1] & 0x80 != 0
@@ -112,6 +129,7 @@ public struct AccessUnitScan: Hashable, Sendable {
                 return stop(.cutNAL(offset: position), keepCurrent: beginsFrame)
             }
             if !isIntact(from: body, count: length, read: read) {
+                if resume(after: position, keepCurrent: beginsFrame) { continue }
                 return stop(.damagedNAL(offset: position), keepCurrent: beginsFrame)
             }
             if beginsFrame { finish(true) }

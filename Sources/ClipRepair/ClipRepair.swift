@@ -4,7 +4,8 @@ import MP4
 /// from a reference clip of the same camera and a scan of the frames in its `mdat`.
 ///
 /// The repaired file keeps the truncated clip's bytes at the same offsets (its `ftyp`, the `mdat` header with
-/// the recovered length, the whole frames) and appends a `moov` built from the reference: one chunk, the
+/// the recovered length, the whole frames) and appends a `moov` built from the reference: a chunk per run of
+/// adjacent frames, the
 /// reference's `avcC`, durations taken frame by frame from the reference's `stts`, presentation order from the
 /// SEI frame counters (or the reference's `ctts`), and an edit list hiding the B-frame delay.
 public enum ClipRepair {
@@ -38,7 +39,7 @@ public enum ClipRepair {
         }
         let limit = Int(clamping: fileSize / bytesPerFrameLimit) + 1
         let scan = AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
-        guard let first = scan.units.first, let last = scan.units.last else {
+        guard scan.units.first != nil, let last = scan.units.last else {
             throw .noFrames(reason: "stopped at \(scan.stop); is the reference of the same camera and encoder?")
         }
         let payloadEnd = last.offset + last.size
@@ -58,15 +59,14 @@ public enum ClipRepair {
         let (composition, mediaStart, presentationEnd) = normalised(offsets, durations: durations)
         let movie = RepairedMovie(
             reference: reference, frames: units, durations: durations, compositionOffsets: composition,
-            mediaStart: mediaStart, presentationEnd: presentationEnd, chunkOffset: first.offset,
-            creationTime: creationTime)
+            mediaStart: mediaStart, presentationEnd: presentationEnd, creationTime: creationTime)
         let prefix = read(0, Int(mdat.offset))
         guard prefix.count == Int(mdat.offset) else { throw .noFrames(reason: "the bytes before the mdat could not be read") }
         return RepairPlan(
             pieces: [.bytes(prefix + header), .copy(offset: start, count: payload), .bytes(movie.bytes())],
             frames: units.count, keyframes: units.filter(\.isKeyframe).count, ordering: ordering,
             duration: Double(movie.shownDuration) / Double(reference.timescale),
-            discardedBytes: fileSize - payloadEnd, stop: scan.stop)
+            discardedBytes: fileSize - payloadEnd, stop: scan.stop, gaps: scan.gaps)
     }
 
     /// Composition offsets (presentation minus decode time) for each frame, and how they were found.

@@ -34,6 +34,9 @@ public struct RepairPlan: Sendable {
     public let discardedBytes: UInt64
     /// What stopped the scan of the `mdat`.
     public let stop: AccessUnitScan.Stop
+    /// Damaged stretches (never-written clusters) skipped, resuming at the next key frame with telemetry; their
+    /// bytes stay in the copy's mdat, unreferenced.
+    public let gaps: Int
 
     public var size: UInt64 { pieces.reduce(0) { $0 + $1.count } }
 }

@@ -15,8 +15,6 @@ struct RepairedMovie {
     let mediaStart: UInt64
     /// Where the last shown frame ends, in track units.
     let presentationEnd: UInt64
-    /// Where the first frame lies in the repaired file (one chunk holds them all).
-    let chunkOffset: UInt64
     /// Seconds since 1904 to write as the creation time; nil keeps the reference's.
     let creationTime: UInt64?
 
@@ -70,14 +68,26 @@ struct RepairedMovie {
             let keys = frames.indices.filter { frames[$0].isKeyframe }.flatMap { BoxBytes.be(UInt64($0 + 1), 4) }
             body += BoxBytes.fullBox("stss", BoxBytes.be(UInt64(keys.count / 4), 4) + keys)
         }
-        body += BoxBytes.fullBox("stsc", BoxBytes.be(1, 4) + BoxBytes.be(1, 4) + BoxBytes.be(UInt64(frames.count), 4)
-            + BoxBytes.be(1, 4))
+        // A chunk per run of adjacent frames: one, unless a damaged stretch was skipped.
+        var chunks: [(offset: UInt64, count: Int)] = []
+        var chunkEnd: UInt64?
+        for frame in frames {
+            if let lastEnd = chunkEnd, lastEnd == frame.offset, !chunks.isEmpty {
+                chunks[chunks.count - 1].count += 1
+            } else {
+                chunks.append((frame.offset, 1))
+            }
+            chunkEnd = frame.offset + frame.size
+        }
+        var runs: [(first: Int, count: Int)] = []
+        for (index, chunk) in chunks.enumerated() where runs.last?.count != chunk.count { runs.append((index + 1, chunk.count)) }
+        body += BoxBytes.fullBox("stsc", BoxBytes.be(UInt64(runs.count), 4)
+            + runs.flatMap { BoxBytes.be(UInt64($0.first), 4) + BoxBytes.be(UInt64($0.count), 4) + BoxBytes.be(1, 4) })
         body += BoxBytes.fullBox("stsz", BoxBytes.be(0, 4) + BoxBytes.be(UInt64(frames.count), 4)
             + frames.flatMap { BoxBytes.be($0.size, 4) })
-        let last = frames.last.map { chunkOffset + ($0.offset + $0.size - frames[0].offset) } ?? 0
-        body += last > UInt64(UInt32.max)
-            ? BoxBytes.fullBox("co64", BoxBytes.be(1, 4) + BoxBytes.be(chunkOffset, 8))
-            : BoxBytes.fullBox("stco", BoxBytes.be(1, 4) + BoxBytes.be(chunkOffset, 4))
+        let wide = (frames.last.map { $0.offset + $0.size } ?? 0) > UInt64(UInt32.max)
+        body += BoxBytes.fullBox(wide ? "co64" : "stco", BoxBytes.be(UInt64(chunks.count), 4)
+            + chunks.flatMap { BoxBytes.be($0.offset, wide ? 8 : 4) })
         return BoxBytes.box(.stbl, body)
     }
 

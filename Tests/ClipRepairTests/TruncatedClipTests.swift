@@ -108,9 +108,10 @@ struct TruncatedClipTests {
 
 @Suite("Repair of clips with never-written clusters")
 struct HoleTests {
-    /// A power cut can leave clusters the car had not yet written back as zeros inside the file: the repair stops
-    /// before the first frame they touch, wherever in it they fall.
-    @Test("a zeroed 4 KiB run inside the frames ends the repair before the frame it touches",
+    /// A power cut can leave clusters the car had not yet written back as zeros inside the file: the repair leaves
+    /// out every frame from the one they touch to the next key frame (whose SEI marks where to resume), wherever
+    /// in a frame the zeros fall, and keeps the rest.
+    @Test("a zeroed 4 KiB run inside the frames is skipped up to the next key frame, and ffmpeg decodes the rest",
           .enabled(if: FFmpeg.isAvailable, "ffmpeg/ffprobe are not installed (scripts/install-deps.sh)"))
     func zeroedCluster() throws {
         let original = try Fixtures.bytes(Fixtures.front)
@@ -125,11 +126,31 @@ struct HoleTests {
             let hole = Int.random(in: Int(samples[10].offset)..<Int(samples[1900].offset), using: &rng)
             for i in hole..<(hole + 4096) { bytes[i] = 0 }
             let untouched = samples.prefix { $0.offset + UInt64($0.size) <= UInt64(hole) }.count
+            let lastTouched = samples.lastIndex { $0.offset < UInt64(hole + 4096) }!
             let plan = try Fixtures.plan(bytes, reference: reference)
-            #expect(plan.frames <= untouched && plan.frames >= untouched - 1, "hole at \(hole)")
+            // x264 here puts a key frame every 36 frames at most.
+            let floor = (untouched - 1) + (2000 - (lastTouched + 37)) - 1
+            #expect(plan.gaps == 1 && plan.frames >= floor && plan.frames < 2000, "hole at \(hole): \(plan.frames), floor \(floor)")
             let path = directory.appendingPathComponent("hole.mp4").path
             try Data(Fixtures.materialise(plan, from: bytes)).write(to: URL(fileURLWithPath: path))
             #expect(try FFmpeg.decodeErrors(path).isEmpty, "hole at \(hole)")
+            let decoded = try FFmpeg.decodedFrames(path)
+            #expect(Double(decoded) >= 0.95 * Double(plan.frames), "hole at \(hole): \(decoded) of \(plan.frames)")
+            // The frames kept are the original's, byte for byte, at the same offsets.
+            let kept = try Fixtures.samples(Fixtures.materialise(plan, from: bytes))
+            let originalAt = Dictionary(uniqueKeysWithValues: samples.map { ($0.offset, $0.size) })
+            #expect(kept.allSatisfy { originalAt[$0.offset] == $0.size })
         }
+    }
+
+    @Test("a clip without telemetry is not resumed after damage: its repair ends there")
+    func noResumeWithoutSEI() throws {
+        let original = try Fixtures.bytes(Fixtures.sentryFront)
+        let samples = try Fixtures.samples(original)
+        var bytes = Array(original[..<Int(samples[120].offset)])
+        let hole = Int(samples[40].offset) + 5
+        for i in hole..<(hole + 300) { bytes[i] = 0 }
+        let plan = try Fixtures.plan(bytes, reference: try Fixtures.reference(Fixtures.sentryBack))
+        #expect(plan.gaps == 0 && plan.frames <= 40)
     }
 }
