@@ -42,6 +42,8 @@ let package = Package(
             "MP4", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "RealModule", package: "swift-numerics"),  // trigonometry without Glibc
         ], exclude: ["SeiMetadata.proto"]),
+        // Pure: a playable copy of a clip cut by a power cut (no moov), from a reference clip and a scan of its mdat.
+        .target(name: "ClipRepair", dependencies: ["MP4", "Telemetry"]),
         // The engine: region map, metadata image, data-cluster staging, write cache, flush.
         .target(name: "Volume", dependencies: [
             "FAT32", "CarFS", "CLinux", "BlockTrace", "MP4", "HarvestCore", "FileIO",
@@ -79,7 +81,7 @@ let package = Package(
         .target(name: "SystemdNotify"),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
-            "Outbound", "Sinks", "SigV4", "Metrics",
+            "Outbound", "Sinks", "SigV4", "Metrics", "ClipRepair",
             "SystemdNotify",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,6 +110,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: [
             "Telemetry", "MP4", "BlockTrace",
             .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        // Repairs of fixture clips cut at random offsets, checked with ffmpeg.
+        .testTarget(name: "ClipRepairTests", dependencies: [
+            "ClipRepair", "MP4", "Telemetry", "BlockTrace",
         ]),
         .testTarget(name: "HarvestCoreTests", dependencies: [
             "HarvestCore",

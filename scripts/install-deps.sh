@@ -6,7 +6,8 @@ set -euo pipefail
 # checks the metrics text.
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
           openssh-client openssh-server rsync python3
-          nginx-light libnginx-mod-http-dav-ext rclone prometheus)
+          nginx-light libnginx-mod-http-dav-ext rclone prometheus
+          ffmpeg chromium)  # ffmpeg judges repaired clips; chromium plays clips in the browser tests
 # systemd for `systemd-analyze verify` of the units, passwd for install.sh's useradd (InstallerTests).
 packages+=(systemd passwd)
 if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev e2fsprogs); fi

@@ -29,7 +29,12 @@ public final class ClipCatalog: Sendable {
         }
     }
 
-    public init(path: String, archiveRoot: String, logger: Logger, routes: Routes = Routes()) throws(Failure) {
+    /// Where full-rate telemetry goes (`STATE/derived/telemetry`); nil keeps only the catalog's 1 Hz track.
+    let sidecar: TelemetrySidecar?
+
+    public init(path: String, archiveRoot: String, logger: Logger, routes: Routes = Routes(),
+                telemetrySidecars: String? = nil) throws(Failure) {
+        self.sidecar = telemetrySidecars.map(TelemetrySidecar.init(root:))
         self.path = path
         self.archiveRoot = archiveRoot
         self.logger = logger
@@ -142,6 +147,7 @@ public final class ClipCatalog: Sendable {
             }
         }
         registerUploadMigration(&migrator)
+        registerRepairMigration(&migrator)
         return migrator
     }
 
@@ -187,6 +193,7 @@ public final class ClipCatalog: Sendable {
         clip.size = Int64(event.size)
         clip.updatedAt = now
         var telemetry: Result<ClipTelemetry, TelemetryError>?
+        var truncated = false
         switch event.kind {
         case .created, .growing:
             clip.state = .growing
@@ -206,7 +213,7 @@ public final class ClipCatalog: Sendable {
             if clip.state == .complete && clip.sha256 != nil && previousSize == Int64(event.size) { return }
             clip.state = .complete
             clip.completedAt = now
-            telemetry = inspect(&clip, isClip: where_.isClipName)
+            telemetry = inspect(&clip, isClip: where_.isClipName, truncated: &truncated)
         case .moved:
             if clip.state == .deleted && event.carPath != previousCarPath {
                 // A move seen half-way (the old entry gone before the new one arrived) looked like a deletion:
@@ -214,7 +221,9 @@ public final class ClipCatalog: Sendable {
                 clip.state = .growing
                 clip.deletedAt = nil
             }
-            if clip.state == .complete && clip.sha256 == nil { telemetry = inspect(&clip, isClip: where_.isClipName) }
+            if clip.state == .complete && clip.sha256 == nil {
+                telemetry = inspect(&clip, isClip: where_.isClipName, truncated: &truncated)
+            }
         case .deleted:
             // The car deleted it; the archive keeps it until retention lets it go.
             clip.state = .deleted
@@ -222,10 +231,13 @@ public final class ClipCatalog: Sendable {
         }
         try clip.save(db)
         switch telemetry {
-        case let .success(found): try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+        case let .success(found):
+            try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
+            writeSidecar(found, for: clip)
         case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
         case nil: break
         }
+        if truncated { try markTruncated(clip, now: now, in: db) }
         var transition = TransitionRecord(id: nil, clipID: clip.id!, kind: event.kind.rawValue, at: now,
                                           size: Int64(event.size), previousPath: event.previousPath, reason: nil)
         try transition.insert(db)
@@ -263,7 +275,21 @@ public final class ClipCatalog: Sendable {
     }
 
     /// Fills in what reading the complete file tells; returns its telemetry for an MP4 with a movie index.
-    private func inspect(_ clip: inout ClipRecord, isClip: Bool) -> Result<ClipTelemetry, TelemetryError>? {
+    /// The clip's full-rate telemetry beside the catalog, when configured; a failure (full disk) costs only the
+    /// sidecar, never the catalog row.
+    private func writeSidecar(_ telemetry: ClipTelemetry, for clip: ClipRecord) {
+        guard let sidecar, telemetry.hasTelemetry, TelemetrySidecar.keeps(camera: clip.camera) else { return }
+        do {
+            try sidecar.write(telemetry, archivePath: clip.path)
+        } catch {
+            logger.warning("cannot write the telemetry sidecar", metadata: ["path": "\(clip.path)", "error": "\(error)"])
+        }
+    }
+
+    /// `truncated`: set for an MP4 the car never finished (an mdat, no moov: a power cut), which a repair can save.
+    private func inspect(
+        _ clip: inout ClipRecord, isClip: Bool, truncated: inout Bool
+    ) -> Result<ClipTelemetry, TelemetryError>? {
         do {
             let inspection = try ClipInspection.inspect(path: archiveRoot + "/" + clip.path, analyse: isClip)
             clip.sha256 = inspection.sha256
@@ -275,6 +301,8 @@ public final class ClipCatalog: Sendable {
                 clip.duration = analysis.movie?.duration
                 clip.codec = analysis.movie?.videoCodec?.description
                 if case let .incomplete(reason) = analysis.completeness { clip.problem = "\(reason)" } else { clip.problem = nil }
+                truncated = !analysis.isComplete && analysis.scan.boxes.contains { $0.type == "mdat" }
+                    && analysis.scan.first("moov") == nil
             case .opaque, .empty:
                 // Not an MP4 although named so: an encrypted clip (firmware 2026.20+). Complete by FAT state alone.
                 clip.kind = .encrypted

@@ -105,6 +105,13 @@ public enum TelemetryReader {
         return nil
     }
 
+    /// The Tesla `SeiMetadata` of one SEI NAL unit (header byte included, no length prefix), if it carries one:
+    /// what a repair of a clip without `moov` orders frames by (`frameSequence`).
+    public static func vehicleState(inSEINAL nal: [UInt8]) -> VehicleState? {
+        var scratch = ClipTelemetry(frames: [], videoFrames: 0, timescale: 1, recordedAt: nil)
+        return teslaState(inNAL: nal, telemetry: &scratch)
+    }
+
     /// Decodes the Tesla message of one SEI NAL unit (header byte included), if it has one.
     static func teslaState(inNAL nal: [UInt8], telemetry: inout ClipTelemetry) -> VehicleState? {
         let rbsp = RBSP.removingEmulationPrevention(nal.dropFirst())

@@ -71,7 +71,7 @@ struct RunCommand: ParsableCommand {
                                              holdLimit: Int(holdBytes.bytes))
         }
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger,
-                                      routes: file.outboundRoutes)
+                                      routes: file.outboundRoutes, telemetrySidecars: statePath + "/derived/telemetry")
         let ingest = CatalogIngest(catalog: catalog, engine: engine)
         let uploader = try Uploading.start(file, catalog: catalog, engine: engine, archive: archivePath,
                                            state: statePath, logger: logger)

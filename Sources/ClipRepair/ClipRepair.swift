@@ -1,0 +1,112 @@
+import MP4
+
+/// Builds a playable copy of a clip the car could not finish (power cut: `mdat` size 0 or short, no `moov`)
+/// from a reference clip of the same camera and a scan of the frames in its `mdat`.
+///
+/// The repaired file keeps the truncated clip's bytes at the same offsets (its `ftyp`, the `mdat` header with
+/// the recovered length, the whole frames) and appends a `moov` built from the reference: a chunk per run of
+/// adjacent frames, the
+/// reference's `avcC`, durations taken frame by frame from the reference's `stts`, presentation order from the
+/// SEI frame counters (or the reference's `ctts`), and an edit list hiding the B-frame delay.
+public enum ClipRepair {
+    /// Largest run of bytes before the `mdat` we copy through memory (ftyp, free; a few dozen bytes in practice).
+    static let maximumPrefix: UInt64 = 1 << 20
+    /// Frames counted per byte of file at most: a frame is a 4-byte length, a header and a few bytes of slice
+    /// (a still picture's P-frames are ~12 bytes), so a hostile mdat of tiny units stops here and the repair's
+    /// memory stays a small multiple of the file's size.
+    static let bytesPerFrameLimit: UInt64 = 12
+
+    public static func plan(
+        fileSize: UInt64, read: (UInt64, Int) -> [UInt8], reference: RepairReference, creationTime: UInt64? = nil
+    ) throws(RepairError) -> RepairPlan {
+        let analysis = MP4.analyse(fileSize: fileSize, read: read)
+        switch analysis.kind {
+        case .empty: throw .noMediaData
+        case .opaque: throw .notMP4(reason: "it does not start with an ftyp box (encrypted by firmware 2026.20+?)")
+        case .mp4: break
+        }
+        if analysis.isComplete { throw .notTruncated }
+        guard let mdat = analysis.scan.boxes.first(where: { $0.type == .mdat }) else { throw .noMediaData }
+        guard mdat.offset <= maximumPrefix else {
+            throw .noFrames(reason: "the mdat starts \(mdat.offset) bytes in, past anything a car writes")
+        }
+        let start = mdat.payloadOffset
+        // A size that fits the file (moov cut off after it) bounds the frames; 0 or too large means "to the end".
+        let end: UInt64 = if case .bytes = mdat.header.size, mdat.end <= fileSize, mdat.size > UInt64(mdat.header.length) {
+            mdat.end
+        } else {
+            fileSize
+        }
+        let limit = Int(clamping: fileSize / bytesPerFrameLimit) + 1
+        let scan = AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
+        guard scan.units.first != nil, let last = scan.units.last else {
+            throw .noFrames(reason: "stopped at \(scan.stop); is the reference of the same camera and encoder?")
+        }
+        let payloadEnd = last.offset + last.size
+        let header: [UInt8]
+        let payload = payloadEnd - start
+        if mdat.header.length == 16 {
+            header = BoxBytes.be(1, 4) + FourCC.mdat.bytes + BoxBytes.be(payload + 16, 8)
+        } else {
+            guard payload + 8 <= UInt64(UInt32.max) else {
+                throw .tooLarge(reason: "\(payload) bytes of frames do not fit the clip's 8-byte mdat header")
+            }
+            header = BoxBytes.be(payload + 8, 4) + FourCC.mdat.bytes
+        }
+        let units = scan.units
+        let durations = units.indices.map(reference.duration(ofFrame:))
+        let (ordering, offsets) = order(units, durations: durations, reference: reference)
+        let (composition, mediaStart, presentationEnd) = normalised(offsets, durations: durations)
+        let movie = RepairedMovie(
+            reference: reference, frames: units, durations: durations, compositionOffsets: composition,
+            mediaStart: mediaStart, presentationEnd: presentationEnd, creationTime: creationTime)
+        let prefix = read(0, Int(mdat.offset))
+        guard prefix.count == Int(mdat.offset) else { throw .noFrames(reason: "the bytes before the mdat could not be read") }
+        return RepairPlan(
+            pieces: [.bytes(prefix + header), .copy(offset: start, count: payload), .bytes(movie.bytes())],
+            frames: units.count, keyframes: units.filter(\.isKeyframe).count, ordering: ordering,
+            duration: Double(movie.shownDuration) / Double(reference.timescale),
+            discardedBytes: fileSize - payloadEnd, stop: scan.stop, gaps: scan.gaps)
+    }
+
+    /// Composition offsets (presentation minus decode time) for each frame, and how they were found.
+    static func order(
+        _ units: [AccessUnit], durations: [UInt32], reference: RepairReference
+    ) -> (RepairPlan.Ordering, [Int64]?) {
+        let sequences = units.compactMap(\.frameSequence)
+        if sequences.count == units.count, Set(sequences).count == units.count, units.count > 1 {
+            // The car counts frames as captured: rank by counter is display position.
+            let shown = units.indices.sorted { units[$0].frameSequence! < units[$1].frameSequence! }
+            var decodeTimes: [Int64] = [0]
+            for duration in durations { decodeTimes.append(decodeTimes.last! + Int64(duration)) }
+            var offsets = [Int64](repeating: 0, count: units.count)
+            for (position, index) in shown.enumerated() { offsets[index] = decodeTimes[position] - decodeTimes[index] }
+            return (.telemetry, offsets.contains { $0 != 0 } ? offsets : nil)
+        }
+        if let pattern = reference.compositionOffsets {
+            return (.reference, units.indices.map { pattern[$0 % pattern.count] })
+        }
+        return (.decode, nil)
+    }
+
+    /// Offsets shifted to be non-negative (ctts version 0, which every player reads alike), the first shown
+    /// frame's presentation time and the last shown frame's end: the edit list spans them, so no frame is cut
+    /// off (a P-frame whose B-frames were lost shows past the sum of the durations).
+    static func normalised(_ offsets: [Int64]?, durations: [UInt32]) -> ([UInt32]?, UInt64, UInt64) {
+        let total = durations.reduce(UInt64(0)) { $0 + UInt64($1) }
+        guard let offsets else { return (nil, 0, total) }
+        let shift = max(0, -(offsets.min() ?? 0))
+        var decode: Int64 = 0
+        var firstShown = Int64.max
+        var lastEnd = Int64(0)
+        var shifted: [UInt32] = []
+        for (offset, duration) in zip(offsets, durations) {
+            let value = Int64(UInt32(clamping: offset + shift))
+            shifted.append(UInt32(value))
+            firstShown = min(firstShown, decode + value)
+            lastEnd = max(lastEnd, decode + value + Int64(duration))
+            decode += Int64(duration)
+        }
+        return (shifted, UInt64(max(0, firstShown)), UInt64(max(0, lastEnd)))
+    }
+}
