@@ -3,7 +3,7 @@
 set -euo pipefail
 # libcurl for the HTTP sinks; openssh (client and server) and rsync for the rsync sink and its tests.
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
-          openssh-client openssh-server rsync python3)
+          openssh-client openssh-server rsync python3 chromium)
 if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -22,6 +22,13 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
     # Debian 12 marks its Python externally managed; the package is pure Python and touches nothing of Debian's.
     $SUDO python3 -m pip install --quiet protobuf 2>/dev/null \
         || $SUDO python3 -m pip install --quiet --break-system-packages protobuf
+fi
+# Playwright for Python, from PyPI: drives Debian's chromium in the web UI's browser tests (its own browser
+# download is never used: the tests pass executable_path=/usr/bin/chromium).
+if ! python3 -c 'import playwright.sync_api' >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO python3 -m pip install --quiet playwright 2>/dev/null \
+        || $SUDO python3 -m pip install --quiet --break-system-packages playwright
 fi
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain at /opt/swift" >&2; exit 1; }

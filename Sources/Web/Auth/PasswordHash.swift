@@ -85,7 +85,9 @@ public struct PasswordHash: Equatable, Sendable, CustomStringConvertible {
         let temporary = path + ".new"
         FileManager.default.createFile(atPath: temporary, contents: Data((description + "\n").utf8),
                                        attributes: [.posixPermissions: 0o600])
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
     }
 }
 
