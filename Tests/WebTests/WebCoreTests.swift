@@ -10,7 +10,7 @@ import Testing
         #expect(ByteRange(header: "bytes=-0", length: 10) == .unsatisfiable)
         #expect(ByteRange(header: "bytes=10-", length: 10) == .unsatisfiable)
         #expect(ByteRange(header: "bytes=0-", length: 0) == .unsatisfiable)
-        #expect(ByteRange(header: "bytes=2-18446744073709551615", length: 10) == .partial(2..<10))
+        #expect(ByteRange(header: "bytes=2-9999999999999999999", length: 10) == .partial(2..<10))
         #expect(ByteRange(header: "bytes=99999999999999999999-", length: 10) == .whole)
         #expect(ByteRange(header: "bytes=1-2,4-5", length: 10) == .whole)
     }
