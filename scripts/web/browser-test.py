@@ -36,6 +36,14 @@ def check(name, ok, detail=""):
     else: failed += 1
     print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)), flush=True)
 
+def wait_until(page, expression, timeout=15000):
+    """page.wait_for_function evaluates with new Function, which the page's CSP (rightly) forbids: poll instead."""
+    deadline = time.time() + timeout / 1000
+    while True:
+        if page.evaluate(expression): return True
+        if time.time() > deadline: raise TimeoutError("timed out waiting for " + expression)
+        time.sleep(0.05)
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -91,11 +99,11 @@ try:
             check(f"{size_name}: Events lists the two events newest first", cards.count() == 2
                   and "Sentry" in cards.nth(0).inner_text() and "Saved with the dashcam icon" in cards.nth(1).inner_text(),
                   [cards.nth(i).inner_text() for i in range(cards.count())])
-            page.wait_for_function("[...document.querySelectorAll('.event img')].every(i => i.complete && i.naturalWidth > 0)")
+            wait_until(page, "[...document.querySelectorAll('.event img')].every(i => i.complete && i.naturalWidth > 0)")
             check(f"{size_name}: thumbnails load", True)
             shot("events")
             page.click(".chips button:has-text('Saved')")
-            page.wait_for_function("document.querySelectorAll('.event').length === 1")
+            wait_until(page, "document.querySelectorAll('.event').length === 1")
             check(f"{size_name}: the kind filter keeps Saved only", "Saved" in page.locator(".event").first.inner_text())
 
             page.goto(url + "#/recent")
@@ -108,7 +116,7 @@ try:
             page.wait_for_selector(".event")
             page.click(".event")
             page.wait_for_selector("video")
-            page.wait_for_function("[...document.querySelectorAll('video')].every(v => v.readyState >= 2)", timeout=20000)
+            wait_until(page, "[...document.querySelectorAll('video')].every(v => v.readyState >= 2)", 20000)
             check(f"{size_name}: the player has four cameras", page.locator("video").count() == 4)
             page.click("button:has-text('Play')")
             samples = []
@@ -144,11 +152,11 @@ try:
             page.goto(url + "#/recent")
             page.wait_for_selector(".hour a")
             page.locator(".hour a").last.click()  # the oldest minute, 08:00
-            page.wait_for_function("window.teslacamPlayer && document.querySelector('video').readyState >= 2", timeout=20000)
+            wait_until(page, "window.teslacamPlayer && document.querySelector('video').readyState >= 2", 20000)
             total = page.evaluate("window.teslacamPlayer.total")
             page.evaluate("window.teslacamPlayer.seek(window.teslacamPlayer.offsets[1] - 1.0)")
             page.click("button:has-text('Play')")
-            page.wait_for_function("window.teslacamPlayer.index === 1 && window.teslacamPlayer.master().currentTime > 0.3", timeout=15000)
+            wait_until(page, "window.teslacamPlayer.index === 1 && window.teslacamPlayer.master().currentTime > 0.3", 15000)
             check(f"{size_name}: the Recent player crosses the minute boundary", total > 60, total)
             shot("recent-player")
             check(f"{size_name}: no console errors", not errors, errors)

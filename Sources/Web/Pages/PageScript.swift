@@ -26,7 +26,7 @@ extension PageAssets {
       const o = Object.assign({credentials: "same-origin", headers: {}}, options || {});
       if (o.method && o.method !== "GET" && csrf) o.headers["X-CSRF-Token"] = csrf;
       const r = await fetch(path, o);
-      if (r.status === 401) throw new LoginNeeded();
+      if (r.status === 401 && path !== "/api/login") throw new LoginNeeded();
       const body = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.text();
       if (!r.ok) throw new Error(body && body.error ? body.error : "HTTP " + r.status);
       return body;
@@ -326,6 +326,7 @@ extension PageAssets {
       try {
         const s = await api("/api/session");
         document.getElementById("logout").hidden = !s.authenticated;
+        document.getElementById("nav").hidden = !s.authenticated;
         if (!s.authenticated) return login(s.passwordSet ? "" : "No password is set: run teslacam passwd --state DIR on the board.");
         csrf = s.csrf;
         switch (parts[0]) {

@@ -4,6 +4,7 @@ extension PageAssets {
     :root{--bg:#111214;--card:#1c1d21;--line:#2c2e33;--text:#eceef1;--muted:#9aa0a8;--accent:#e82127;--ok:#3ecf6e;--warn:#f0b429;--bad:#ff5a5f}
     @media (prefers-color-scheme:light){:root{--bg:#f4f5f7;--card:#fff;--line:#dde0e4;--text:#15171a;--muted:#5d646d}}
     *{box-sizing:border-box}
+    [hidden]{display:none!important}
     html,body{margin:0;background:var(--bg);color:var(--text);font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
     a{color:inherit}
     .top{position:sticky;top:0;z-index:5;display:flex;align-items:center;gap:12px;padding:10px 14px;background:var(--card);border-bottom:1px solid var(--line)}
