@@ -41,7 +41,9 @@ def wait_until(page, expression, timeout=15000):
     deadline = time.time() + timeout / 1000
     while True:
         if page.evaluate(expression): return True
-        if time.time() > deadline: raise TimeoutError("timed out waiting for " + expression)
+        if time.time() > deadline:
+            page.screenshot(path=os.path.join(SHOTS, "timeout.png"))
+            raise TimeoutError("timed out waiting for " + expression + " on " + page.url + ": " + page.inner_text("main")[:500])
         time.sleep(0.05)
 
 def free_port():
@@ -65,6 +67,14 @@ def sha(path):
 EVENT = "SavedClips/2026-11-20_08-02-08"
 expected = {f: sha(os.path.join(REPO, "fixtures/clips/TeslaCam", EVENT, f)) for f in os.listdir(os.path.join(REPO, "fixtures/clips/TeslaCam", EVENT))}
 route = json.load(open(os.path.join(REPO, "fixtures/clips/route.json")))
+
+def fixture_speeds(clip, t, window=0.15):
+    """Speeds (km/h, rounded) the fixture encoded within `window` s of display time t of a clip's CSV of frames."""
+    import csv
+    rows = sorted(csv.DictReader(open(os.path.join(REPO, "fixtures/clips/expected", clip + ".csv"))), key=lambda r: int(r["pts"]))
+    pts = [int(r["pts"]) for r in rows]
+    scale = (pts[-1] - pts[0]) / (len(pts) - 1) * len(pts) / 60.0  # ticks per second: 60 s of frames
+    return {round(float(r["vehicle_speed_mps"]) * 3.6) for r, p in zip(rows, pts) if abs((p - pts[0]) / scale - t) <= window}
 
 try:
     with sync_playwright() as p:
@@ -158,6 +168,12 @@ try:
             page.click("button:has-text('Play')")
             wait_until(page, "window.teslacamPlayer.index === 1 && window.teslacamPlayer.master().currentTime > 0.3", 15000)
             check(f"{size_name}: the Recent player crosses the minute boundary", total > 60, total)
+            # The overlay's speed is the fixture's, at the track point it shows (the generator's CSV, not our decoder).
+            page.wait_for_selector("#speed")
+            shown_t = float(page.locator("#speed").get_attribute("data-t"))
+            shown = int(page.locator("#speed").inner_text().split()[0])
+            check(f"{size_name}: the overlay's speed matches the fixture", shown in fixture_speeds("2026-11-20_08-01-00-front", shown_t),
+                  (shown_t, shown, sorted(fixture_speeds("2026-11-20_08-01-00-front", shown_t))))
             shot("recent-player")
             check(f"{size_name}: no console errors", not errors, errors)
             context.close()

@@ -162,7 +162,7 @@ extension PageAssets {
           const cell = el("div", {cls: "cam", onclick: () => this.setFocus(c)}, v, el("span", {}, LABEL[c] || c));
           return {camera: c, video: v, cell};
         });
-        this.grid = el("div", {cls: "cams" + (this.cameras.length > 4 ? " six" : "")}, this.cells.map(x => x.cell));
+        this.grid = el("div", {cls: "cams" + (this.cameras.length > 4 ? " six" : this.cameras.length === 1 ? " one" : "")}, this.cells.map(x => x.cell));
         this.slider = el("input", {type: "range", min: 0, max: this.total.toFixed(2), step: "0.1", value: 0, "aria-label": "Timeline"});
         this.slider.addEventListener("input", () => this.seek(Number(this.slider.value)));
         this.label = el("span", {cls: "time"});
@@ -265,11 +265,11 @@ extension PageAssets {
         if (this.overlay.dataset.state === key) return;
         this.overlay.dataset.state = key;
         const kmh = p[3] * 3.6;
-        this.overlay.replaceChildren(
-          el("span", {cls: "speed", id: "speed"}, Math.round(kmh) + " km/h"),
+        this.overlay.replaceChildren(...[
+          el("span", {cls: "speed", id: "speed", "data-t": p[0]}, Math.round(kmh) + " km/h"),
           el("span", {cls: "gear", id: "gear"}, GEARS[p[5]] || String(p[5])),
           PILOT[p[6]] ? el("span", {cls: "ap"}, PILOT[p[6]]) : null,
-          this.miniMap(track, p));
+          this.miniMap(track, p)].filter(Boolean));
       }
       miniMap(track, p) {
         const pts = track.filter(q => q[1] != null && q[2] != null);

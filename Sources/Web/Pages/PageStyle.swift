@@ -50,7 +50,8 @@ extension PageAssets {
     .cam span{position:absolute;left:6px;top:4px;font-size:11px;color:#fff;background:rgba(0,0,0,.5);padding:1px 5px;border-radius:4px}
     .cam.missing video{visibility:hidden}
     .cams.focus{grid-template-columns:repeat(5,1fr)}
-    .cams.focus .cam.main{grid-column:1/-1;order:-1}
+    .cams.focus .cam.main{grid-column:1/-1;order:-1;aspect-ratio:auto;height:min(56vw,62vh)}
+    .cams.one{grid-template-columns:1fr;max-width:860px}
     .overlay{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin:8px 0;font-variant-numeric:tabular-nums}
     .overlay .speed{font-size:28px;font-weight:700}
     .overlay .gear{font-weight:700;padding:2px 8px;border:1px solid var(--line);border-radius:6px}
