@@ -136,7 +136,7 @@ let package = Package(
         ]),
         // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Catalog", "Volume", "Sinks", "Outbound",
+            "Web", "Catalog", "Volume", "Sinks", "Outbound", "CarSimulator", "FAT32", "BlockTrace",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
