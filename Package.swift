@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // libfuse3 from Debian (libfuse3-dev); the shim pins FUSE_USE_VERSION.
@@ -79,10 +81,19 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Volume", "Catalog", "Sinks", "Outbound"]),
         // sd_notify over $NOTIFY_SOCKET (no libsystemd): READY, STATUS, STOPPING and the watchdog heartbeat.
         .target(name: "SystemdNotify"),
+        // The web UI and its JSON API (Hummingbird): pages, clips by catalog id, live updates, /metrics.
+        .target(name: "Web", dependencies: [
+            "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "Metrics", "ClipRepair",
-            "SystemdNotify",
+            "SystemdNotify", "Web",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -137,6 +148,13 @@ let package = Package(
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
         .testTarget(name: "TeslaCamTests", dependencies: [
             "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.
+        .testTarget(name: "WebTests", dependencies: [
+            "Web", "Catalog", "Volume", "Sinks", "Outbound", "CarSimulator", "FAT32", "BlockTrace",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Mounts FUSE for real through the built `teslacam` binary.

@@ -41,5 +41,12 @@ if ! python3 -c 'import moto.server, boto3, flask, flask_cors, wsgidav, cheroot'
     $SUDO python3 -m pip install --quiet 'moto[server]' boto3 wsgidav cheroot 2>/dev/null \
         || $SUDO python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3 wsgidav cheroot
 fi
+# Playwright for Python, from PyPI: drives Debian's chromium in the web UI's browser tests (its own browser
+# download is never used: the tests pass executable_path=/usr/bin/chromium).
+if ! python3 -c 'import playwright.sync_api' >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO python3 -m pip install --quiet playwright 2>/dev/null \
+        || $SUDO python3 -m pip install --quiet --break-system-packages playwright
+fi
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain at /opt/swift" >&2; exit 1; }

@@ -27,8 +27,9 @@ public struct StateDirectory: Sendable {
         guard let entries = try? fileSystem.contentsOfDirectory(path) else {
             return fileSystem.status(path) == nil
         }
-        // The lock is taken before formatting, so its file alone still means empty.
-        return entries.allSatisfy { $0 == "lock" }
+        // The lock is taken before formatting, so its file alone still means empty; so does the web UI's password,
+        // which `teslacam passwd` may set before the first run.
+        return entries.allSatisfy { $0 == "lock" || $0 == "web-password" }
     }
 
     /// Formats a new volume into an empty (or new) directory and opens it.

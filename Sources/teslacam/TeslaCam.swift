@@ -6,7 +6,7 @@ struct TeslaCam: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "teslacam",
         abstract: "Be a Tesla's USB drive and harvest every clip as the car writes it.",
-        subcommands: [FormatCommand.self, RunCommand.self, RetentionCommand.self, SinksCommand.self, InspectCommand.self, TraceCommand.self, SimulateCommand.self, ClipsCommand.self, TelemetryCommand.self, DrivesCommand.self, RepairCommand.self, BenchCommand.self]
+        subcommands: [FormatCommand.self, RunCommand.self, RetentionCommand.self, SinksCommand.self, InspectCommand.self, TraceCommand.self, SimulateCommand.self, ClipsCommand.self, TelemetryCommand.self, DrivesCommand.self, RepairCommand.self, BenchCommand.self, PasswdCommand.self]
     )
 }
 

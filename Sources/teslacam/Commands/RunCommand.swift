@@ -8,6 +8,7 @@ import Logging
 import Retention
 import Sinks
 import Volume
+import Web
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,8 +85,12 @@ struct RunCommand: ParsableCommand {
         let retainer = Retainer(engine: engine,
                                 pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
                                 archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
+        let web = try file.web.map { web in
+            try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
+                            logger: logger)
+        }
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
-                          retainer: retainer, uploader: uploader, systemd: SystemdService(logger: logger))
+                          retainer: retainer, uploader: uploader, web: web, systemd: SystemdService(logger: logger))
         ingest.drain()
     }
 }
@@ -95,7 +100,7 @@ enum Serving {
     /// `retainer`: retention running beside the car (stopped before the engine closes).
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
                       logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil,
-                      systemd: SystemdService? = nil) throws {
+                      web: RunningWebServer? = nil, systemd: SystemdService? = nil) throws {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
@@ -103,6 +108,7 @@ enum Serving {
         defer { settler.stop() }
         defer { retainer?.stop() }
         defer { uploader?.stop() }
+        defer { web?.stop() }
         try mount.run {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
@@ -114,6 +120,7 @@ enum Serving {
             systemd?.ready(engine: engine, image: "\(mountpoint)/\(VolumeFilesystem.imageName)")
         }
         systemd?.stopping()  // before the heartbeat could see a closing engine
+        web?.stop()  // no request may read through the engine once it closes
         uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
         settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
         retainer?.stop()  // no eviction may race the engine's close

@@ -30,11 +30,13 @@ struct Configuration: Encodable, Equatable, ConfigSection {
     var sinks: [String: SinkSettings]?
     var routes: RouteSettings?
     var upload: UploadSettings?
+    /// The web UI; absent: none runs.
+    var web: WebConfig?
 
     init(state: String? = nil, archive: String? = nil, mountpoint: String? = nil, size: ByteSize? = nil,
          layout: PartitionLayout? = nil, logLevel: Logger.Level? = nil, cache: ByteSize? = nil,
          hold: ByteSize? = nil, retention: RetentionSettings? = nil, sinks: [String: SinkSettings]? = nil, routes: RouteSettings? = nil,
-         upload: UploadSettings? = nil) {
+         upload: UploadSettings? = nil, web: WebConfig? = nil) {
         self.state = state
         self.archive = archive
         self.mountpoint = mountpoint
@@ -47,6 +49,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         self.sinks = sinks
         self.routes = routes
         self.upload = upload
+        self.web = web
     }
 
     init(reading reader: inout ConfigReader) throws(ConfigurationError) {
@@ -62,6 +65,7 @@ struct Configuration: Encodable, Equatable, ConfigSection {
         sinks = try reader.named("sinks", as: SinkSettings.self).map { Dictionary(uniqueKeysWithValues: $0) }
         routes = try reader.section("routes", as: RouteSettings.self)
         upload = try reader.section("upload", as: UploadSettings.self)
+        web = try reader.section("web", as: WebConfig.self)
         try checkOutbound()
     }
 

@@ -1,0 +1,155 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A clip's bytes by catalog id, with byte ranges (a video element seeks with them), its facts and telemetry.
+extension WebServer {
+    static let chunkSize = 256 << 10
+
+    func registerClips(_ add: Add) {
+        add(.get, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
+        add(.head, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
+        add(.get, "/api/clips/:id/info", .owner) { [self] _, context in
+            let clip = try clip(context)
+            return try Reply.json(ClipInfo(clip))
+        }
+        add(.get, "/api/clips/:id/telemetry", .owner) { [self] _, context in
+            let clip = try clip(context)
+            guard let telemetry = try catalog.telemetry(clipID: clip.id!) else {
+                throw WebError(.notFound, clip.state == .complete ? "clip \(clip.id!) has no telemetry row"
+                               : "clip \(clip.id!) is not complete yet; its telemetry is read when it is")
+            }
+            // The track is stored as compact JSON already: spliced in, not decoded and encoded again.
+            let head = try Reply.encoder.encode(TelemetryFacts(telemetry))
+            var body = Data(head.dropLast())
+            body.append(contentsOf: Array(",\"track\":".utf8))
+            body.append(contentsOf: Array(telemetry.track.utf8))
+            body.append(UInt8(ascii: "}"))
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, max-age=300"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+
+    /// The catalog row named by the route's `id`.
+    func clip(_ context: WebContext) throws -> ClipRecord {
+        let id = try CatalogID.parse(context.parameters.get("id"))
+        guard let clip = try catalog.clip(id: id) else { throw WebError.noClip(id) }
+        return clip
+    }
+
+    func clipBytes(_ request: Request, _ context: WebContext) throws -> Response {
+        let clip = try clip(context)
+        let reader: any ClipReader
+        do { reader = try clips.open(clip) } catch {
+            throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        let length = reader.length
+        var headers: HTTPFields = [
+            .contentType: Self.mediaType(clip.path), .acceptRanges: "bytes",
+            // A growing clip changes under the same id; a complete one only if the car rewrites it.
+            .cacheControl: clip.state == .growing ? "no-store" : "private, no-cache",
+            .contentDisposition: "inline; filename=\"\(Self.downloadName(clip.path))\"",
+        ]
+        if let sha = clip.sha256, clip.state != .growing { headers[.eTag] = "\"\(sha.prefix(32))\"" }
+        let range: Range<UInt64>
+        var status = HTTPResponse.Status.ok
+        switch ByteRange(header: request.headers[.range], length: length) {
+        case .whole: range = 0..<length
+        case let .partial(part):
+            range = part
+            status = .partialContent
+            headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound - 1)/\(length)"
+        case .unsatisfiable:
+            throw WebError(.rangeNotSatisfiable, "the clip has \(length) bytes", headers: [.contentRange: "bytes */\(length)"])
+        }
+        headers[.contentLength] = "\(range.count)"
+        if request.method == .head { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: ResponseBody(contentLength: range.count) { writer in
+            var offset = range.lowerBound
+            while offset < range.upperBound {
+                let count = Int(min(UInt64(Self.chunkSize), range.upperBound - offset))
+                var bytes = try reader.read(at: offset, count: count)
+                // The file shrank after it was opened (the car rewrote it): the promised length is kept with zeros
+                // rather than a truncated response the browser would retry forever.
+                if bytes.count < count { bytes += [UInt8](repeating: 0, count: count - bytes.count) }
+                try await writer.write(ByteBuffer(bytes: bytes))
+                offset += UInt64(count)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func mediaType(_ path: String) -> String {
+        switch path.split(separator: ".").last?.lowercased() {
+        case "mp4": "video/mp4"
+        case "png": "image/png"
+        case "json": "application/json"
+        default: "application/octet-stream"
+        }
+    }
+
+    /// The file's own name, reduced to safe characters for a header.
+    static func downloadName(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? "clip"
+        return String(name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_.".unicodeScalars.contains($0)) }.map(Character.init))
+    }
+}
+
+/// A clip's facts as the API shows them.
+struct ClipInfo: Encodable {
+    var id: Int64
+    var name: String
+    var state: String
+    var kind: String
+    var eventKind: String
+    var camera: String?
+    var size: Int64
+    var clipTime: Int64?
+    var recordedAt: Int64?
+    var duration: Double?
+    var codec: String?
+    var problem: String?
+    var sha256: String?
+
+    init(_ clip: ClipRecord) {
+        id = clip.id ?? 0
+        name = clip.path.split(separator: "/").last.map(String.init) ?? ""
+        state = clip.state.rawValue
+        kind = clip.kind.rawValue
+        eventKind = clip.eventKind.rawValue
+        camera = clip.camera
+        size = clip.size
+        clipTime = clip.clipTime
+        recordedAt = clip.recordedAt
+        duration = clip.duration
+        codec = clip.codec
+        problem = clip.problem
+        sha256 = clip.sha256
+    }
+}
+
+struct TelemetryFacts: Encodable {
+    var clipID: Int64
+    var frames: Int
+    var seconds: Double
+    var distance: Double
+    var movingSeconds: Double
+    var maxSpeed: Double
+    var meanSpeed: Double
+    var autopilotShare: Double
+    var absence: String?
+
+    init(_ t: TelemetryRecord) {
+        clipID = t.clipID
+        frames = t.frames
+        seconds = t.seconds
+        distance = t.distance
+        movingSeconds = t.movingSeconds
+        maxSpeed = t.maxSpeed
+        meanSpeed = t.meanSpeed
+        autopilotShare = t.autopilotShare
+        absence = t.absence
+    }
+}

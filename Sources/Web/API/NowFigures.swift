@@ -1,0 +1,60 @@
+/// What the Now page shows: the car, the clips growing this moment, the disk, retention and the sinks.
+public struct NowFigures: Codable, Sendable, Equatable {
+    public struct Growing: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var name: String
+        public var camera: String?
+        public var kind: String
+        /// Bytes the car's directory entry says now (the engine's view), else the catalog's last size.
+        public var size: Int64
+    }
+
+    public struct Disk: Codable, Sendable, Equatable {
+        public var archiveFreeBytes: UInt64?
+        public var archiveTotalBytes: UInt64?
+        public var volumeBytes: UInt64
+        public var volumeFreeBytes: UInt64
+    }
+
+    public struct Retention: Codable, Sendable, Equatable {
+        public var recentDays: Double
+        public var eventDays: Double
+        public var minFreeBytes: UInt64
+        public init(recentDays: Double, eventDays: Double, minFreeBytes: UInt64) {
+            self.recentDays = recentDays
+            self.eventDays = eventDays
+            self.minFreeBytes = minFreeBytes
+        }
+    }
+
+    public struct SinkState: Codable, Sendable, Equatable {
+        public var name: String
+        public var enabled: Bool
+        /// "ok", "stopped", "disabled", "failing"
+        public var state: String
+        public var queued: Int
+        public var lastSuccessAt: Double?
+        public var lastError: String?
+        public var sentBytes: Int64
+    }
+
+    /// Whether a volume engine is attached (the daemon); false when the server only reads a catalog.
+    public var engine: Bool
+    /// The car read or wrote within the last 30 s.
+    public var carConnected: Bool
+    /// The car wrote within the last 10 s.
+    public var carWriting: Bool
+    /// Seconds since the car's last flush seen by this daemon; nil before the first.
+    public var secondsSinceFlush: Double?
+    /// Bytes per second the car wrote over the last few seconds.
+    public var writeRate: Double
+    public var carBytesWritten: UInt64
+    public var cacheBytes: UInt64
+    public var heldBytes: UInt64
+    public var growing: [Growing]
+    public var disk: Disk?
+    public var retention: Retention?
+    public var sinks: [SinkState]
+    /// Server time, seconds since 1970.
+    public var at: Double
+}

@@ -1,0 +1,346 @@
+extension PageAssets {
+    /// The whole client: a hash router, the login form, Now (server-sent events), Events, Recent and the player.
+    /// No framework, no build step; DOM built with `el`, text always set as text (never parsed as HTML).
+    static let script = #"""
+    "use strict";
+    const $main = document.getElementById("main");
+    let csrf = null, leave = null;
+
+    function el(tag, attrs, ...kids) {
+      const e = document.createElement(tag);
+      for (const [k, v] of Object.entries(attrs || {})) {
+        if (v === null || v === undefined || v === false) continue;
+        if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else if (k === "cls") e.className = v; else e.setAttribute(k, v === true ? "" : v);
+      }
+      for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) e.append(k.nodeType ? k : String(k));
+      return e;
+    }
+    const bytes = n => { if (n == null) return "–"; const u = ["B","KB","MB","GB","TB"]; let i = 0; while (n >= 1000 && i < 4) { n /= 1000; i++; } return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + " " + u[i]; };
+    // Clip times are the car's local time stored as UTC: shown in UTC they read as the car's clock did.
+    const carTime = (s, o) => new Date(s * 1000).toLocaleString(undefined, Object.assign({timeZone: "UTC"}, o || {dateStyle: "medium", timeStyle: "short"}));
+    const clock = s => { s = Math.max(0, s); const m = Math.floor(s / 60); return m + ":" + String(Math.floor(s % 60)).padStart(2, "0"); };
+    const ago = s => s == null ? "–" : s < 90 ? Math.round(s) + " s ago" : s < 5400 ? Math.round(s / 60) + " min ago" : Math.round(s / 3600) + " h ago";
+
+    class LoginNeeded extends Error {}
+    async function api(path, options) {
+      const o = Object.assign({credentials: "same-origin", headers: {}}, options || {});
+      if (o.method && o.method !== "GET" && csrf) o.headers["X-CSRF-Token"] = csrf;
+      const r = await fetch(path, o);
+      if (r.status === 401 && path !== "/api/login") throw new LoginNeeded();
+      const body = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.text();
+      if (!r.ok) throw new Error(body && body.error ? body.error : "HTTP " + r.status);
+      return body;
+    }
+
+    function show(...nodes) { $main.replaceChildren(...nodes); }
+
+    function login(message) {
+      const input = el("input", {type: "password", autocomplete: "current-password", placeholder: "Password", "aria-label": "Password", required: true});
+      const note = el("p", {cls: "error"}, message || "");
+      const form = el("form", {cls: "card login", onsubmit: async e => {
+        e.preventDefault();
+        note.textContent = "";
+        try {
+          const r = await api("/api/login", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({password: input.value})});
+          csrf = r.csrf; route();
+        } catch (err) { note.textContent = err.message; }
+      }}, el("h1", {}, "TeslaCam"), el("p", {cls: "muted"}, "The board's web UI. Log in with the password set by teslacam passwd."), input,
+        el("button", {cls: "btn on", type: "submit"}, "Log in"), note);
+      show(form);
+      input.focus();
+    }
+
+    // ---- Now ----
+    function nowView() {
+      const box = el("div", {}, el("h1", {}, "Now"), el("p", {cls: "muted"}, "Connecting…"));
+      show(box);
+      const source = new EventSource("/api/now/stream");
+      source.addEventListener("now", e => renderNow(box, JSON.parse(e.data)));
+      source.onerror = () => { if (source.readyState === EventSource.CLOSED) api("/api/session").then(s => { if (!s.authenticated) login(); }).catch(() => {}); };
+      leave = () => source.close();
+    }
+
+    function renderNow(box, n) {
+      const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car connected, not writing"] : ["", "Car not connected"];
+      const disk = n.disk || {};
+      const used = disk.archiveTotalBytes ? 1 - disk.archiveFreeBytes / disk.archiveTotalBytes : 0;
+      box.replaceChildren(el("h1", {}, "Now"),
+        el("div", {cls: "card", id: "car"}, el("span", {cls: "dot " + car[0]}), el("b", {}, car[1])),
+        el("div", {cls: "grid"},
+          el("div", {cls: "card stat"}, "Write rate", el("b", {id: "rate"}, bytes(n.writeRate) + "/s")),
+          el("div", {cls: "card stat"}, "Last flush", el("b", {}, ago(n.secondsSinceFlush))),
+          el("div", {cls: "card stat"}, "Written since start", el("b", {}, bytes(n.carBytesWritten))),
+          el("div", {cls: "card stat"}, "Write cache", el("b", {}, bytes(n.cacheBytes)), n.heldBytes ? el("span", {cls: "error"}, bytes(n.heldBytes) + " held: disk refusing") : null)),
+        el("h2", {}, "Recording now"),
+        el("div", {cls: "card"}, n.growing.length ? el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("span", {}, g.name), el("b", {}, bytes(g.size)))))
+                                                  : el("p", {cls: "muted"}, "No clip is growing.")),
+        el("h2", {}, "Storage"),
+        el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar"}, barFill(used))] : el("span", {cls: "muted"}, "No disk figures."),
+          n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
+          disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null),
+        el("h2", {}, "Uploads"),
+        el("div", {cls: "card"}, n.sinks.length ? el("ul", {cls: "rows"}, n.sinks.map(s => el("li", {},
+          el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
+          el("span", {}, s.state + " · " + s.queued + " queued")))) : el("p", {cls: "muted"}, "No sinks configured.")));
+    }
+    function barFill(share) { const i = el("i"); i.style.width = Math.round(Math.min(1, Math.max(0, share)) * 100) + "%"; return i; }
+
+    // ---- Events ----
+    function eventsView(kind) {
+      kind = kind || "all";
+      const list = el("div", {cls: "events", id: "events"});
+      const sentinel = el("div", {cls: "sentinel"});
+      const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => { location.hash = "#/events/" + k; }}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])));
+      show(el("h1", {}, "Events"), chips, list, sentinel);
+      let next = "", busy = false;
+      const more = async () => {
+        if (busy || next === null) return;
+        busy = true;
+        try {
+          const page = await api("/api/events?kind=" + kind + (next ? "&before=" + encodeURIComponent(next) : ""));
+          for (const e of page.items) list.append(eventCard(e));
+          if (!list.children.length) list.append(el("p", {cls: "muted"}, "No events yet."));
+          next = page.next;
+        } finally { busy = false; }
+      };
+      const io = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) more().catch(failed); });
+      io.observe(sentinel);
+      leave = () => io.disconnect();
+      more().catch(failed);
+    }
+
+    function eventCard(e) {
+      const place = [e.street, e.city].filter(Boolean).join(", ");
+      const when = e.timestamp ? new Date(e.timestamp + "Z") : e.firstClipTime ? new Date(e.firstClipTime * 1000) : null;
+      return el("a", {cls: "event", href: "#/event/" + e.id},
+        e.thumb ? el("img", {src: "/api/clips/" + e.thumb, alt: "", loading: "lazy"}) : el("span", {cls: "noimg"}),
+        el("div", {}, el("div", {}, el("span", {cls: "badge " + e.kind}, e.kind === "sentry" ? "Sentry" : "Saved"), el("span", {cls: "muted"}, when ? when.toLocaleString(undefined, {timeZone: "UTC", dateStyle: "medium", timeStyle: "short"}) : e.name)),
+          el("div", {cls: "what"}, e.reasonText), el("div", {cls: "muted"}, place || "Unknown place"), el("div", {cls: "muted"}, bytes(e.bytes) + " · " + e.files + " files")));
+    }
+
+    // ---- Recent ----
+    function recentView() {
+      const list = el("div", {id: "recent"});
+      const sentinel = el("div", {cls: "sentinel"});
+      show(el("h1", {}, "Recent clips"), list, sentinel);
+      let next = "", busy = false, day = null, hour = null, hourBox = null;
+      const more = async () => {
+        if (busy || next === null) return;
+        busy = true;
+        try {
+          const page = await api("/api/recent" + (next ? "?before=" + next : ""));
+          for (const m of page.items) {
+            const d = carTime(m.start, {dateStyle: "full"}), h = carTime(m.start, {hour: "2-digit"});
+            if (d !== day) { day = d; hour = null; list.append(el("h2", {}, d)); }
+            if (h !== hour) { hour = h; hourBox = el("div", {cls: "hour"}); list.append(el("div", {cls: "card"}, el("div", {cls: "muted"}, carTime(m.start, {hour: "2-digit", minute: "2-digit"}).replace(/:\d\d/, ":00")), hourBox)); }
+            hourBox.append(el("a", {href: "#/play/" + m.cameras[0].id, title: m.cameras.length + " cameras"}, carTime(m.start, {hour: "2-digit", minute: "2-digit"}), m.cameras.some(c => c.state === "growing") ? " ●" : ""));
+          }
+          if (!list.children.length) list.append(el("p", {cls: "muted"}, "No RecentClips yet."));
+          next = page.next;
+        } finally { busy = false; }
+      };
+      const io = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) more().catch(failed); });
+      io.observe(sentinel);
+      leave = () => io.disconnect();
+      more().catch(failed);
+    }
+
+    // ---- Player ----
+    const GEARS = ["P", "D", "R", "N"], PILOT = ["", "FSD", "Autosteer", "TACC"];
+    const LABEL = {front: "Front", back: "Back", left_repeater: "Left", right_repeater: "Right", left_pillar: "Left pillar", right_pillar: "Right pillar"};
+
+    class Player {
+      constructor(segments, trigger) {
+        this.segments = segments; this.trigger = trigger;
+        this.offsets = []; let t = 0; for (const s of segments) { this.offsets.push(t); t += s.duration; }
+        this.total = t; this.index = -1; this.speed = 1; this.playing = false; this.focus = null; this.tracks = {};
+        this.cameras = [...new Set(segments.flatMap(s => s.cameras.map(c => c.camera)))];
+        this.cells = this.cameras.map(c => {
+          const v = el("video", {muted: true, playsinline: true, preload: "auto", "data-camera": c});
+          v.muted = true;
+          v.addEventListener("ended", () => { if (v === this.master()) this.advance(); });
+          const cell = el("div", {cls: "cam", onclick: () => this.setFocus(c)}, v, el("span", {}, LABEL[c] || c));
+          return {camera: c, video: v, cell};
+        });
+        this.grid = el("div", {cls: "cams" + (this.cameras.length > 4 ? " six" : this.cameras.length === 1 ? " one" : "")}, this.cells.map(x => x.cell));
+        this.slider = el("input", {type: "range", min: 0, max: this.total.toFixed(2), step: "0.1", value: 0, "aria-label": "Timeline"});
+        this.slider.addEventListener("input", () => this.seek(Number(this.slider.value)));
+        this.label = el("span", {cls: "time"});
+        this.playButton = el("button", {cls: "btn on", onclick: () => this.toggle()}, "Play");
+        const speeds = el("select", {"aria-label": "Speed", onchange: e => this.setSpeed(Number(e.target.value))}, [0.25, 0.5, 1, 1.5, 2, 4].map(s => el("option", {value: s, selected: s === 1}, s + "×")));
+        this.overlay = el("div", {cls: "overlay"});
+        this.root = el("div", {cls: "player"}, this.grid,
+          el("div", {cls: "controls"}, this.slider, this.playButton,
+            el("button", {cls: "btn", title: "Previous frame (,)", onclick: () => this.step(-1)}, "◀︎"),
+            el("button", {cls: "btn", title: "Next frame (.)", onclick: () => this.step(1)}, "▶︎"),
+            speeds, el("button", {cls: "btn", onclick: () => this.setFocus(null)}, "Grid"), this.label),
+          this.overlay);
+        this.keys = e => {
+          if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+          if (e.key === " ") { e.preventDefault(); this.toggle(); }
+          else if (e.key === "ArrowRight") this.seek(this.time() + 5);
+          else if (e.key === "ArrowLeft") this.seek(this.time() - 5);
+          else if (e.key === ".") this.step(1);
+          else if (e.key === ",") this.step(-1);
+          else if (/^[1-6]$/.test(e.key) && this.cameras[e.key - 1]) this.setFocus(this.cameras[e.key - 1]);
+          else if (e.key === "g") this.setFocus(null);
+        };
+        document.addEventListener("keydown", this.keys);
+        this.load(0, 0);
+        this.frame = requestAnimationFrame(() => this.tick());
+      }
+      master() { const seg = this.segments[this.index]; const c = this.cells.find(x => seg && seg.cameras.some(k => k.camera === x.camera)); return c ? c.video : this.cells[0].video; }
+      time() { return (this.offsets[this.index] || 0) + this.master().currentTime; }
+      load(index, offset) {
+        this.index = index;
+        const seg = this.segments[index];
+        const ready = [];
+        for (const x of this.cells) {
+          const clip = seg.cameras.find(c => c.camera === x.camera);
+          x.cell.classList.toggle("missing", !clip);
+          if (!clip) { x.video.removeAttribute("src"); delete x.video.dataset.id; continue; }
+          if (x.video.dataset.id !== String(clip.id)) { x.video.dataset.id = clip.id; x.video.src = "/api/clips/" + clip.id; }
+          ready.push(new Promise(res => { if (x.video.readyState >= 1) res(); else x.video.addEventListener("loadedmetadata", res, {once: true}); }).then(() => { x.video.currentTime = offset; }));
+        }
+        if (seg.telemetry && !this.tracks[seg.telemetry]) {
+          this.tracks[seg.telemetry] = [];
+          api("/api/clips/" + seg.telemetry + "/telemetry").then(t => { this.tracks[seg.telemetry] = t.track || []; }).catch(() => {});
+        }
+        return Promise.all(ready).then(() => { if (this.playing) this.playAll(); });
+      }
+      playAll() { for (const x of this.cells) if (x.video.dataset.id) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
+      toggle() {
+        this.playing = !this.playing;
+        this.playButton.textContent = this.playing ? "Pause" : "Play";
+        if (this.playing) this.playAll(); else for (const x of this.cells) x.video.pause();
+      }
+      advance() {
+        if (this.index + 1 < this.segments.length) this.load(this.index + 1, 0);
+        else { this.playing = false; this.playButton.textContent = "Play"; }
+      }
+      seek(t) {
+        t = Math.min(Math.max(0, t), Math.max(0, this.total - 0.05));
+        let i = 0; while (i + 1 < this.segments.length && this.offsets[i + 1] <= t) i++;
+        if (i !== this.index) return this.load(i, t - this.offsets[i]);
+        for (const x of this.cells) if (x.video.dataset.id) x.video.currentTime = t - this.offsets[i];
+        return Promise.resolve();
+      }
+      step(direction) {
+        if (this.playing) this.toggle();
+        const t = this.master().currentTime + direction / 30;
+        for (const x of this.cells) if (x.video.dataset.id) x.video.currentTime = Math.max(0, t);
+      }
+      setSpeed(s) { this.speed = s; for (const x of this.cells) x.video.playbackRate = s; }
+      setFocus(camera) {
+        this.focus = this.focus === camera ? null : camera;
+        this.grid.classList.toggle("focus", !!this.focus);
+        for (const x of this.cells) x.cell.classList.toggle("main", x.camera === this.focus);
+      }
+      // Every camera follows the master: small drift is taken up by the playback rate, a large one by a seek.
+      tick() {
+        const m = this.master();
+        if (this.playing && !m.paused && !m.seeking) {
+          for (const x of this.cells) {
+            const v = x.video;
+            if (v === m || !v.dataset.id || v.readyState < 2) continue;
+            const drift = v.currentTime - m.currentTime;
+            if (Math.abs(drift) > 0.3) v.currentTime = m.currentTime;
+            else v.playbackRate = Math.max(0.0625, this.speed * (1 - Math.max(-0.25, Math.min(0.25, drift * 2))));
+            if (v.paused && !v.ended) v.play().catch(() => {});
+          }
+        }
+        const t = this.time();
+        if (document.activeElement !== this.slider) this.slider.value = t.toFixed(2);
+        const seg = this.segments[this.index];
+        this.label.textContent = clock(t) + " / " + clock(this.total) + (seg ? " · " + carTime(seg.start + m.currentTime, {dateStyle: "short", timeStyle: "medium"}) : "");
+        this.drawTelemetry(seg, m.currentTime);
+        this.frame = requestAnimationFrame(() => this.tick());
+      }
+      drawTelemetry(seg, t) {
+        const track = seg && seg.telemetry ? this.tracks[seg.telemetry] : null;
+        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, "No telemetry for this minute.")); } return; }
+        let p = track[0];
+        for (const q of track) { if (q[0] <= t) p = q; else break; }
+        const key = seg.telemetry + ":" + p[0];
+        if (this.overlay.dataset.state === key) return;
+        this.overlay.dataset.state = key;
+        const kmh = p[3] * 3.6;
+        this.overlay.replaceChildren(...[
+          el("span", {cls: "speed", id: "speed", "data-t": p[0]}, Math.round(kmh) + " km/h"),
+          el("span", {cls: "gear", id: "gear"}, GEARS[p[5]] || String(p[5])),
+          PILOT[p[6]] ? el("span", {cls: "ap"}, PILOT[p[6]]) : null,
+          this.miniMap(track, p)].filter(Boolean));
+      }
+      miniMap(track, p) {
+        const pts = track.filter(q => q[1] != null && q[2] != null);
+        if (pts.length < 2) return null;
+        const lats = pts.map(q => q[1]), lons = pts.map(q => q[2]);
+        const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+        const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
+        const xy = q => [5 + ((q[2] - c) * k / span) * 90, 95 - ((q[1] - a) / span) * 90];
+        const ns = "http://www.w3.org/2000/svg";
+        const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", "map");
+        const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", pts.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
+        svg.append(line);
+        if (p[1] != null) { const dot = document.createElementNS(ns, "circle"); const [x, y] = xy(p); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "4"); svg.append(dot); }
+        return svg;
+      }
+      destroy() { cancelAnimationFrame(this.frame); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
+    }
+
+    async function playerView(kind, id) {
+      show(el("p", {cls: "muted"}, "Loading…"));
+      const detail = kind === "event" ? await api("/api/events/" + id) : await api("/api/recent/" + id);
+      const segments = detail.segments;
+      if (!segments.length) { show(el("p", {cls: "muted"}, "No video in this event.")); return; }
+      const player = new Player(segments, detail.trigger);
+      window.teslacamPlayer = player;
+      leave = () => { player.destroy(); window.teslacamPlayer = null; };
+      const head = [];
+      if (kind === "event") {
+        const e = detail.event;
+        head.push(el("h1", {}, e.reasonText), el("p", {cls: "muted"}, [e.street, e.city].filter(Boolean).join(", ") || "Unknown place", " · ", e.timestamp ? e.timestamp.replace("T", " ") : e.name),
+          el("p", {}, el("a", {cls: "btn", id: "download", href: "/api/events/" + e.id + "/zip", download: e.name + ".zip"}, "Download zip (" + bytes(e.bytes) + ")")));
+      } else {
+        const start = segments.find(s => s.start === detail.start) || segments[0];
+        head.push(el("h1", {}, "Recent · " + carTime(start.start)));
+      }
+      show(...head, player.root);
+      if (kind === "event" && detail.trigger && segments.length) {
+        const t = Math.max(0, detail.trigger - segments[0].start - 10);
+        if (t < player.total) player.seek(t);
+      } else if (kind === "recent") {
+        const i = segments.findIndex(s => s.start === detail.start);
+        if (i > 0) player.seek(player.offsets[i]);
+      }
+    }
+
+    function failed(err) {
+      if (err instanceof LoginNeeded) login(); else show(el("p", {cls: "error"}, err.message));
+    }
+
+    async function route() {
+      if (leave) { try { leave(); } catch (_) {} leave = null; }
+      const parts = (location.hash || "#/now").slice(2).split("/");
+      for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.tab === (parts[0] === "event" ? "events" : parts[0] === "play" ? "recent" : parts[0]));
+      try {
+        const s = await api("/api/session");
+        document.getElementById("logout").hidden = !s.authenticated;
+        document.getElementById("nav").hidden = !s.authenticated;
+        if (!s.authenticated) return login(s.passwordSet ? "" : "No password is set: run teslacam passwd --state DIR on the board.");
+        csrf = s.csrf;
+        switch (parts[0]) {
+          case "events": return eventsView(parts[1]);
+          case "recent": return recentView();
+          case "event": return await playerView("event", parts[1]);
+          case "play": return await playerView("recent", parts[1]);
+          default: return nowView();
+        }
+      } catch (err) { failed(err); }
+    }
+
+    document.getElementById("logout").addEventListener("click", async () => { try { await api("/api/logout", {method: "POST"}); } catch (_) {} csrf = null; route(); });
+    window.addEventListener("hashchange", route);
+    route();
+    """#
+}

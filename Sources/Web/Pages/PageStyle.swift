@@ -1,0 +1,77 @@
+extension PageAssets {
+    /// Mobile first: one column and a bottom tab bar on a phone; wider grids and a top bar from 800 px.
+    static let style = #"""
+    :root{--bg:#111214;--card:#1c1d21;--line:#2c2e33;--text:#eceef1;--muted:#9aa0a8;--accent:#e82127;--ok:#3ecf6e;--warn:#f0b429;--bad:#ff5a5f}
+    @media (prefers-color-scheme:light){:root{--bg:#f4f5f7;--card:#fff;--line:#dde0e4;--text:#15171a;--muted:#5d646d}}
+    *{box-sizing:border-box}
+    [hidden]{display:none!important}
+    html,body{margin:0;background:var(--bg);color:var(--text);font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+    a{color:inherit}
+    .top{position:sticky;top:0;z-index:5;display:flex;align-items:center;gap:12px;padding:10px 14px;background:var(--card);border-bottom:1px solid var(--line)}
+    .brand{display:flex;align-items:center;gap:6px;font-weight:600;text-decoration:none}
+    #nav{position:fixed;left:0;right:0;bottom:0;display:flex;background:var(--card);border-top:1px solid var(--line);padding-bottom:env(safe-area-inset-bottom);z-index:5}
+    #nav a{flex:1;text-align:center;padding:12px 0;text-decoration:none;color:var(--muted)}
+    #nav a.on{color:var(--text);box-shadow:inset 0 2px 0 var(--accent)}
+    #logout{margin-left:auto}
+    main{padding:12px 12px 80px;max-width:1200px;margin:0 auto}
+    h1{font-size:20px;margin:6px 0 12px}
+    h2{font-size:16px;margin:18px 0 8px;color:var(--muted);font-weight:600}
+    .muted{color:var(--muted)}
+    .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px;margin-bottom:10px}
+    .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
+    .stat b{display:block;font-size:22px}
+    .dot{display:inline-block;width:10px;height:10px;border-radius:50%;background:var(--muted);margin-right:6px;vertical-align:middle}
+    .dot.ok{background:var(--ok)}.dot.warn{background:var(--warn)}.dot.bad{background:var(--bad)}
+    .bar{height:8px;background:var(--line);border-radius:4px;overflow:hidden;margin-top:6px}.bar i{display:block;height:100%;background:var(--accent)}
+    ul.rows{list-style:none;margin:0;padding:0}ul.rows li{display:flex;justify-content:space-between;gap:8px;padding:6px 0;border-bottom:1px solid var(--line)}
+    ul.rows li:last-child{border-bottom:0}
+    .chips{display:flex;gap:8px;margin-bottom:10px;flex-wrap:wrap}
+    .chips button,button.btn,a.btn{background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:7px 14px;font:inherit;cursor:pointer;text-decoration:none;display:inline-block}
+    .chips button.on,button.btn.on{background:var(--accent);border-color:var(--accent);color:#fff}
+    button.link{background:none;border:0;color:var(--muted);font:inherit;cursor:pointer}
+    .events{display:grid;grid-template-columns:1fr;gap:10px}
+    .event{display:flex;gap:10px;text-decoration:none;background:var(--card);border:1px solid var(--line);border-radius:12px;overflow:hidden}
+    .event img,.event .noimg{width:120px;height:90px;object-fit:cover;background:#000;flex:none}
+    .event div{padding:8px 10px 8px 0;min-width:0}
+    .event .what{font-weight:600}
+    .badge{display:inline-block;font-size:12px;padding:1px 7px;border-radius:9px;background:var(--line);margin-right:6px}
+    .badge.sentry{background:#5b1a1c;color:#ffd6d7}.badge.saved{background:#17344f;color:#d4e9ff}
+    .hour{display:flex;flex-wrap:wrap;gap:6px}
+    .hour a{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 9px;text-decoration:none;font-variant-numeric:tabular-nums}
+    .sentinel{height:40px}
+    .login{max-width:340px;margin:12vh auto}
+    .login input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
+    .login button{width:100%}
+    .error{color:var(--bad)}
+    .player{position:relative}
+    .cams{display:grid;grid-template-columns:1fr 1fr;gap:4px;background:#000;border-radius:10px;overflow:hidden}
+    .cam{position:relative;background:#000;aspect-ratio:4/3;cursor:pointer}
+    .cam video{width:100%;height:100%;display:block;object-fit:contain;background:#000}
+    .cam span{position:absolute;left:6px;top:4px;font-size:11px;color:#fff;background:rgba(0,0,0,.5);padding:1px 5px;border-radius:4px}
+    .cam.missing video{visibility:hidden}
+    .cams.focus{grid-template-columns:repeat(5,1fr)}
+    .cams.focus .cam.main{grid-column:1/-1;order:-1;aspect-ratio:auto;height:min(56vw,62vh)}
+    .cams.one{grid-template-columns:1fr;max-width:860px}
+    .overlay{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin:8px 0;font-variant-numeric:tabular-nums}
+    .overlay .speed{font-size:28px;font-weight:700}
+    .overlay .gear{font-weight:700;padding:2px 8px;border:1px solid var(--line);border-radius:6px}
+    .overlay .ap{color:#5aa9ff}
+    .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}
+    .controls input[type=range]{flex:1 1 100%;accent-color:var(--accent)}
+    .controls select{font:inherit;padding:6px;border-radius:8px;background:var(--card);color:var(--text);border:1px solid var(--line)}
+    .time{font-variant-numeric:tabular-nums;color:var(--muted)}
+    svg.map{width:120px;height:120px;background:var(--card);border:1px solid var(--line);border-radius:10px}
+    svg.map polyline{fill:none;stroke:#5aa9ff;stroke-width:2;vector-effect:non-scaling-stroke}
+    svg.map circle{fill:var(--accent)}
+    @media (min-width:800px){
+      #nav{position:static;border:0;background:none;padding:0}
+      #nav a{flex:none;padding:6px 12px}
+      #nav a.on{box-shadow:inset 0 -2px 0 var(--accent)}
+      main{padding:18px 24px 40px}
+      .grid{grid-template-columns:repeat(4,1fr)}
+      .events{grid-template-columns:1fr 1fr}
+      .cams.six{grid-template-columns:repeat(3,1fr)}
+      .cams.focus{grid-template-columns:repeat(5,1fr)}
+    }
+    """#
+}
