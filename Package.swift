@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "Retention"),
         // libcurl from Debian (libcurl4-openssl-dev): HTTP for the webhook sink (and later S3, WebDAV, Dropbox).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Pure AWS Signature Version 4 (S3 and S3-likes): canonical request, string to sign, signing key.
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Pure outbound core: record kinds, routes, delivery order, backoff, circuit breaker, token bucket.
         .target(name: "Outbound"),
         // The sinks and the uploader working the catalog's durable queue.
@@ -113,6 +115,7 @@ let package = Package(
         ]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server).
         .testTarget(name: "SinksTests", dependencies: [
             "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
