@@ -116,7 +116,7 @@ public enum ByteCount {
     public static func parse(_ text: String) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         guard let last = trimmed.last else { return nil }
-        let units: [Character: Double] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
         var digits = trimmed
         var multiplier = 1.0
         if let unit = units[last] { multiplier = unit; digits.removeLast() }

@@ -24,7 +24,7 @@ public struct UploadChecksum: Equatable, Sendable {
     }
 
     /// A running digest of the bytes as they arrive.
-    public struct Hasher: Sendable {
+    public struct Hasher {
         private var sha1 = Insecure.SHA1()
         private var sha256 = SHA256()
         public let algorithm: Algorithm

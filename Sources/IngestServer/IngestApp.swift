@@ -7,6 +7,9 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 
+/// HTTPTypes' field, reached through Hummingbird's re-exported `HTTPFields`.
+typealias HTTPField = HTTPFields.Element
+
 /// A request's context: Hummingbird's, plus the channel, which holds the TLS handler and so the device's certificate.
 struct IngestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
@@ -37,7 +40,7 @@ public struct IngestServer {
             -> @Sendable (Request, IngestContext) async throws -> Response {
             { request, context in
                 let reply: TusReply
-                do {
+                do throws(TusError) {
                     let device = try await DeviceIdentity.device(on: context.channel, allow: allow)
                     try service.admit(device: device)
                     reply = try await body(device, request, context)
@@ -52,24 +55,18 @@ public struct IngestServer {
                 return Self.response(reply)
             }
         }
-        func header(_ request: Request) -> @Sendable (String) -> String? {
-            let fields = request.headers
-            return { name in HTTPField.Name(name).flatMap { fields[$0] } }
-        }
 
         router.on("/files", method: .options, use: route("OPTIONS") { _, _, _ in service.options() })
-        router.on("/files/", method: .options, use: route("OPTIONS") { _, _, _ in service.options() })
-        let create = route("POST") { device, request, _ throws(TusError) in try await service.create(device: device, header: header(request)) }
+        let create = route("POST") { device, request, _ throws(TusError) in try await service.create(device: device, header: Self.header(request)) }
         router.on("/files", method: .post, use: create)
-        router.on("/files/", method: .post, use: create)
         router.on("/files/:id", method: .head, use: route("HEAD") { device, request, context throws(TusError) in
-            try await service.head(device: device, id: context.parameters.get("id") ?? "", header: header(request))
+            try await service.head(device: device, id: context.parameters.get("id") ?? "", header: Self.header(request))
         })
         router.on("/files/:id", method: .patch, use: route("PATCH") { device, request, context throws(TusError) in
-            try await service.patch(device: device, id: context.parameters.get("id") ?? "", header: header(request), body: request.body)
+            try await service.patch(device: device, id: context.parameters.get("id") ?? "", header: Self.header(request), body: request.body)
         })
         router.on("/files/:id", method: .delete, use: route("DELETE") { device, request, context throws(TusError) in
-            try await service.terminate(device: device, id: context.parameters.get("id") ?? "", header: header(request))
+            try await service.terminate(device: device, id: context.parameters.get("id") ?? "", header: Self.header(request))
         })
         router.get("/metrics", use: route("GET") { _, _, _ in
             TusReply(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], json: metrics.exposition())
@@ -97,6 +94,11 @@ public struct IngestServer {
             try await catalog.migrate()
         }
         try await app.runService()
+    }
+
+    static func header(_ request: Request) -> @Sendable (String) -> String? {
+        let fields = request.headers
+        return { name in HTTPField.Name(name).flatMap { fields[$0] } }
     }
 
     static func errorJSON(_ error: TusError) -> String {

@@ -11,6 +11,8 @@ struct HTTPRequest {
     var body: [UInt8] = []
     /// Seconds for the whole request; connecting has its own, shorter limit.
     var timeout: Double = 60
+    /// Mutual TLS (the fleet sink): the device's certificate and key, and the CA the server's must chain to.
+    var tls: (certFile: String, keyFile: String, caFile: String)?
 
     struct Response {
         var status: Int
@@ -51,6 +53,12 @@ struct HTTPRequest {
                     teslacam_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
                     teslacam_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                     teslacam_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+                    if let tls {
+                        teslacam_curl_set_string(handle, CURLOPT_SSLCERT, tls.certFile)
+                        teslacam_curl_set_string(handle, CURLOPT_SSLKEY, tls.keyFile)
+                        teslacam_curl_set_string(handle, CURLOPT_CAINFO, tls.caFile)
+                    }
+                    if method == "HEAD" { teslacam_curl_set_long(handle, CURLOPT_NOBODY, 1) }
                     if method != "GET" && method != "HEAD" {
                         teslacam_curl_set_size(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count))
                         if let base = bodyBytes.baseAddress {

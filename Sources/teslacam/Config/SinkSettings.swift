@@ -9,13 +9,15 @@ import Volume
 ///             "identityFile": "/etc/teslacam/id_ed25519", "knownHostsFile": "/etc/teslacam/known_hosts" }
 /// "phone":  { "type": "webhook", "url": "https://ntfy.sh/my-car", "tokenFile": "/etc/teslacam/ntfy.token" }
 /// "stdout": { "type": "logger" }
+/// "fleet":  { "type": "fleet", "url": "https://ingest.example.com:8443/files/", "certFile": "/etc/teslacam/fleet/car.pem",
+///             "keyFile": "/etc/teslacam/fleet/car.key", "caFile": "/etc/teslacam/fleet/ca.pem" }
 /// ```
 struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum SinkType: String, CaseIterable, Encodable {
-        case folder, rsync, webhook, logger
+        case folder, rsync, webhook, logger, fleet
 
         /// Whether the sink can take alerts (messages rather than files).
-        var takesAlerts: Bool { self != .rsync }
+        var takesAlerts: Bool { self != .rsync && self != .fleet }
     }
 
     var type: SinkType
@@ -32,6 +34,10 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     var tokenFile: String?
     var tokenEnv: String?
     var bandwidth: ByteSize?
+    /// The fleet sink's mutual TLS: the board's certificate and key, the operator's CA.
+    var certFile: String?
+    var keyFile: String?
+    var caFile: String?
 
     init(type: SinkType, path: String? = nil, prefix: String? = nil, host: String? = nil, port: Int64? = nil,
          user: String? = nil, identityFile: String? = nil, knownHostsFile: String? = nil, timeout: Int64? = nil,
@@ -92,6 +98,24 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             }
         case .logger:
             break
+        case .fleet:
+            url = try reader.required("url", "a fleet sink needs the ingest server's tus endpoint (https://.../files/)") { r, k throws(ConfigurationError) in
+                try r.string(k)
+            }
+            if let url, !url.hasPrefix("https://") {
+                throw .invalidValue(key: reader.keyPath("url"), found: "\"\(url)\"", expected: "an https:// URL (the fleet server speaks mutual TLS only)")
+            }
+            for field in ["certFile", "keyFile", "caFile"] {
+                let path = try reader.required(field, "a fleet sink's mutual TLS (teslacam-ingest ca issue prints these lines)") { r, k throws(ConfigurationError) in
+                    try r.string(k)
+                }
+                switch field {
+                case "certFile": certFile = path
+                case "keyFile": keyFile = path
+                default: caFile = path
+                }
+            }
+            bandwidth = try reader.rate("bandwidth")
         }
     }
 }

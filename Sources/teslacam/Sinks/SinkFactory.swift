@@ -32,6 +32,14 @@ enum SinkFactory {
             sink = WebhookSink(name: name, url: settings.url!, token: try secret(settings, key: key))
         case .logger:
             sink = LoggerSink(name: name)
+        case .fleet:
+            for (field, path) in [("certFile", settings.certFile), ("keyFile", settings.keyFile), ("caFile", settings.caFile)] {
+                if let path, access(path, R_OK) != 0 {
+                    throw .invalidValue(key: "\(key).\(field)", found: "\"\(path)\"", expected: "a readable file")
+                }
+            }
+            sink = FleetSink(name: name, url: settings.url!, certFile: settings.certFile!, keyFile: settings.keyFile!,
+                             caFile: settings.caFile!)
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }
