@@ -39,7 +39,8 @@ struct ObjectStore: Sendable {
         let signature = signer.sign(unsigned, credentials: credentials, at: SigV4Timestamp(unixSeconds: Int64(Date().timeIntervalSince1970)))
         let queryText = unsigned.canonicalQuery
         let url = endpoint + path + (queryText.isEmpty ? "" : "?" + queryText)
-        let headers = signature.headers.map { "\($0.name): \($0.value)" }
+        // libcurl would label a body form-encoded, and some S3-likes (moto) then parse it away.
+        let headers = signature.headers.map { "\($0.name): \($0.value)" } + ["Content-Type: application/octet-stream"]
         let response: CurlHTTP.Response
         do { response = try await CurlHTTP.send(method: method, url: url, headers: headers, body: body, sink: sink) } catch {
             throw StoreError("object storage at \(endpoint) cannot be reached: \(error)")

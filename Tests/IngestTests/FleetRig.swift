@@ -22,6 +22,7 @@ final class FleetRig: @unchecked Sendable {
     init(rateLimit: [String: Any]? = nil) throws {
         postgres = try PostgresPeer()
         moto = try MotoPeer()
+        self.rateLimit = rateLimit
         for arguments in [["ca", "init", "--dir", ca], ["ca", "server", "--dir", ca, "localhost", "127.0.0.1"],
                           ["ca", "issue", "--dir", ca, device], ["ca", "issue", "--dir", ca, "modely-bergen"],
                           ["ca", "init", "--dir", scratch.path + "/foreign"], ["ca", "issue", "--dir", scratch.path + "/foreign", device]] {
@@ -29,7 +30,6 @@ final class FleetRig: @unchecked Sendable {
             guard result.status == 0 else { throw RigError("teslacam-ingest \(arguments.joined(separator: " ")): \(result.output)") }
         }
         try "testing\n".write(toFile: scratch.path + "/s3.key", atomically: true, encoding: .utf8)
-        self.rateLimit = rateLimit
     }
 
     let rateLimit: [String: Any]?

@@ -58,7 +58,7 @@ import Testing
         #expect(error(variant { var s = $0["storage"] as! [String: Any]; s["partSize"] = "1M"; $0["storage"] = s })
             .hasPrefix("storage.partSize is 1048576 bytes, expected from 5M to 5G"))
         #expect(error(variant { $0["listen"] = "8443" }).hasPrefix("listen is \"8443\", expected host:port"))
-        #expect(try parse(variant { $0["rateLimit"] = ["bytesPerSecond": "2M/s"] }).rateLimit.bytesPerSecond == 2 << 20)
+        #expect((try? parse(variant { $0["rateLimit"] = ["bytesPerSecond": "2M/s"] }))?.rateLimit.bytesPerSecond == 2 << 20)
     }
 
     @Test func undefinedDispatchersAndUnknownKindsAreRefused() {

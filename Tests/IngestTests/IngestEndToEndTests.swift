@@ -130,8 +130,8 @@ struct IngestEndToEndTests {
         // A PATCH cut in the middle: 6 of 8 MiB sent, then the instance is killed under it.
         let stdin = Pipe()
         let cut = Process()
-        cut.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cut.arguments = ["python3", ingestClient, "cut-patch", "--ca", fleet.caFile, "--cert", fleet.listed.cert, "--key", fleet.listed.key,
+        cut.executableURL = URL(fileURLWithPath: pythonExecutable)
+        cut.arguments = [ingestClient, "cut-patch", "--ca", fleet.caFile, "--cert", fleet.listed.cert, "--key", fleet.listed.key,
                          "--port", "\(first)", "--path", location, "--file", clip.path, "--offset", "\(6 << 20)", "--length", "\(8 << 20)",
                          "--send", "\(6 << 20)"]
         let out = Pipe()

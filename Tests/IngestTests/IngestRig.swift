@@ -173,7 +173,7 @@ final class MotoPeer: @unchecked Sendable {
     private var server: Peer?
 
     init() throws {
-        server = try Peer("/usr/bin/env", ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"], log: scratch.path + "/moto.log")
+        server = try Peer(pythonExecutable, ["-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"], log: scratch.path + "/moto.log")
         try waitFor("moto_server") { listening(port) }
         let made = try python(["s3-bucket", "--endpoint", endpoint, "--bucket", bucket])
         guard made["created"] as? String == bucket else { throw RigError("cannot create the bucket: \(made)") }
@@ -187,9 +187,16 @@ final class MotoPeer: @unchecked Sendable {
     deinit { stop() }
 }
 
+/// The Python that `python3` on PATH runs, resolved once (a version manager's shim costs a second a call).
+let pythonExecutable: String = {
+    let found = (try? run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]))?.output ?? ""
+    let path = found.trimmingCharacters(in: .whitespacesAndNewlines)
+    return FileManager.default.isExecutableFile(atPath: path) ? path : "/usr/bin/python3"
+}()
+
 /// Runs the Python client; its one JSON object.
 func python(_ arguments: [String]) throws -> [String: Any] {
-    let result = try run("/usr/bin/env", ["python3", ingestClient] + arguments)
+    let result = try run(pythonExecutable, [ingestClient] + arguments)
     guard let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
           let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
         throw RigError("ingest-client.py \(arguments.first ?? "") said: \(result.output.suffix(3000))")
