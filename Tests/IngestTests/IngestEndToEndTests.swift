@@ -28,7 +28,7 @@ struct IngestEndToEndTests {
 
         // The same device, path and content again: acknowledged as already stored, nothing sent.
         let again = try fleet.upload(port: port, file: clip.path, path: path)
-        #expect(again["offset"] as? Int == 12 << 20 + 12345 && again["startedAt"] as? Int == 12 << 20 + 12345)
+        #expect(again["offset"] as? Int == 12 << 20 + 12345, "\(again)")
         #expect(try fleet.postgres.query("SELECT count(*) FROM clips") == ["1"])
 
         // A small file (one short part) and an empty one.
@@ -56,7 +56,7 @@ struct IngestEndToEndTests {
         // Signed by the operator's CA but not on devices.allow: a 403 that says why.
         let unlisted = try fleet.request(port: port, "OPTIONS", "/files/", headers: options, identity: fleet.unlisted)
         #expect(unlisted.status == 403)
-        #expect(unlisted.body.contains("\"modely-bergen\" is not on this server's devices.allow"), "\(unlisted.body)")
+        #expect(unlisted.body.contains("modely-bergen") && unlisted.body.contains("is not on this server's devices.allow"), "\(unlisted.body)")
         // `check` explains the foreign certificate in words.
         let check = try run(ingestBinary, ["check", "--cert", fleet.foreign.cert, "--key", fleet.foreign.key, "--ca", fleet.caFile])
         #expect(check.status != 0 && check.output.contains("wrong CA"), "\(check.output)")
