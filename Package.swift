@@ -110,7 +110,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "IngestServer"]),
+        // The ingest server end to end (PostgreSQL, moto, tuspy, the built teslacam-ingest) and the board's fleet sink against it.
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "IngestServer", "Sinks", "Outbound"]),
         .testTarget(name: "FAT32Tests", dependencies: [
             "FAT32",
             .product(name: "PropertyBased", package: "swift-property-based"),

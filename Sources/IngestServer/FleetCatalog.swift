@@ -46,14 +46,18 @@ struct FleetCatalog: Sendable {
     }
 
     func seen(device: String) async throws {
-        try await client.query("""
+        try await bounded { try await client.query("""
             INSERT INTO devices (id) VALUES (\(device))
             ON CONFLICT (id) DO UPDATE SET last_seen = now()
-            """, logger: logger)
+            """, logger: logger) }
     }
 
     /// Whether this device already stored this path with this content: the upload is then acknowledged at once.
     func isStored(device: String, path: String, sha256: String) async throws -> Bool {
+        try await bounded { try await lookUp(device: device, path: path, sha256: sha256) }
+    }
+
+    private func lookUp(device: String, path: String, sha256: String) async throws -> Bool {
         let rows = try await client.query("""
             SELECT 1 FROM clips WHERE device = \(device) AND path = \(path) AND sha256 = \(sha256)
             """, logger: logger)
@@ -62,15 +66,19 @@ struct FleetCatalog: Sendable {
     }
 
     func created(_ state: UploadState) async throws {
-        try await client.query("""
+        try await bounded { try await client.query("""
             INSERT INTO uploads (id, device, path, kind, sha256, length) VALUES
             (\(state.id), \(state.device), \(state.path), \(state.kind.rawValue), \(state.sha256), \(state.length))
             ON CONFLICT (id) DO NOTHING
-            """, logger: logger)
+            """, logger: logger) }
     }
 
     /// The upload's file is stored: catalogue it (idempotent: the same key twice is one clip).
     func stored(_ state: UploadState) async throws {
+        try await bounded { try await record(state) }
+    }
+
+    private func record(_ state: UploadState) async throws {
         let folder = state.path.split(separator: "/").dropLast().joined(separator: "/")
         let fields = state.metadata.filter { !["path", "kind", "sha256", "filename", "filetype"].contains($0.key) }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
@@ -99,12 +107,34 @@ struct FleetCatalog: Sendable {
     }
 
     func terminated(_ id: String) async throws {
-        try await client.query("UPDATE uploads SET terminated = now() WHERE id = \(id)", logger: logger)
+        try await bounded { try await client.query("UPDATE uploads SET terminated = now() WHERE id = \(id)", logger: logger) }
     }
 
     func devicesSeen() async throws -> Int {
+        try await bounded { try await countDevices() }
+    }
+
+    private func countDevices() async throws -> Int {
         let rows = try await client.query("SELECT count(*) FROM devices", logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
+    }
+
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "PostgreSQL did not answer within 10 s" }
+    }
+
+    /// A catalog call that gives up: the pool waits for a connection without end while PostgreSQL is down, and a
+    /// request must get its 503 instead.
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                throw Unavailable()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 }

@@ -34,7 +34,7 @@ public struct FleetSink: Sink {
         guard case let .file(archivePath, source, _, sha256, size) = record.content else {
             throw .permanent("the fleet sink \(name) carries files, not alerts: route alerts to a webhook or logger sink")
         }
-        let location = try create(archivePath: archivePath, kind: record.kind, sha256: sha256, size: size)
+        let location = try create(archivePath: archivePath, source: source, kind: record.kind, sha256: sha256, size: size)
         var offset = location.offset
         guard offset < size else { return }
         let fd = open(source, O_RDONLY)
@@ -57,7 +57,6 @@ public struct FleetSink: Sink {
                     guard let next = response.headers["upload-offset"].flatMap({ Int64($0) }), next > offset || next == size else {
                         throw SinkError.transient("the fleet server answered a PATCH without moving the offset")
                     }
-                    transfer.record(sent: Int(next - offset))
                     offset = next
                     failures = 0
                 case 409, 460:
@@ -83,15 +82,32 @@ public struct FleetSink: Sink {
         guard response.status == 204 || response.status == 200 else { throw Self.failure(response, url: url) }
     }
 
-    private func create(archivePath: String, kind: RecordKind, sha256: String, size: Int64) throws(SinkError) -> (url: String, offset: Int64) {
+    private func create(archivePath: String, source: String, kind: RecordKind, sha256: String, size: Int64) throws(SinkError) -> (url: String, offset: Int64) {
         var metadata = [("path", archivePath), ("kind", kind.rawValue), ("sha256", sha256)]
-        if let file = FileRecord(archivePath: archivePath), let event = file.event { metadata.append(("event", event)) }
+        if let file = FileRecord(archivePath: archivePath), let event = file.event {
+            metadata.append(("event", event))
+            if file.role == .eventDescription { metadata += Self.eventFields(source) }
+        }
         let header = metadata.map { "\($0.0) \(Data($0.1.utf8).base64EncodedString())" }.joined(separator: ",")
         let response = try request("POST", url, headers: ["Upload-Length: \(size)", "Upload-Metadata: \(header)"], body: [])
         guard response.status == 201, let location = response.headers["location"] else { throw Self.failure(response, url: url) }
         let absolute = location.hasPrefix("http") ? location : Self.origin(of: url) + location
         // An already-stored file comes back with its whole length as the offset: acknowledged, nothing to send.
         return (absolute, response.headers["upload-offset"].flatMap { Int64($0) } ?? 0)
+    }
+
+    /// event.json's fields (reason, city, timestamp, coordinates) as `event.<key>` metadata, which the server
+    /// catalogues with the event; bounded so the header stays far under the server's 4 KiB.
+    static func eventFields(_ source: String) -> [(String, String)] {
+        guard let data = FileManager.default.contents(atPath: source), data.count < 16 << 10,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        var fields: [(String, String)] = []
+        for key in object.keys.sorted() where key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            let value = object[key].map { "\($0)" } ?? ""
+            guard value.utf8.count <= 200, fields.count < 16 else { continue }
+            fields.append(("event.\(key)", value))
+        }
+        return fields
     }
 
     private func head(_ uploadURL: String) throws(SinkError) -> Int64 {

@@ -83,12 +83,15 @@ final class FleetRig: @unchecked Sendable {
                            "--file", file, "--path", path] + extra)
     }
 
+    /// One raw request; `body` is a range of a file (path, offset, length), else `bodySize` bytes of "A".
     func request(port: Int, _ method: String, _ path: String, headers: [String] = [], bodySize: Int = 0,
+                 body: (file: String, offset: Int, length: Int)? = nil,
                  identity: Identity? = nil, noCertificate: Bool = false) throws -> (status: Int, headers: [String: String], body: String) {
         let who = identity ?? listed
         let tls = noCertificate ? ["--ca", caFile] : ["--ca", caFile, "--cert", who.cert, "--key", who.key]
+        let range = body.map { ["--body-file", $0.file, "--body-offset", "\($0.offset)", "--body-length", "\($0.length)"] } ?? []
         let reply = try python(["request"] + tls + ["--port", "\(port)", "--method", method, "--path", path, "--body-size", "\(bodySize)"]
-                               + headers.flatMap { ["--header", $0] })
+                               + range + headers.flatMap { ["--header", $0] })
         return (reply["status"] as? Int ?? -1, reply["headers"] as? [String: String] ?? [:], reply["body"] as? String ?? "")
     }
 

@@ -181,3 +181,78 @@ extension FileHandle {
         return String(decoding: line, as: UTF8.self)
     }
 }
+
+/// The reliable ack under faults, and the board's `fleet` sink as the client.
+@Suite(.serialized, .enabled(if: FleetRig.available, "needs PostgreSQL, moto[server], tuspy (scripts/install-deps.sh) and the built teslacam-ingest"))
+struct IngestDeliveryTests {
+    @Test func withPostgreSQLDownNothingIsAcknowledgedThenTheLastByteFinishesIt() throws {
+        let fleet = try FleetRig()
+        let port = try fleet.startInstance()
+        let clip = try fleet.file("rear.mp4", size: 6 << 20 + 77)
+        let path = "TeslaCam/SavedClips/2026-11-30_13-00-00/2026-11-30_12-59-00-back.mp4"
+        // All but the last 77 bytes while the catalog is up; then PostgreSQL goes down.
+        let begun = try fleet.upload(port: port, file: clip.path, path: path, extra: ["--kind", "saved", "--stop-at", "\(6 << 20)", "--chunk", "\(6 << 20)"])
+        let uploadURL = begun["url"] as? String ?? ""
+        let location = String(uploadURL[(uploadURL.range(of: "/files/")?.lowerBound ?? uploadURL.startIndex)...])
+        fleet.postgres.stop()
+        let last = try fleet.request(port: port, "PATCH", location, headers: [IngestEndToEndTests.tus,
+                                     "Content-Type: application/offset+octet-stream", "Upload-Offset: \(6 << 20)"],
+                                     body: (clip.path, 6 << 20, 77))
+        #expect(last.status == 503 && last.headers["retry-after"] != nil, "\(last)")
+        // Stored in S3 but not catalogued: the offset holds back the last byte, so no client takes it as done.
+        let held = try fleet.request(port: port, "HEAD", location, headers: [IngestEndToEndTests.tus])
+        #expect(held.headers["upload-offset"] == "\(6 << 20 + 76)", "\(held)")
+        try fleet.postgres.start()
+        // tuspy resumes from the held-back byte; the finishing steps run again and the file is acknowledged.
+        let resumed = try fleet.upload(port: port, file: clip.path, path: path,
+                                       extra: ["--kind", "saved", "--resume", "https://localhost:\(port)\(location)"])
+        #expect(resumed["offset"] as? Int == 6 << 20 + 77, "\(resumed) \(fleet.log(port).suffix(1500))")
+        #expect(try fleet.moto.sha256("fleet/\(fleet.device)/\(path)") == clip.sha256)
+        #expect(try fleet.postgres.query("SELECT size FROM clips WHERE path = '\(path)'") == ["\(6 << 20 + 77)"])
+    }
+}
+
+import Outbound
+import Sinks
+
+extension IngestDeliveryTests {
+    /// The board's side: `FleetSink` (tus over libcurl with the board's certificate) delivering archive files.
+    @Test func theBoardsFleetSinkDeliversAndIsAcknowledgedOnlyByTheServer() throws {
+        let fleet = try FleetRig()
+        let port = try fleet.startInstance()
+        let clip = try fleet.file("front.mp4", size: 9 << 20 + 5)
+        let path = "TeslaCam/SentryClips/2026-11-30_14-00-00/2026-11-30_13-59-00-front.mp4"
+        let sink = FleetSink(name: "fleet", url: fleet.url(port), certFile: fleet.listed.cert, keyFile: fleet.listed.key,
+                             caFile: fleet.caFile, chunkSize: 5 << 20)
+        try sink.check()
+        let record = OutgoingRecord(kind: .sentry, content: .file(archivePath: path, source: clip.path, remoteName: path,
+                                                                  sha256: clip.sha256, size: 9 << 20 + 5))
+        let transfer = Transfer(sinkBytesPerSecond: nil, throttle: .unlimited)
+        try sink.deliver(record, transfer: transfer)
+        #expect(transfer.sent == 9 << 20 + 5)
+        #expect(try fleet.moto.sha256("fleet/\(fleet.device)/\(path)") == clip.sha256)
+        // The event folder's event.json: its fields go with it and are catalogued as the event's.
+        let eventJSON = fleet.scratch.path + "/event.json"
+        try #"{"timestamp":"2026-11-30T13:59:30","city":"Bergen","reason":"sentry_aware_object_detection","camera":"0"}"#
+            .write(toFile: eventJSON, atomically: true, encoding: .utf8)
+        let eventPath = "TeslaCam/SentryClips/2026-11-30_14-00-00/event.json"
+        let size = Int64((try FileManager.default.attributesOfItem(atPath: eventJSON)[.size] as? Int) ?? 0)
+        let digest = String(try run("/usr/bin/sha256sum", [eventJSON]).output.prefix(64))
+        try sink.deliver(OutgoingRecord(kind: .sentry, content: .file(archivePath: eventPath, source: eventJSON, remoteName: eventPath,
+                                                                      sha256: digest, size: size)),
+                         transfer: Transfer(sinkBytesPerSecond: nil, throttle: .unlimited))
+        #expect(try fleet.postgres.query("SELECT fields->>'event', fields->>'event.city', fields->>'event.reason' FROM events")
+            == ["SentryClips/2026-11-30_14-00-00|Bergen|sentry_aware_object_detection"])
+        // Delivered again (a board that lost its own record of it): acknowledged at once, nothing sent.
+        let again = Transfer(sinkBytesPerSecond: nil, throttle: .unlimited)
+        try sink.deliver(record, transfer: again)
+        #expect(again.sent == 0)
+        // A board whose certificate is not on devices.allow is stopped with the server's words.
+        let unlisted = FleetSink(name: "fleet", url: fleet.url(port), certFile: fleet.unlisted.cert, keyFile: fleet.unlisted.key,
+                                 caFile: fleet.caFile)
+        #expect(throws: SinkError.self) { try unlisted.check() }
+        do { try unlisted.deliver(record, transfer: Transfer(sinkBytesPerSecond: nil, throttle: .unlimited)) } catch {
+            #expect(error.isPermanent && error.description.contains("devices.allow"), "\(error)")
+        }
+    }
+}

@@ -41,7 +41,12 @@ def cmd_request(args):
     connection = http.client.HTTPSConnection(args.host, args.port, context=tls_context(args), timeout=60)
     headers = dict(h.split(":", 1) for h in args.header or [])
     headers = {k.strip(): v.strip() for k, v in headers.items()}
-    body = open(args.body_file, "rb").read() if args.body_file else bytes([args.body_byte]) * args.body_size
+    if args.body_file:
+        with open(args.body_file, "rb") as f:
+            f.seek(args.body_offset)
+            body = f.read(args.body_length if args.body_length is not None else -1)
+    else:
+        body = bytes([args.body_byte]) * args.body_size
     try:
         connection.request(args.method, args.path, body=body if (body or args.method in ("PATCH", "POST")) else None, headers=headers)
         response = connection.getresponse()
@@ -112,6 +117,7 @@ def main():
     rq.add_argument("--method", required=True); rq.add_argument("--path", required=True)
     rq.add_argument("--header", action="append"); rq.add_argument("--body-size", type=int, default=0)
     rq.add_argument("--body-byte", type=int, default=0x41); rq.add_argument("--body-file")
+    rq.add_argument("--body-offset", type=int, default=0); rq.add_argument("--body-length", type=int)
     cp = sub.add_parser("cut-patch"); tls(cp)
     cp.add_argument("--host", default="localhost"); cp.add_argument("--port", type=int, required=True)
     cp.add_argument("--path", required=True); cp.add_argument("--file", required=True)
