@@ -197,7 +197,8 @@ extension Configuration {
         }
         for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
             throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger or folder), not an rsync sink")
+                                expected: "a sink that takes messages (webhook, logger or folder), not "
+                                    + (defined[sink]?.type == .fleet ? "a fleet sink" : "an rsync sink"))
         }
     }
 
