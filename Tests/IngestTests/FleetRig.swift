@@ -19,10 +19,29 @@ final class FleetRig: @unchecked Sendable {
     var unlisted: Identity { Identity(cert: "\(ca)/devices/modely-bergen.pem", key: "\(ca)/devices/modely-bergen.key") }
     var foreign: Identity { Identity(cert: "\(scratch.path)/foreign/devices/\(device).pem", key: "\(scratch.path)/foreign/devices/\(device).key") }
 
-    init(rateLimit: [String: Any]? = nil) throws {
+    /// The webhook dispatcher's peer (scripts/peers/webhook-server.py): every record it was sent.
+    private var webhook: Peer?
+    private var webhookPort = 0
+    var webhookPosts: [[String: Any]] {
+        let text = (try? String(contentsOfFile: scratch.path + "/posts.jsonl", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let body = entry["body"] as? String else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        }
+    }
+
+    init(rateLimit: [String: Any]? = nil, webhook: Bool = false) throws {
         postgres = try PostgresPeer()
         moto = try MotoPeer()
         self.rateLimit = rateLimit
+        if webhook {
+            let peers = URL(fileURLWithPath: ingestClient).deletingLastPathComponent().path
+            let peer = try Peer(pythonExecutable, [peers + "/webhook-server.py", scratch.path + "/posts.jsonl"], log: scratch.path + "/webhook.log")
+            try waitFor("the webhook peer") { Int(peer.output.split(separator: "\n").first ?? "") != nil }
+            webhookPort = Int(peer.output.split(separator: "\n").first!)!
+            self.webhook = peer
+        }
         for arguments in [["ca", "init", "--dir", ca], ["ca", "server", "--dir", ca, "localhost", "127.0.0.1"],
                           ["ca", "issue", "--dir", ca, device], ["ca", "issue", "--dir", ca, "modely-bergen"],
                           ["ca", "init", "--dir", scratch.path + "/foreign"], ["ca", "issue", "--dir", scratch.path + "/foreign", device]] {
@@ -42,8 +61,9 @@ final class FleetRig: @unchecked Sendable {
             "storage": ["type": "s3", "endpoint": moto.endpoint, "bucket": moto.bucket, "region": "us-east-1",
                         "accessKeyId": "testing", "secretAccessKeyFile": scratch.path + "/s3.key", "prefix": "fleet/", "partSize": "5M"],
             "catalog": ["postgres": postgres.url],
-            "records": ["sentry": ["logger"]],
+            "records": ["sentry": webhookPort > 0 ? ["ops", "logger"] : ["logger"]],
         ]
+        if webhookPort > 0 { config["dispatchers"] = ["ops": ["type": "webhook", "url": "http://127.0.0.1:\(webhookPort)/hook"]] }
         if let rateLimit { config["rateLimit"] = rateLimit }
         let path = scratch.path + "/ingest-\(port).json"
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: path))
@@ -95,5 +115,8 @@ final class FleetRig: @unchecked Sendable {
         return (reply["status"] as? Int ?? -1, reply["headers"] as? [String: String] ?? [:], reply["body"] as? String ?? "")
     }
 
-    deinit { for peer in instances.values { peer.kill() } }
+    deinit {
+        for peer in instances.values { peer.kill() }
+        webhook?.kill()
+    }
 }

@@ -11,7 +11,7 @@ struct IngestEndToEndTests {
     static let tus = "Tus-Resumable: 1.0.0"
 
     @Test func tuspyUploadsThroughMutualTLSAndTheObjectIsStoredAndCatalogued() throws {
-        let fleet = try FleetRig()
+        let fleet = try FleetRig(webhook: true)
         let port = try fleet.startInstance()
         let clip = try fleet.file("front.mp4", size: 12 << 20 + 12345)  // three parts: 5M, 5M and a short last
         let path = "TeslaCam/SentryClips/2026-11-30_10-00-00/2026-11-30_09-59-00-front.mp4"
@@ -23,8 +23,12 @@ struct IngestEndToEndTests {
             == ["\(fleet.device)|\(12 << 20 + 12345)|sentry|fleet/\(fleet.device)/\(path)"])
         #expect(try fleet.postgres.query("SELECT fields->>'event.city' FROM events WHERE folder = 'TeslaCam/SentryClips/2026-11-30_10-00-00'") == ["Oslo"])
         #expect(try fleet.postgres.query("SELECT id, uploads FROM devices") == ["\(fleet.device)|1"])
-        // No upload state is left behind but the small acknowledged record.
         #expect(fleet.log(port).contains("stored fleet/\(fleet.device)/\(path)"))
+        // The sentry record went to the webhook dispatcher (after the ack, so it may take a moment).
+        try waitFor("the webhook record", attempts: 100) { !fleet.webhookPosts.isEmpty }
+        let post = fleet.webhookPosts.first ?? [:]
+        #expect(post["device"] as? String == fleet.device && post["path"] as? String == path && post["sha256"] as? String == clip.sha256)
+        #expect((post["fields"] as? [String: String])?["event.city"] == "Oslo")
 
         // The same device, path and content again: acknowledged as already stored, nothing sent.
         let again = try fleet.upload(port: port, file: clip.path, path: path)
@@ -57,6 +61,13 @@ struct IngestEndToEndTests {
         let unlisted = try fleet.request(port: port, "OPTIONS", "/files/", headers: options, identity: fleet.unlisted)
         #expect(unlisted.status == 403)
         #expect(unlisted.body.contains("modely-bergen") && unlisted.body.contains("is not on this server's devices.allow"), "\(unlisted.body)")
+        // Expired (issued for 0 days by the operator's own CA): no handshake, and `check` says why.
+        _ = try run(ingestBinary, ["ca", "issue", "--dir", fleet.ca, "old-board", "--days", "0"])
+        sleep(1)
+        let old = FleetRig.Identity(cert: fleet.ca + "/devices/old-board.pem", key: fleet.ca + "/devices/old-board.key")
+        #expect(try fleet.request(port: port, "OPTIONS", "/files/", headers: options, identity: old).status == 0)
+        let expired = try run(ingestBinary, ["check", "--cert", old.cert, "--ca", fleet.caFile])
+        #expect(expired.status != 0 && expired.output.contains("expired"), "\(expired.output)")
         // `check` explains the foreign certificate in words.
         let check = try run(ingestBinary, ["check", "--cert", fleet.foreign.cert, "--key", fleet.foreign.key, "--ca", fleet.caFile])
         #expect(check.status != 0 && check.output.contains("wrong CA"), "\(check.output)")
@@ -199,6 +210,8 @@ struct IngestDeliveryTests {
                                      "Content-Type: application/offset+octet-stream", "Upload-Offset: \(6 << 20)"],
                                      body: (clip.path, 6 << 20, 77))
         #expect(last.status == 503 && last.headers["retry-after"] != nil, "\(last)")
+        let status = try fleet.request(port: port, "GET", "/status")
+        #expect(status.status == 503 && status.body.contains("cannot query PostgreSQL"), "\(status)")
         // Stored in S3 but not catalogued: the offset holds back the last byte, so no client takes it as done.
         let held = try fleet.request(port: port, "HEAD", location, headers: [IngestEndToEndTests.tus])
         #expect(held.headers["upload-offset"] == "\(6 << 20 + 76)", "\(held)")
