@@ -165,6 +165,26 @@ struct IngestEndToEndTests {
         #expect(try fleet.postgres.query("SELECT count(*) FROM clips WHERE sha256 = '\(clip.sha256)'") == ["1"])
     }
 
+    @Test func anUploadUntouchedPastItsExpiryIsGoneWith410() throws {
+        let fleet = try FleetRig()
+        let port = try fleet.startInstance()
+        let clip = try fleet.file("right.mp4", size: 6 << 20)
+        let begun = try fleet.upload(port: port, file: clip.path, path: "TeslaCam/SavedClips/2026-11-30_15-00-00/right.mp4",
+                                     extra: ["--kind", "saved", "--stop-at", "\(5 << 20 + 1)", "--chunk", "\(5 << 20 + 1)"])
+        let uploadURL = begun["url"] as? String ?? ""
+        let id = String(uploadURL.split(separator: "/").last ?? "")
+        // The store is the only memory of an upload: age its state past the default 24 h without a byte.
+        let aged = try python(["s3-age", "--endpoint", fleet.moto.endpoint, "--bucket", fleet.moto.bucket,
+                               "--key", "fleet/.tus/\(id).json", "--seconds", "\(25 * 3600)"])
+        #expect(aged["multipartUploads"] as? Int == 1, "\(aged)")
+        let head = try fleet.request(port: port, "HEAD", "/files/\(id)", headers: [Self.tus])
+        #expect(head.status == 410, "\(head)")  // a HEAD answer has no body; a PATCH's would say "expired"
+        // Its parts, tail and state are removed from the bucket.
+        let left = try python(["s3-list", "--endpoint", fleet.moto.endpoint, "--bucket", fleet.moto.bucket])
+        #expect((left["keys"] as? [String])?.filter { $0.contains(id) } == [] && left["multipartUploads"] as? Int == 0, "\(left)")
+        #expect(try fleet.request(port: port, "HEAD", "/files/\(id)", headers: [Self.tus]).status == 404)
+    }
+
     @Test func aDeviceOverItsRequestLimitGets429WithRetryAfter() throws {
         let fleet = try FleetRig(rateLimit: ["requestsPerMinute": 3, "bytesPerSecond": "50M"])
         let port = try fleet.startInstance()

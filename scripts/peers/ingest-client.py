@@ -99,6 +99,24 @@ def cmd_s3_sha256(args):
         print(json.dumps({"sha256": None, "error": str(error)}))
 
 
+def cmd_s3_age(args):
+    """Makes an upload's state object look `--seconds` old (as if its device went quiet that long ago)."""
+    client = s3(args)
+    state = json.loads(client.get_object(Bucket=args.bucket, Key=args.key)["Body"].read())
+    state["updated"] -= args.seconds
+    state["created"] -= args.seconds
+    client.put_object(Bucket=args.bucket, Key=args.key, Body=json.dumps(state).encode())
+    uploads = client.list_multipart_uploads(Bucket=args.bucket).get("Uploads", [])
+    print(json.dumps({"aged": args.key, "multipartUploads": len(uploads)}))
+
+
+def cmd_s3_list(args):
+    client = s3(args)
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=args.bucket).get("Contents", [])]
+    uploads = client.list_multipart_uploads(Bucket=args.bucket).get("Uploads", [])
+    print(json.dumps({"keys": keys, "multipartUploads": len(uploads)}))
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,14 +141,16 @@ def main():
     cp.add_argument("--path", required=True); cp.add_argument("--file", required=True)
     cp.add_argument("--offset", type=int, required=True); cp.add_argument("--length", type=int, required=True)
     cp.add_argument("--send", type=int, required=True)
-    for name in ("s3-bucket", "s3-sha256"):
+    for name in ("s3-bucket", "s3-sha256", "s3-age", "s3-list"):
         p = sub.add_parser(name)
         p.add_argument("--endpoint", required=True); p.add_argument("--bucket", required=True)
-        if name == "s3-sha256":
+        if name in ("s3-sha256", "s3-age"):
             p.add_argument("--key", required=True)
+        if name == "s3-age":
+            p.add_argument("--seconds", type=int, required=True)
     args = parser.parse_args()
     {"upload": cmd_upload, "request": cmd_request, "cut-patch": cmd_cut_patch,
-     "s3-bucket": cmd_s3_bucket, "s3-sha256": cmd_s3_sha256}[args.command](args)
+     "s3-bucket": cmd_s3_bucket, "s3-sha256": cmd_s3_sha256, "s3-age": cmd_s3_age, "s3-list": cmd_s3_list}[args.command](args)
 
 
 if __name__ == "__main__":
