@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "teslacam", targets: ["teslacam"]),
+        // The fleet ingest server: its own binary, so the board's does not link the TLS server or PostgreSQL.
+        .executable(name: "teslacam-ingest", targets: ["teslacam-ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -17,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
     ],
     targets: [
         // libfuse3 from Debian (libfuse3-dev); the shim pins FUSE_USE_VERSION.
@@ -98,6 +105,30 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Pure fleet-ingest core: its config, the tus 1.0 protocol (headers, metadata, upload state), rate limits.
+        .target(name: "Ingest", dependencies: ["Outbound", .product(name: "Crypto", package: "swift-crypto")]),
+        // The ingest server's shell: Hummingbird over mutual TLS, S3 through libcurl + SigV4, the PostgreSQL catalog.
+        .target(name: "IngestServer", dependencies: [
+            "Ingest", "CCurl", "SigV4",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "teslacam-ingest", dependencies: [
+            "Ingest", "IngestServer",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The ingest server end to end (PostgreSQL, moto, tuspy, the built teslacam-ingest) and the board's fleet sink against it.
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "IngestServer", "Sinks", "Outbound"]),
         .testTarget(name: "FAT32Tests", dependencies: [
             "FAT32",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -10,5 +10,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 # dependency's executables, and swift-protobuf's include protoc from C++ sources (~10 minutes) that we never run
 # (SeiMetadata.pb.swift is generated once and committed).
 swift build --product teslacam
+# The fleet ingest server, its own binary (its end-to-end tests run it).
+swift build --product teslacam-ingest
 swift build --product TeslaCamPackageTests
 swift test --skip-build "$@"

@@ -68,6 +68,8 @@ struct HTTPRequest {
 
     /// Where a response body goes instead of memory (a download hashed on the way); nil keeps up to 1 MiB.
     var receive: ((UnsafeRawBufferPointer) -> Void)?
+    /// Mutual TLS (the fleet sink): the device's certificate and key, and the CA the server's must chain to.
+    var tls: (certFile: String, keyFile: String, caFile: String)?
 
     struct Response {
         var status: Int
@@ -115,6 +117,11 @@ struct HTTPRequest {
                     teslacam_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, stallSeconds)
                     teslacam_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                     teslacam_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+                    if let tls {
+                        teslacam_curl_set_string(handle, CURLOPT_SSLCERT, tls.certFile)
+                        teslacam_curl_set_string(handle, CURLOPT_SSLKEY, tls.keyFile)
+                        teslacam_curl_set_string(handle, CURLOPT_CAINFO, tls.caFile)
+                    }
                     if method == "HEAD" {
                         teslacam_curl_set_long(handle, CURLOPT_NOBODY, 1)
                     } else if let upload {

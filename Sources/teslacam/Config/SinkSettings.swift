@@ -16,13 +16,15 @@ import Volume
 ///             "passwordFile": "/etc/teslacam/dav.pass" }
 /// "box":    { "type": "dropbox", "appKey": "abc123", "refreshTokenFile": "/etc/teslacam/dropbox.token",
 ///             "prefix": "TeslaCam-model3" }
+/// "fleet":  { "type": "fleet", "url": "https://ingest.example.com:8443/files/", "certFile": "/etc/teslacam/fleet/car.pem",
+///             "keyFile": "/etc/teslacam/fleet/car.key", "caFile": "/etc/teslacam/fleet/ca.pem" }
 /// ```
 struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum SinkType: String, CaseIterable, Encodable {
-        case folder, rsync, webhook, logger, s3, webdav, dropbox
+        case folder, rsync, webhook, logger, s3, webdav, dropbox, fleet
 
         /// Whether the sink can take alerts (messages rather than files).
-        var takesAlerts: Bool { self != .rsync }
+        var takesAlerts: Bool { self != .rsync && self != .fleet }
     }
 
     var type: SinkType
@@ -65,6 +67,10 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     enum S3Addressing: String, CaseIterable, Encodable {
         case path, virtual
     }
+    /// The fleet sink's mutual TLS: the board's certificate and key, the operator's CA.
+    var certFile: String?
+    var keyFile: String?
+    var caFile: String?
 
     init(type: SinkType, path: String? = nil, prefix: String? = nil, host: String? = nil, port: Int64? = nil,
          user: String? = nil, identityFile: String? = nil, knownHostsFile: String? = nil, timeout: Int64? = nil,
@@ -153,6 +159,24 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             bandwidth = try reader.rate("bandwidth")
         case .dropbox:
             try readDropbox(&reader)
+        case .fleet:
+            url = try reader.required("url", "a fleet sink needs the ingest server's tus endpoint (https://.../files/)") { r, k throws(ConfigurationError) in
+                try r.string(k)
+            }
+            if let url, !url.hasPrefix("https://") {
+                throw .invalidValue(key: reader.keyPath("url"), found: "\"\(url)\"", expected: "an https:// URL (the fleet server speaks mutual TLS only)")
+            }
+            for field in ["certFile", "keyFile", "caFile"] {
+                let path = try reader.required(field, "a fleet sink's mutual TLS (teslacam-ingest ca issue prints these lines)") { r, k throws(ConfigurationError) in
+                    try r.string(k)
+                }
+                switch field {
+                case "certFile": certFile = path
+                case "keyFile": keyFile = path
+                default: caFile = path
+                }
+            }
+            bandwidth = try reader.rate("bandwidth")
         }
     }
 
@@ -312,7 +336,8 @@ extension Configuration {
         }
         for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
             throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not an rsync sink")
+                                expected: "a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not "
+                                    + (defined[sink]?.type == .fleet ? "a fleet sink" : "an rsync sink"))
         }
     }
 

@@ -53,6 +53,14 @@ enum SinkFactory {
                                contentURL: settings.contentURL ?? "https://content.dropboxapi.com",
                                chunkSize: settings.chunkSize.map { Int($0.bytes) } ?? DropboxSink.defaultChunkSize,
                                resumeDirectory: state + "/sinks/" + name)
+        case .fleet:
+            for (field, path) in [("certFile", settings.certFile), ("keyFile", settings.keyFile), ("caFile", settings.caFile)] {
+                if let path, access(path, R_OK) != 0 {
+                    throw .invalidValue(key: "\(key).\(field)", found: "\"\(path)\"", expected: "a readable file")
+                }
+            }
+            sink = FleetSink(name: name, url: settings.url!, certFile: settings.certFile!, keyFile: settings.keyFile!,
+                             caFile: settings.caFile!)
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }

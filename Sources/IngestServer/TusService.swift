@@ -1,0 +1,326 @@
+import Crypto
+import Foundation
+import Ingest
+import Logging
+import NIOCore
+import SigV4
+import Synchronization
+
+/// What a tus request is answered with (the Hummingbird shell turns it into a response).
+struct TusReply: Sendable {
+    var status: Int
+    var headers: [(String, String)] = []
+    var json: String? = nil
+}
+
+/// The tus 1.0 server: creation, core (HEAD/PATCH), checksum, termination, expiration. Every byte it keeps is in
+/// the object store (parts of a multipart upload, a tail under a part's size, a state object), so an instance
+/// killed mid-upload loses only the request in flight, and any other instance continues the upload.
+///
+/// The reliable ack: the upload's offset reaches its length only once the object is complete, read back with
+/// the metadata's sha256, and catalogued. Until then HEAD holds back the last byte, so a tus client resends it
+/// and the finishing steps run again (each is idempotent).
+final class TusService: Sendable {
+    let config: IngestConfig
+    let store: ObjectStore
+    let catalog: FleetCatalog
+    let keys: ObjectKeys
+    let metrics: IngestMetrics
+    let dispatch: RecordDispatch
+    let logger: Logger
+    private let limiter: Mutex<RateLimiter>
+
+    init(config: IngestConfig, store: ObjectStore, catalog: FleetCatalog, metrics: IngestMetrics, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.catalog = catalog
+        self.metrics = metrics
+        self.logger = logger
+        keys = ObjectKeys(prefix: config.storage.prefix)
+        dispatch = RecordDispatch(dispatchers: config.dispatchers, records: config.records, logger: logger, metrics: metrics)
+        limiter = Mutex(RateLimiter(requestsPerMinute: config.rateLimit.requestsPerMinute, bytesPerSecond: config.rateLimit.bytesPerSecond))
+    }
+
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: rate limits
+
+    func admit(device: String) throws(TusError) {
+        if let wait = limiter.withLock({ $0.admit(device: device, now: Self.now) }) {
+            metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "requestsPerMinute")])
+            throw TusError(429, "device \(device) is over its \(config.rateLimit.requestsPerMinute ?? 0) requests per minute; try again in \(wait) s", retryAfter: wait)
+        }
+    }
+
+    // MARK: OPTIONS
+
+    func options() -> TusReply {
+        TusReply(status: 204, headers: [("Tus-Version", Tus.version), ("Tus-Extension", Tus.extensions),
+                                        ("Tus-Max-Size", "\(config.uploads.maxSize)"),
+                                        ("Tus-Checksum-Algorithm", Tus.checksumAlgorithms)])
+    }
+
+    // MARK: POST (creation)
+
+    func create(device: String, header: (String) -> String?) async throws(TusError) -> TusReply {
+        try Tus.checkResumable(header("Tus-Resumable"))
+        if header("Upload-Defer-Length") != nil {
+            throw .badRequest("Upload-Defer-Length is not supported: a board knows each file's length; send Upload-Length")
+        }
+        let length = try Tus.nonNegative(header("Upload-Length"), header: "Upload-Length")
+        guard length <= config.uploads.maxSize else {
+            throw TusError(413, "Upload-Length \(length) is more than this server's Tus-Max-Size \(config.uploads.maxSize)")
+        }
+        let metadata = try UploadMetadata(header: header("Upload-Metadata"))
+        let id = Self.newID()
+        var state = UploadState(id: id, device: device, metadata: metadata, length: length,
+                                objectKey: keys.file(device: device, path: metadata.path), now: Self.now)
+        try await storeCall("open the upload") {
+            try await catalog.seen(device: device)
+            if try await catalog.isStored(device: device, path: state.path, sha256: state.sha256) {
+                state.completed = true
+                state.alreadyStored = true
+            } else if length > 0 {
+                state.multipartID = try await store.createMultipart(state.objectKey)
+            }
+            try await saveState(state)
+            try await catalog.created(state)
+        }
+        var headers = [("Location", "/files/\(id)"), ("Upload-Expires", httpDate(state.expires(after: config.uploads.expireAfterSeconds)))]
+        if state.alreadyStored {
+            metrics.add("teslacam_ingest_already_stored_total")
+            headers.append(("Upload-Offset", "\(length)"))
+            headers.append(("TeslaCam-Ack", "already-stored"))
+        }
+        return TusReply(status: 201, headers: headers)
+    }
+
+    // MARK: HEAD
+
+    func head(device: String, id: String, header: (String) -> String?) async throws(TusError) -> TusReply {
+        try Tus.checkResumable(header("Tus-Resumable"))
+        let state = try await loadState(id, device: device)
+        return TusReply(status: 200, headers: [("Upload-Offset", "\(reportedOffset(state))"), ("Upload-Length", "\(state.length)"),
+                                               ("Cache-Control", "no-store"),
+                                               ("Upload-Expires", httpDate(state.expires(after: config.uploads.expireAfterSeconds)))])
+    }
+
+    /// The offset a client sees: everything kept, but the last byte only once the upload is acknowledged.
+    func reportedOffset(_ state: UploadState) -> Int64 {
+        state.completed || state.length == 0 ? state.length : min(state.offset, state.length - 1)
+    }
+
+    // MARK: DELETE (termination)
+
+    func terminate(device: String, id: String, header: (String) -> String?) async throws(TusError) -> TusReply {
+        try Tus.checkResumable(header("Tus-Resumable"))
+        let state = try await loadState(id, device: device, allowExpired: true)
+        try await storeCall("terminate the upload") {
+            if let multipart = state.multipartID, !state.completed { try await store.abortMultipart(state.objectKey, uploadID: multipart) }
+            try await store.delete(keys.tail(id))
+            try await store.delete(keys.state(id))
+            try await catalog.terminated(id)
+        }
+        return TusReply(status: 204)
+    }
+
+    // MARK: PATCH (core + checksum)
+
+    func patch<Body: AsyncSequence & Sendable>(device: String, id: String, header: (String) -> String?, body: Body) async throws(TusError) -> TusReply
+    where Body.Element == ByteBuffer {
+        try Tus.checkResumable(header("Tus-Resumable"))
+        try Tus.checkPatchContentType(header("Content-Type"))
+        let claimed = try Tus.nonNegative(header("Upload-Offset"), header: "Upload-Offset")
+        let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
+        var state = try await loadState(id, device: device)
+        if state.completed {
+            // Acknowledged before (an ack the client missed): say so again. A file stored before this upload was
+            // created is acknowledged at whatever offset the client starts from (tuspy PATCHes from 0 after a
+            // POST, without a HEAD): nothing of the body is needed.
+            if !state.alreadyStored { try Tus.checkOffset(claimed, actual: state.length) }
+            return ack(state)
+        }
+        try Tus.checkOffset(claimed, actual: reportedOffset(state))
+        if let declared = header("Content-Length").flatMap({ Int64($0) }), claimed + declared > state.length {
+            throw TusError(413, "this PATCH would end at \(claimed + declared), past the upload's length \(state.length)")
+        }
+        if let wait = limiter.withLock({ $0.byteDebt(device: device, now: Self.now) }) {
+            metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "bytesPerSecond")])
+            throw TusError(429, "device \(device) is over its \(config.rateLimit.bytesPerSecond ?? 0) bytes per second; try again in \(wait) s", retryAfter: wait)
+        }
+        // The held-back last byte resent: everything is stored already; only the finishing steps remain.
+        let resending = state.offset == state.length
+        let partSize = Int(config.storage.partSize)
+        var buffer: [UInt8] = []
+        if state.tailSize > 0 && !resending {
+            // A tail written just before an instance died may be longer than the state says: its start is the same.
+            guard let tail = try await storeCall("read the upload's tail", { try await store.get(keys.tail(id)) }),
+                  tail.count >= state.tailSize else {
+                throw TusError(503, "the upload's stored tail is missing or short; try again shortly", retryAfter: 5)
+            }
+            buffer = Array(tail.prefix(Int(state.tailSize)))
+        }
+        var hasher = checksum.map { UploadChecksum.Hasher($0.algorithm) }
+        var received: Int64 = 0
+        var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
+        var failure: TusError?
+        do {
+            for try await chunk in body {
+                let bytes = Array(chunk.readableBytesView)
+                guard claimed + received + Int64(bytes.count) <= state.length else {
+                    failure = TusError(413, "the PATCH body goes past the upload's length \(state.length)")
+                    break
+                }
+                received += Int64(bytes.count)
+                metrics.add("teslacam_ingest_bytes_total", [("kind", state.kind.rawValue)], Double(bytes.count))
+                let pause = limiter.withLock { $0.take(device: device, bytes: bytes.count, now: Self.now) }
+                if pause > 0 { try? await Task.sleep(for: .seconds(min(pause, 30))) }
+                if resending { continue }
+                if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
+                buffer.append(contentsOf: bytes)
+                if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false) }
+            }
+        } catch let error as TusError {
+            failure = error
+        } catch {
+            // The client went away (or the connection broke): keep what arrived, as tus does.
+            logger.info("PATCH of \(id) from \(device) cut after \(received) bytes: \(error)")
+        }
+        if let checksum, let hasher {
+            do { try checksum.verify(hasher) } catch {
+                metrics.add("teslacam_ingest_errors_total", [("reason", "checksum")])
+                throw error
+            }
+            buffer.append(contentsOf: request)
+        }
+        if !resending {
+            let final = state.parts.reduce(0) { $0 + $1.size } + Int64(buffer.count) == state.length
+            if final {
+                try await flushParts(&state, &buffer, final: true)
+            } else {
+                try await flushParts(&state, &buffer, final: false)
+                try await storeCall("keep the upload's tail") {
+                    if !buffer.isEmpty { try await store.put(keys.tail(id), buffer) }
+                    state.tailSize = Int64(buffer.count)
+                    state.updated = Self.now
+                    try await saveState(state)
+                }
+            }
+        }
+        if let failure { throw failure }
+        if state.offset == state.length {
+            try await finish(&state)
+            return ack(state)
+        }
+        return TusReply(status: 204, headers: [("Upload-Offset", "\(reportedOffset(state))"),
+                                               ("Upload-Expires", httpDate(state.expires(after: config.uploads.expireAfterSeconds)))])
+    }
+
+    private func ack(_ state: UploadState) -> TusReply {
+        TusReply(status: 204, headers: [("Upload-Offset", "\(state.length)")] + (state.alreadyStored ? [("TeslaCam-Ack", "already-stored")] : []))
+    }
+
+    /// Cuts `buffer` into parts and uploads them, recording each in the state object as it is stored.
+    private func flushParts(_ state: inout UploadState, _ buffer: inout [UInt8], final: Bool) async throws(TusError) {
+        let cuts = UploadState.partCuts(buffered: Int64(buffer.count), partSize: config.storage.partSize, final: final)
+        guard !cuts.isEmpty, let multipart = state.multipartID else {
+            if final { state.tailSize = 0 }
+            return
+        }
+        var start = 0
+        for cut in cuts {
+            let bytes = Array(buffer[start..<start + Int(cut)])
+            let number = state.parts.count + 1
+            let etag = try await storeCall("store part \(number)") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
+            state.parts.append(.init(number: number, etag: etag, size: cut))
+            state.tailSize = 0
+            state.updated = Self.now
+            start += Int(cut)
+            let saved = state
+            try await storeCall("record part \(number)") { try await saveState(saved) }
+        }
+        buffer.removeFirst(start)
+    }
+
+    /// Completes the object, reads it back against the metadata's sha256, catalogues it: then it is acknowledged.
+    private func finish(_ state: inout UploadState) async throws(TusError) {
+        if let multipart = state.multipartID {
+            let current = state
+            try await storeCall("complete the object") {
+                try await store.completeMultipart(current.objectKey, uploadID: multipart, parts: current.parts)
+            }
+            state.multipartID = nil
+            let saved = state
+            try await storeCall("record the completed object") { try await saveState(saved) }
+        } else if state.length == 0 {
+            try await storeCall("store the empty file") { try await store.put(state.objectKey, []) }
+        }
+        let digest = try await storeCall("read the object back") { try await store.sha256(of: state.objectKey) }
+        guard SigV4Encoding.hex(digest) == state.sha256 else {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "sha256")])
+            let current = state
+            try? await store.delete(current.objectKey)
+            try? await store.delete(keys.state(current.id))
+            throw TusError(460, "the file's sha256 is \(SigV4Encoding.hex(digest)), not the \(state.sha256) its metadata names; "
+                                + "nothing was kept: create the upload again")
+        }
+        let stored = state
+        do { try await catalog.stored(stored) } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "catalog")])
+            logger.warning("cannot catalogue \(stored.objectKey): \(String(reflecting: error))")
+            throw TusError(503, "the file is stored but the catalog (PostgreSQL) cannot record it yet; resend the last byte to finish", retryAfter: 5)
+        }
+        state.completed = true
+        state.updated = Self.now
+        let done = state
+        try await storeCall("record the acknowledgement") {
+            try await saveState(done)
+            try await store.delete(keys.tail(done.id))
+        }
+        metrics.add("teslacam_ingest_records_total", [("kind", state.kind.rawValue)])
+        metrics.add("teslacam_ingest_reliable_acks_total", [("kind", state.kind.rawValue)])
+        dispatch.dispatch(state)
+        logger.info("stored \(state.objectKey) (\(state.length) bytes) for \(state.device)")
+    }
+
+    // MARK: state
+
+    private func saveState(_ state: UploadState) async throws {
+        try await store.put(keys.state(state.id), Array(try JSONEncoder().encode(state)))
+    }
+
+    private func loadState(_ id: String, device: String, allowExpired: Bool = false) async throws(TusError) -> UploadState {
+        guard Tus.isUploadID(Substring(id)) else { throw .notFound }
+        guard let bytes = try await storeCall("read the upload's state", { try await store.get(keys.state(id)) }) else { throw .notFound }
+        guard let state = try? JSONDecoder().decode(UploadState.self, from: Data(bytes)), state.device == device else { throw .notFound }
+        if !allowExpired && !state.completed && state.expires(after: config.uploads.expireAfterSeconds) < Self.now {
+            if let multipart = state.multipartID { try? await store.abortMultipart(state.objectKey, uploadID: multipart) }
+            try? await store.delete(keys.tail(id))
+            try? await store.delete(keys.state(id))
+            throw TusError(410, "this upload expired (no bytes for \(config.uploads.expireAfterSeconds / 3600) h) and was removed: create it again")
+        }
+        return state
+    }
+
+    /// A step that needs the store or the catalog: their failure is a 503 in words, and no ack.
+    private func storeCall<T>(_ what: String, _ body: () async throws -> T) async throws(TusError) -> T {
+        do { return try await body() } catch let error as TusError { throw error } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            logger.warning("cannot \(what): \(String(reflecting: error))")
+            throw TusError(503, "cannot \(what) now (\(error)); nothing is acknowledged, try again shortly", retryAfter: 5)
+        }
+    }
+
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    private func httpDate(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
