@@ -85,7 +85,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus text for /metrics: harvest, retention and sinks figures (the web listener serves it).
-        .target(name: "Metrics", dependencies: ["Volume", "Catalog", "Sinks", "Outbound"]),
+        .target(name: "MetricsExport", dependencies: ["Volume", "Catalog", "Sinks", "Outbound"]),
         // sd_notify over $NOTIFY_SOCKET (no libsystemd): READY, STATUS, STOPPING and the watchdog heartbeat.
         .target(name: "SystemdNotify"),
         // The web UI and its JSON API (Hummingbird): pages, clips by catalog id, live updates, /metrics.
@@ -99,7 +99,7 @@ let package = Package(
         ]),
         .executableTarget(name: "teslacam", dependencies: [
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
-            "Outbound", "Sinks", "SigV4", "Metrics", "ClipRepair",
+            "Outbound", "Sinks", "SigV4", "MetricsExport", "ClipRepair",
             "SystemdNotify", "Web",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server, moto's S3).
         .testTarget(name: "SinksTests", dependencies: [
-            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "Metrics",
+            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "MetricsExport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.

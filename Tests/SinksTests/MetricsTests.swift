@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import MetricsExport
 import Outbound
 import Sinks
 import Testing

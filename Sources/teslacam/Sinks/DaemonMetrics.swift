@@ -1,6 +1,6 @@
 import Catalog
 import Foundation
-import Metrics
+import MetricsExport
 import Sinks
 import Volume
 
