@@ -6,7 +6,11 @@ extension ClipCatalog {
     /// Every front-camera clip with telemetry, as drive material: its start (the `mvhd` time, else the name's),
     /// duration and 1 Hz track. Drives are grouped from these (`Drive.drives(from:)`).
     public func driveClips() throws -> [Drive.Clip] {
-        try database.read { db in
+        try database.read { db in try Self.driveClips(in: db) }
+    }
+
+    static func driveClips(in db: Database) throws -> [Drive.Clip] {
+        do {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT clips.path, clips.recordedAt, clips.clipTime, clips.duration, telemetry.track
                 FROM clips JOIN telemetry ON telemetry.clipID = clips.id

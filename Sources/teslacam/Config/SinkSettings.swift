@@ -103,14 +103,17 @@ struct RouteSettings: Encodable, Equatable, ConfigSection {
     var sentry: [String]?
     var track: [String]?
     var alerts: [String]?
+    /// Clip and drive summaries from the SEI telemetry (messages, like alerts).
+    var telemetry: [String]?
 
     init(recent: [String]? = nil, saved: [String]? = nil, sentry: [String]? = nil, track: [String]? = nil,
-         alerts: [String]? = nil) {
+         alerts: [String]? = nil, telemetry: [String]? = nil) {
         self.recent = recent
         self.saved = saved
         self.sentry = sentry
         self.track = track
         self.alerts = alerts
+        self.telemetry = telemetry
     }
 
     init(reading reader: inout ConfigReader) throws(ConfigurationError) {
@@ -119,12 +122,13 @@ struct RouteSettings: Encodable, Equatable, ConfigSection {
         sentry = try reader.strings("sentry")
         track = try reader.strings("track")
         alerts = try reader.strings("alerts")
+        telemetry = try reader.strings("telemetry")
     }
 
     var routes: Routes {
         var map: [RecordKind: [String]] = [:]
         for (kind, sinks) in [(RecordKind.recent, recent), (.saved, saved), (.sentry, sentry), (.track, track),
-                              (.alerts, alerts)] {
+                              (.alerts, alerts), (.telemetry, telemetry)] {
             if let sinks { map[kind] = sinks }
         }
         return Routes(map)
@@ -171,9 +175,11 @@ extension Configuration {
                                 expected: names.isEmpty ? "a sink defined under \"sinks\" (none is)"
                                     : "a sink defined under \"sinks\" (\(names.joined(separator: ", ")))")
         }
-        for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
-            throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger or folder), not an rsync sink")
+        for kind in [RecordKind.alerts, .telemetry] {
+            for sink in routes.sinks(for: kind) where defined[sink]?.type.takesAlerts == false {
+                throw .invalidValue(key: "routes.\(kind.rawValue)", found: "\"\(sink)\"",
+                                    expected: "a sink that takes messages (webhook, logger or folder), not an rsync sink")
+            }
         }
     }
 
