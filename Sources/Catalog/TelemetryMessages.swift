@@ -13,7 +13,9 @@ extension ClipCatalog {
         guard !sinks.isEmpty, clip.camera == "front", telemetry.hasTelemetry else { return }
         let summary = TelemetrySummary(frames: telemetry.frames)
         var messages: [[String: Any]] = [Self.clipMessage(summary, clip: clip)]
-        let drives = Drive.drives(from: try Self.driveClips(in: db))
+        // A day back is enough to find the drive this clip belongs to and the one before it.
+        let since = (clip.recordedAt ?? clip.clipTime ?? Int64(now)) - 86_400
+        let drives = Drive.drives(from: try Self.driveClips(in: db, since: since))
         if let index = drives.lastIndex(where: { $0.clips.contains(clip.path) }) {
             // A drive that ends in Park is told when the clip it ends in completes; one the car ended by switching
             // off (no Park, a gap) is told when the next drive's first clip completes.

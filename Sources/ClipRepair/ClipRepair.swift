@@ -5,9 +5,9 @@ import MP4
 ///
 /// The repaired file keeps the truncated clip's bytes at the same offsets (its `ftyp`, the `mdat` header with
 /// the recovered length, the whole frames) and appends a `moov` built from the reference: a chunk per run of
-/// adjacent frames, the
-/// reference's `avcC`, durations taken frame by frame from the reference's `stts`, presentation order from the
-/// SEI frame counters (or the reference's `ctts`), and an edit list hiding the B-frame delay.
+/// adjacent frames, the reference's `avcC`, durations taken frame by frame from the reference's `stts`,
+/// presentation order from the SEI frame counters (or the reference's `ctts`), and an edit list hiding the
+/// B-frame delay.
 public enum ClipRepair {
     /// Largest run of bytes before the `mdat` we copy through memory (ftyp, free; a few dozen bytes in practice).
     static let maximumPrefix: UInt64 = 1 << 20
