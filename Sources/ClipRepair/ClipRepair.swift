@@ -15,6 +15,9 @@ public enum ClipRepair {
     /// (a still picture's P-frames are ~12 bytes), so a hostile mdat of tiny units stops here and the repair's
     /// memory stays a small multiple of the file's size.
     static let bytesPerFrameLimit: UInt64 = 12
+    /// Frames per repair at most: 18 minutes at 60 fps, where a Tesla clip is one minute (2160 frames at 36 fps).
+    /// With ~160 bytes of bookkeeping per frame, a repair never needs more than ~10 MiB whatever a file claims.
+    static let maximumFrames = 1 << 16
 
     public static func plan(
         fileSize: UInt64, read: (UInt64, Int) -> [UInt8], reference: RepairReference, creationTime: UInt64? = nil
@@ -37,7 +40,7 @@ public enum ClipRepair {
         } else {
             fileSize
         }
-        let limit = Int(clamping: fileSize / bytesPerFrameLimit) + 1
+        let limit = min(Int(clamping: fileSize / bytesPerFrameLimit) + 1, maximumFrames)
         let scan = AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
         guard scan.units.first != nil, let last = scan.units.last else {
             throw .noFrames(reason: "stopped at \(scan.stop); is the reference of the same camera and encoder?")
