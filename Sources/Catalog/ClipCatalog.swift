@@ -234,6 +234,7 @@ public final class ClipCatalog: Sendable {
         case let .success(found):
             try TelemetryRecord(clipID: clip.id!, telemetry: found).save(db)
             writeSidecar(found, for: clip)
+            try queueTelemetryRecords(found, clip: clip, now: Double(now), in: db)
         case let .failure(error): try TelemetryRecord(clipID: clip.id!, unreadable: error).save(db)
         case nil: break
         }

@@ -6,17 +6,21 @@ extension ClipCatalog {
     /// Every front-camera clip with telemetry, as drive material: its start (the `mvhd` time, else the name's),
     /// duration and 1 Hz track. Drives are grouped from these (`Drive.drives(from:)`).
     public func driveClips() throws -> [Drive.Clip] {
-        try database.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT clips.path, clips.recordedAt, clips.clipTime, clips.duration, telemetry.track
-                FROM clips JOIN telemetry ON telemetry.clipID = clips.id
-                WHERE clips.camera = 'front' AND telemetry.frames > 0
-                """)
-            return rows.compactMap { row -> Drive.Clip? in
-                let recorded: Int64? = row["recordedAt"], named: Int64? = row["clipTime"]
-                guard let start = recorded ?? named, let track = TelemetryTrack(catalogJSON: row["track"]) else { return nil }
-                return Drive.Clip(name: row["path"], start: Double(start), duration: row["duration"] ?? 60, track: track)
-            }
+        try database.read { db in try Self.driveClips(in: db) }
+    }
+
+    /// The same, inside a transaction the caller holds (the completion that queues telemetry records); `since`
+    /// (Unix seconds) leaves out older clips, so that completion reads a day of tracks, not the whole catalog.
+    static func driveClips(in db: Database, since: Int64 = .min) throws -> [Drive.Clip] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT clips.path, clips.recordedAt, clips.clipTime, clips.duration, telemetry.track
+            FROM clips JOIN telemetry ON telemetry.clipID = clips.id
+            WHERE clips.camera = 'front' AND telemetry.frames > 0 AND COALESCE(clips.recordedAt, clips.clipTime) >= ?
+            """, arguments: [since])
+        return rows.compactMap { row -> Drive.Clip? in
+            let recorded: Int64? = row["recordedAt"], named: Int64? = row["clipTime"]
+            guard let start = recorded ?? named, let track = TelemetryTrack(catalogJSON: row["track"]) else { return nil }
+            return Drive.Clip(name: row["path"], start: Double(start), duration: row["duration"] ?? 60, track: track)
         }
     }
 }

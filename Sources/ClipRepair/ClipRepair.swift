@@ -5,9 +5,9 @@ import MP4
 ///
 /// The repaired file keeps the truncated clip's bytes at the same offsets (its `ftyp`, the `mdat` header with
 /// the recovered length, the whole frames) and appends a `moov` built from the reference: a chunk per run of
-/// adjacent frames, the
-/// reference's `avcC`, durations taken frame by frame from the reference's `stts`, presentation order from the
-/// SEI frame counters (or the reference's `ctts`), and an edit list hiding the B-frame delay.
+/// adjacent frames, the reference's `avcC`, durations taken frame by frame from the reference's `stts`,
+/// presentation order from the SEI frame counters (or the reference's `ctts`), and an edit list hiding the
+/// B-frame delay.
 public enum ClipRepair {
     /// Largest run of bytes before the `mdat` we copy through memory (ftyp, free; a few dozen bytes in practice).
     static let maximumPrefix: UInt64 = 1 << 20
@@ -15,6 +15,9 @@ public enum ClipRepair {
     /// (a still picture's P-frames are ~12 bytes), so a hostile mdat of tiny units stops here and the repair's
     /// memory stays a small multiple of the file's size.
     static let bytesPerFrameLimit: UInt64 = 12
+    /// Frames per repair at most: 18 minutes at 60 fps, where a Tesla clip is one minute (2160 frames at 36 fps).
+    /// With ~160 bytes of bookkeeping per frame, a repair never needs more than ~10 MiB whatever a file claims.
+    static let maximumFrames = 1 << 16
 
     public static func plan(
         fileSize: UInt64, read: (UInt64, Int) -> [UInt8], reference: RepairReference, creationTime: UInt64? = nil
@@ -37,7 +40,7 @@ public enum ClipRepair {
         } else {
             fileSize
         }
-        let limit = Int(clamping: fileSize / bytesPerFrameLimit) + 1
+        let limit = min(Int(clamping: fileSize / bytesPerFrameLimit) + 1, maximumFrames)
         let scan = AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
         guard scan.units.first != nil, let last = scan.units.last else {
             throw .noFrames(reason: "stopped at \(scan.stop); is the reference of the same camera and encoder?")
@@ -54,8 +57,7 @@ public enum ClipRepair {
             header = BoxBytes.be(payload + 8, 4) + FourCC.mdat.bytes
         }
         let units = scan.units
-        let durations = units.indices.map(reference.duration(ofFrame:))
-        let (ordering, offsets) = order(units, durations: durations, reference: reference)
+        let (ordering, durations, offsets) = timing(units, reference: reference)
         let (composition, mediaStart, presentationEnd) = normalised(offsets, durations: durations)
         let movie = RepairedMovie(
             reference: reference, frames: units, durations: durations, compositionOffsets: composition,
@@ -69,24 +71,36 @@ public enum ClipRepair {
             discardedBytes: fileSize - payloadEnd, stop: scan.stop, gaps: scan.gaps)
     }
 
-    /// Composition offsets (presentation minus decode time) for each frame, and how they were found.
-    static func order(
-        _ units: [AccessUnit], durations: [UInt32], reference: RepairReference
-    ) -> (RepairPlan.Ordering, [Int64]?) {
+    /// Each frame's duration (`stts`) and composition offset (presentation minus decode time), and how the
+    /// display order was found.
+    ///
+    /// With the car's frame counters, frame `n` of the clip (counter minus the first) is shown at the sum of the
+    /// reference's first `n` durations, so frames lost to a damaged stretch leave their time on the timeline (the
+    /// frame before the gap stays on screen) instead of shortening the clip; decode times are the presentation
+    /// times in ascending order, which keeps them monotonic and the offsets small.
+    static func timing(_ units: [AccessUnit], reference: RepairReference) -> (RepairPlan.Ordering, [UInt32], [Int64]?) {
+        let byIndex = units.indices.map(reference.duration(ofFrame:))
         let sequences = units.compactMap(\.frameSequence)
-        if sequences.count == units.count, Set(sequences).count == units.count, units.count > 1 {
-            // The car counts frames as captured: rank by counter is display position.
-            let shown = units.indices.sorted { units[$0].frameSequence! < units[$1].frameSequence! }
-            var decodeTimes: [Int64] = [0]
-            for duration in durations { decodeTimes.append(decodeTimes.last! + Int64(duration)) }
-            var offsets = [Int64](repeating: 0, count: units.count)
-            for (position, index) in shown.enumerated() { offsets[index] = decodeTimes[position] - decodeTimes[index] }
-            return (.telemetry, offsets.contains { $0 != 0 } ? offsets : nil)
+        if sequences.count == units.count, Set(sequences).count == units.count, units.count > 1,
+            let first = sequences.min(), let last = sequences.max(),
+            last - first < UInt64(units.count) * 4 + 1024  // a counter that jumps wildly is not trusted for time
+        {
+            var slotTimes: [Int64] = [0]
+            for slot in 0..<Int(last - first) { slotTimes.append(slotTimes[slot] + Int64(reference.duration(ofFrame: slot))) }
+            let shown = sequences.map { slotTimes[Int($0 - first)] }
+            let decode = shown.sorted()
+            var durations: [UInt32] = []
+            for index in decode.indices {
+                durations.append(index + 1 < decode.count ? UInt32(clamping: decode[index + 1] - decode[index])
+                    : reference.duration(ofFrame: Int(last - first)))
+            }
+            let offsets = units.indices.map { shown[$0] - decode[$0] }
+            return (.telemetry, durations, offsets.contains { $0 != 0 } ? offsets : nil)
         }
         if let pattern = reference.compositionOffsets {
-            return (.reference, units.indices.map { pattern[$0 % pattern.count] })
+            return (.reference, byIndex, units.indices.map { pattern[$0 % pattern.count] })
         }
-        return (.decode, nil)
+        return (.decode, byIndex, nil)
     }
 
     /// Offsets shifted to be non-negative (ctts version 0, which every player reads alike), the first shown

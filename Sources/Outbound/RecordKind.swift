@@ -11,9 +11,11 @@ public enum RecordKind: String, Sendable, CaseIterable, Codable {
     case track
     /// Something an owner must hear about: a sink that stopped, footage evicted before it was uploaded.
     case alerts
+    /// What the car's SEI telemetry says: a front-camera clip's summary, and a drive's once it ends in Park.
+    case telemetry
 
-    /// Kinds whose records are archive files (alerts are messages).
-    public var carriesFile: Bool { self != .alerts }
+    /// Kinds whose records are archive files (alerts and telemetry are messages).
+    public var carriesFile: Bool { self != .alerts && self != .telemetry }
 
     /// Which kind goes first when several wait: what the car (or its owner) chose to keep before the rolling
     /// buffer, because that is what an owner looks for after an incident.
@@ -24,6 +26,7 @@ public enum RecordKind: String, Sendable, CaseIterable, Codable {
         case .saved: 2
         case .track: 3
         case .recent: 4
+        case .telemetry: 5
         }
     }
 }

@@ -140,6 +140,9 @@ struct HoleTests {
             let kept = try Fixtures.samples(Fixtures.materialise(plan, from: bytes))
             let originalAt = Dictionary(uniqueKeysWithValues: samples.map { ($0.offset, $0.size) })
             #expect(kept.allSatisfy { originalAt[$0.offset] == $0.size })
+            // The frames lost in the gap keep their time: the copy lasts as long as the original up to the cut.
+            let span = Double(samples[1999].decodeTime - samples[0].decodeTime) / 90_000
+            #expect(abs(plan.duration - span) < 0.2, "hole at \(hole): \(plan.duration) s, original \(span) s")
         }
     }
 

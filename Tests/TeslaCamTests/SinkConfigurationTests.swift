@@ -63,7 +63,7 @@ import Volume
         #expect(message(#"{ "routes": { "sentry": ["nas"] } }"#)
                 == #"routes.sentry: "nas" is not a sink defined under "sinks" (none is)"#)
         #expect(message(#"{ "sinks": { "nas": { "type": "folder", "path": "/x" } }, "routes": { "sentinel": ["nas"] } }"#)
-                == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts); remove it or fix its spelling")
+                == "routes.sentinel: unknown setting (known here: recent, saved, sentry, track, alerts, telemetry); remove it or fix its spelling")
         #expect(message(#"{ "sinks": { "b": { "type": "rsync", "host": "h", "path": "/p" } }, "routes": { "alerts": ["b"] } }"#)
                 == #"routes.alerts: "b" is not a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not an rsync sink"#)
         #expect(message(#"{ "sinks": { "f": { "type": "fleet", "url": "http://ingest/files/", "certFile": "/c", "keyFile": "/k", "caFile": "/a" } } }"#)

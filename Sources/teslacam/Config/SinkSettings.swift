@@ -266,14 +266,17 @@ struct RouteSettings: Encodable, Equatable, ConfigSection {
     var sentry: [String]?
     var track: [String]?
     var alerts: [String]?
+    /// Clip and drive summaries from the SEI telemetry (messages, like alerts).
+    var telemetry: [String]?
 
     init(recent: [String]? = nil, saved: [String]? = nil, sentry: [String]? = nil, track: [String]? = nil,
-         alerts: [String]? = nil) {
+         alerts: [String]? = nil, telemetry: [String]? = nil) {
         self.recent = recent
         self.saved = saved
         self.sentry = sentry
         self.track = track
         self.alerts = alerts
+        self.telemetry = telemetry
     }
 
     init(reading reader: inout ConfigReader) throws(ConfigurationError) {
@@ -282,12 +285,13 @@ struct RouteSettings: Encodable, Equatable, ConfigSection {
         sentry = try reader.strings("sentry")
         track = try reader.strings("track")
         alerts = try reader.strings("alerts")
+        telemetry = try reader.strings("telemetry")
     }
 
     var routes: Routes {
         var map: [RecordKind: [String]] = [:]
         for (kind, sinks) in [(RecordKind.recent, recent), (.saved, saved), (.sentry, sentry), (.track, track),
-                              (.alerts, alerts)] {
+                              (.alerts, alerts), (.telemetry, telemetry)] {
             if let sinks { map[kind] = sinks }
         }
         return Routes(map)
@@ -334,10 +338,12 @@ extension Configuration {
                                 expected: names.isEmpty ? "a sink defined under \"sinks\" (none is)"
                                     : "a sink defined under \"sinks\" (\(names.joined(separator: ", ")))")
         }
-        for sink in routes.sinks(for: .alerts) where defined[sink]?.type.takesAlerts == false {
-            throw .invalidValue(key: "routes.alerts", found: "\"\(sink)\"",
-                                expected: "a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not "
-                                    + (defined[sink]?.type == .fleet ? "a fleet sink" : "an rsync sink"))
+        for kind in [RecordKind.alerts, .telemetry] {
+            for sink in routes.sinks(for: kind) where defined[sink]?.type.takesAlerts == false {
+                throw .invalidValue(key: "routes.\(kind.rawValue)", found: "\"\(sink)\"",
+                                    expected: "a sink that takes messages (webhook, logger, folder, s3, webdav or dropbox), not "
+                                        + (defined[sink]?.type == .fleet ? "a fleet sink" : "an rsync sink"))
+            }
         }
     }
 
