@@ -67,7 +67,7 @@ extension PageAssets {
     svg.map circle.saved{fill:#5aa9ff}
     .timeline{position:relative;flex:1 1 100%;display:flex}
     .timeline input{flex:1}
-    .timeline .trigger{position:absolute;top:-4px;width:3px;height:8px;background:var(--warn);border-radius:2px;pointer-events:none;transform:translateX(-1px)}
+    .timeline .trigger{position:absolute;top:50%;width:4px;height:16px;background:var(--warn);border-radius:2px;pointer-events:none;transform:translate(-2px,-50%)}
     button.btn.small{padding:2px 9px;font-size:13px;margin-left:4px}
     @media (min-width:800px){
       #nav{position:static;border:0;background:none;padding:0}
