@@ -77,6 +77,11 @@ extension PageAssets {
       .grid{grid-template-columns:repeat(4,1fr)}
       .events{grid-template-columns:1fr 1fr}
       .cams.six{grid-template-columns:repeat(3,1fr)}
+      /* The grid fits the window's height with room for the controls: 2x2 of 4:3 is 3/4 as high as wide, 3x2 half. */
+      .cams{max-width:calc((100vh - 340px) * 4 / 3);margin:0 auto}
+      .cams.six{max-width:calc((100vh - 340px) * 2)}
+      .cams.one{max-width:calc((100vh - 340px) * 4 / 3)}
+      .cams.focus{max-width:none}
       .cams.focus{grid-template-columns:repeat(5,1fr)}
     }
     """#
