@@ -72,6 +72,16 @@ extension ClipCatalog {
         }
     }
 
+    /// The `event.json` and `thumb.png` rows of each of `events`, by event: what an event list shows, in one query.
+    public func eventSidecars(_ events: [String]) throws -> [String: [ClipRecord]] {
+        guard !events.isEmpty else { return [:] }
+        return try database.read { db in
+            let rows = try ClipRecord.filter(events.contains(Column("event")) && Column("state") != ClipState.evicted.rawValue
+                && (Column("path").like("%/event.json") || Column("path").like("%/thumb.png"))).fetchAll(db)
+            return Dictionary(grouping: rows) { $0.event ?? "" }
+        }
+    }
+
     /// RecentClips clips newest first: those with a clip time before `before` when given, at most `limit`.
     public func recentClips(before: Int64? = nil, limit: Int = 600) throws -> [ClipRecord] {
         try database.read { db in

@@ -7,6 +7,9 @@ import Logging
 struct SecurityHeaders: RouterMiddleware {
     typealias Context = WebContext
     let logger: Logger
+    /// Filled as the routes are registered (before the server starts): a known path asked with another method
+    /// is a 405 with `Allow`, not a 404.
+    let table: RouteTable
 
     static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         + "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
@@ -19,8 +22,13 @@ struct SecurityHeaders: RouterMiddleware {
         } catch let error as WebError {
             response = Reply.error(error)
         } catch let error as HTTPError {
-            response = Reply.error(WebError(error.status, error.status == .notFound ? "no such page or API route"
-                                            : (error.body ?? error.status.reasonPhrase)))
+            if error.status == .notFound, let allowed = table.methods(for: request.uri.path), !allowed.isEmpty {
+                response = Reply.error(WebError(.methodNotAllowed, "\(request.method.rawValue) is not served here",
+                                                headers: [.allow: allowed.joined(separator: ", ")]))
+            } else {
+                response = Reply.error(WebError(error.status, error.status == .notFound ? "no such page or API route"
+                                                : (error.body ?? error.status.reasonPhrase)))
+            }
         } catch {
             // Never a 500 with internals: the sentence is logged, the client learns that something failed.
             logger.error("web request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
@@ -34,5 +42,26 @@ struct SecurityHeaders: RouterMiddleware {
         response.headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=(), payment=()"
         return response
+    }
+}
+
+/// The registered routes as `METHOD /path/{param}`, for the 405 answer and the OpenAPI test.
+final class RouteTable: @unchecked Sendable {
+    // Written only while the router is built, before any request; read-only after.
+    private(set) var routes: [String] = []
+
+    func add(_ route: String) { routes.append(route) }
+
+    /// The methods served at a concrete path (a `{param}` matches any one segment); nil when none is.
+    func methods(for path: String) -> [String]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var found: [String] = []
+        for route in routes {
+            let pieces = route.split(separator: " ", maxSplits: 1)
+            let pattern = pieces[1].split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            guard pattern.count == parts.count else { continue }
+            if zip(pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { found.append(String(pieces[0])) }
+        }
+        return found.isEmpty ? nil : found
     }
 }

@@ -64,10 +64,10 @@ public final class WebServer: Sendable {
     /// The router with every route; `routes` lists them as `METHOD /path/{param}` (the OpenAPI spec's spelling).
     public func router() -> (router: Router<WebContext>, routes: [String]) {
         let router = Router(context: WebContext.self)
-        router.add(middleware: SecurityHeaders(logger: logger))
-        var routes: [String] = []
+        let table = RouteTable()
+        router.add(middleware: SecurityHeaders(logger: logger, table: table))
         func add(_ method: HTTPRequest.Method, _ path: String, _ access: Access, _ handler: @escaping Handler) {
-            routes.append("\(method.rawValue) " + path.split(separator: "/").map {
+            table.add("\(method.rawValue) " + path.split(separator: "/").map {
                 $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
             }.reduce("") { $0 + "/" + $1 } + (path == "/" ? "/" : ""))
             router.on(RouterPath(path), method: method) { [self] request, context in
@@ -86,7 +86,7 @@ public final class WebServer: Sendable {
         add(.get, "/metrics", settings.openMetrics ? .anyone : .owner) { [self] _, _ in
             Reply.text(metrics(), type: "text/plain; version=0.0.4; charset=utf-8")
         }
-        return (router, routes)
+        return (router, table.routes)
     }
 
     typealias Add = (HTTPRequest.Method, String, Access, @escaping Handler) -> Void

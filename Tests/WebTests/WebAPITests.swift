@@ -100,6 +100,9 @@ import Testing
                 #expect(response.status != .ok, "\(uri)")
                 #expect(!String(buffer: response.body).contains("root:"), "\(uri)")
             }
+            let wrongMethod = try await client.execute(uri: "/api/events", method: .delete, headers: browser.changing)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET")
             let missing = try await client.execute(uri: "/api/clips/999999", method: .get, headers: browser.headers)
             #expect(missing.status == .notFound)
             #expect(try await client.execute(uri: "/api/events?limit=0", method: .get, headers: browser.headers).status == .badRequest)

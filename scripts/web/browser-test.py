@@ -102,6 +102,12 @@ try:
             page.wait_for_timeout(1500)
             check(f"{size_name}: Now renders live figures", page.locator("#car").count() == 1 and page.locator("#rate").count() == 1)
             shot("now")
+            # A state change from the page (its CSRF token in the header): pause the sink, then resume it.
+            page.click("button:has-text('Pause')")
+            page.wait_for_selector("text=disabled")
+            page.click("button:has-text('Resume')")
+            page.wait_for_selector("button:has-text('Pause')")
+            check(f"{size_name}: the sink can be paused and resumed from Now", True)
 
             page.goto(url + "#/events")
             page.wait_for_selector(".event")

@@ -6,10 +6,11 @@ set -euo pipefail
 BIN=$1 DIR=$2 PORT=$3
 cd "$(dirname "$0")/../.."
 fusermount3 -u "$DIR/mnt" 2>/dev/null || true
-rm -rf "$DIR"; mkdir -p "$DIR/mnt" "$DIR/state"
+rm -rf "$DIR"; mkdir -p "$DIR/mnt" "$DIR/state" "$DIR/nas"
 PASSWORD=$("$BIN" passwd --state "$DIR/state" --generate)
 cat > "$DIR/config.json" <<JSON
-{ "web": { "listen": "127.0.0.1:$PORT" } }
+{ "web": { "listen": "127.0.0.1:$PORT" },
+  "sinks": { "nas": { "type": "folder", "path": "$DIR/nas" } }, "routes": { "saved": ["nas"] } }
 JSON
 "$BIN" run --state "$DIR/state" --archive "$DIR/archive" --mountpoint "$DIR/mnt" --size 2G --config "$DIR/config.json" \
     > "$DIR/daemon.log" 2>&1 &

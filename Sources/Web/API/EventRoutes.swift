@@ -60,7 +60,8 @@ extension WebServer {
                 return value
             }
             let folders = try catalog.eventFolders(kinds: kinds, before: before, limit: limit)
-            let items = try folders.map { try summary($0, rows: catalog.rows(ofEvent: $0.event)) }
+            let sidecars = try catalog.eventSidecars(folders.map(\.event))
+            let items = try folders.map { try summary($0, rows: sidecars[$0.event] ?? []) }
             let next = folders.count == limit ? folders.last.map { Self.folderName($0.event) } : nil
             return try Reply.json(Page(items: items, next: next))
         }
@@ -89,6 +90,7 @@ extension WebServer {
         return (folder, rows)
     }
 
+    /// `rows`: the event's rows, or only its event.json and thumb.png (all the summary reads).
     func summary(_ folder: ClipCatalog.EventFolder, rows: [ClipRecord]) throws -> EventSummary {
         let json = rows.first { $0.path.hasSuffix("/event.json") }
         let thumb = rows.first { $0.path.hasSuffix("/thumb.png") }

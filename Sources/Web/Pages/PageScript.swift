@@ -81,7 +81,12 @@ extension PageAssets {
         el("h2", {}, "Uploads"),
         el("div", {cls: "card"}, n.sinks.length ? el("ul", {cls: "rows"}, n.sinks.map(s => el("li", {},
           el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
-          el("span", {}, s.state + " · " + s.queued + " queued")))) : el("p", {cls: "muted"}, "No sinks configured.")));
+          el("span", {}, s.state + " · " + s.queued + " queued ",
+            s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry") : null,
+            sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume"))))) : el("p", {cls: "muted"}, "No sinks configured.")));
+    }
+    function sinkButton(name, action, label) {
+      return el("button", {cls: "btn small", onclick: e => { e.target.disabled = true; api("/api/sinks/" + encodeURIComponent(name) + "/" + action, {method: "POST"}).catch(failed); }}, label);
     }
     function barFill(share) { const i = el("i"); i.style.width = Math.round(Math.min(1, Math.max(0, share)) * 100) + "%"; return i; }
 
@@ -91,22 +96,45 @@ extension PageAssets {
       const list = el("div", {cls: "events", id: "events"});
       const sentinel = el("div", {cls: "sentinel"});
       const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => { location.hash = "#/events/" + k; }}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])));
-      show(el("h1", {}, "Events"), chips, list, sentinel);
+      const map = el("div", {cls: "card eventmap", hidden: true});
+      const located = [];
+      show(el("h1", {}, "Events"), chips, map, list, sentinel);
       let next = "", busy = false;
       const more = async () => {
         if (busy || next === null) return;
         busy = true;
         try {
           const page = await api("/api/events?kind=" + kind + (next ? "&before=" + encodeURIComponent(next) : ""));
-          for (const e of page.items) list.append(eventCard(e));
+          for (const e of page.items) { list.append(eventCard(e)); if (e.latitude != null && e.longitude != null) located.push(e); }
+          drawEventMap(map, located);
           if (!list.children.length) list.append(el("p", {cls: "muted"}, "No events yet."));
-          next = page.next;
+          next = page.next ?? null;  // absent at the end (the encoder leaves nil out)
         } finally { busy = false; }
       };
       const io = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) more().catch(failed); });
       io.observe(sentinel);
       leave = () => io.disconnect();
       more().catch(failed);
+    }
+
+    // Where the events happened, from event.json's coordinates: our own drawing, so it works without internet.
+    function drawEventMap(box, events) {
+      if (!events.length) { box.hidden = true; return; }
+      box.hidden = false;
+      const ns = "http://www.w3.org/2000/svg";
+      const lats = events.map(e => e.latitude), lons = events.map(e => e.longitude);
+      const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+      const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 0.002);
+      const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 300 120"); svg.setAttribute("class", "map wide");
+      for (const e of events) {
+        const x = 150 + ((e.longitude - (c + d) / 2) * k / span) * 260, y = 60 - ((e.latitude - (a + b) / 2) / span) * 100;
+        const link = document.createElementNS(ns, "a"); link.setAttribute("href", "#/event/" + e.id);
+        const dot = document.createElementNS(ns, "circle"); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "5");
+        dot.setAttribute("class", e.kind);
+        const title = document.createElementNS(ns, "title"); title.textContent = e.reasonText + (e.city ? " · " + e.city : "");
+        dot.append(title); link.append(dot); svg.append(link);
+      }
+      box.replaceChildren(svg, el("div", {cls: "muted"}, events.length + " events with a place · " + (span * 111).toFixed(1) + " km across"));
     }
 
     function eventCard(e) {
@@ -136,7 +164,7 @@ extension PageAssets {
             hourBox.append(el("a", {href: "#/play/" + m.cameras[0].id, title: m.cameras.length + " cameras"}, carTime(m.start, {hour: "2-digit", minute: "2-digit"}), m.cameras.some(c => c.state === "growing") ? " ●" : ""));
           }
           if (!list.children.length) list.append(el("p", {cls: "muted"}, "No RecentClips yet."));
-          next = page.next;
+          next = page.next ?? null;  // absent at the end (the encoder leaves nil out)
         } finally { busy = false; }
       };
       const io = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) more().catch(failed); });
@@ -166,11 +194,16 @@ extension PageAssets {
         this.slider = el("input", {type: "range", min: 0, max: this.total.toFixed(2), step: "0.1", value: 0, "aria-label": "Timeline"});
         this.slider.addEventListener("input", () => this.seek(Number(this.slider.value)));
         this.label = el("span", {cls: "time"});
+        this.track = el("div", {cls: "timeline"}, this.slider);
+        if (trigger && segments.length) {
+          const at = trigger - segments[0].start;
+          if (at >= 0 && at <= this.total) { const mark = el("i", {cls: "trigger", title: "The event's trigger"}); mark.style.left = (at / this.total * 100) + "%"; this.track.append(mark); }
+        }
         this.playButton = el("button", {cls: "btn on", onclick: () => this.toggle()}, "Play");
         const speeds = el("select", {"aria-label": "Speed", onchange: e => this.setSpeed(Number(e.target.value))}, [0.25, 0.5, 1, 1.5, 2, 4].map(s => el("option", {value: s, selected: s === 1}, s + "×")));
         this.overlay = el("div", {cls: "overlay"});
         this.root = el("div", {cls: "player"}, this.grid,
-          el("div", {cls: "controls"}, this.slider, this.playButton,
+          el("div", {cls: "controls"}, this.track, this.playButton,
             el("button", {cls: "btn", title: "Previous frame (,)", onclick: () => this.step(-1)}, "◀︎"),
             el("button", {cls: "btn", title: "Next frame (.)", onclick: () => this.step(1)}, "▶︎"),
             speeds, el("button", {cls: "btn", onclick: () => this.setFocus(null)}, "Grid"), this.label),

@@ -57,12 +57,18 @@ extension PageAssets {
     .overlay .gear{font-weight:700;padding:2px 8px;border:1px solid var(--line);border-radius:6px}
     .overlay .ap{color:#5aa9ff}
     .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}
-    .controls input[type=range]{flex:1 1 100%;accent-color:var(--accent)}
+    .controls input[type=range]{flex:1 1 100%;accent-color:var(--accent);margin:6px 0}
     .controls select{font:inherit;padding:6px;border-radius:8px;background:var(--card);color:var(--text);border:1px solid var(--line)}
     .time{font-variant-numeric:tabular-nums;color:var(--muted)}
     svg.map{width:120px;height:120px;background:var(--card);border:1px solid var(--line);border-radius:10px}
     svg.map polyline{fill:none;stroke:#5aa9ff;stroke-width:2;vector-effect:non-scaling-stroke}
     svg.map circle{fill:var(--accent)}
+    svg.map.wide{width:100%;height:auto;max-height:180px;border:0}
+    svg.map circle.saved{fill:#5aa9ff}
+    .timeline{position:relative;flex:1 1 100%;display:flex}
+    .timeline input{flex:1}
+    .timeline .trigger{position:absolute;top:50%;width:4px;height:16px;background:var(--warn);border-radius:2px;pointer-events:none;transform:translate(-2px,-50%)}
+    button.btn.small{padding:2px 9px;font-size:13px;margin-left:4px}
     @media (min-width:800px){
       #nav{position:static;border:0;background:none;padding:0}
       #nav a{flex:none;padding:6px 12px}
@@ -71,6 +77,11 @@ extension PageAssets {
       .grid{grid-template-columns:repeat(4,1fr)}
       .events{grid-template-columns:1fr 1fr}
       .cams.six{grid-template-columns:repeat(3,1fr)}
+      /* The grid fits the window's height with room for the controls: 2x2 of 4:3 is 3/4 as high as wide, 3x2 half. */
+      .cams{max-width:calc((100vh - 340px) * 4 / 3);margin:0 auto}
+      .cams.six{max-width:calc((100vh - 340px) * 2)}
+      .cams.one{max-width:calc((100vh - 340px) * 4 / 3)}
+      .cams.focus{max-width:none}
       .cams.focus{grid-template-columns:repeat(5,1fr)}
     }
     """#
