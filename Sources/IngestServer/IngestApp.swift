@@ -42,6 +42,7 @@ public struct IngestServer {
                 let reply: TusReply
                 do throws(TusError) {
                     let device = try await DeviceIdentity.device(on: context.channel, allow: allow)
+                    metrics.saw(connection: context.channel)
                     try service.admit(device: device)
                     reply = try await body(device, request, context)
                 } catch {
