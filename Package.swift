@@ -128,7 +128,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The ingest server end to end (PostgreSQL, moto, tuspy, the built teslacam-ingest) and the board's fleet sink against it.
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "IngestServer", "Sinks", "Outbound"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "IngestServer", "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FAT32Tests", dependencies: [
             "FAT32",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -42,6 +42,7 @@ public struct IngestServer {
                 let reply: TusReply
                 do throws(TusError) {
                     let device = try await DeviceIdentity.device(on: context.channel, allow: allow)
+                    metrics.saw(connection: context.channel)
                     try service.admit(device: device)
                     reply = try await body(device, request, context)
                 } catch {
@@ -76,11 +77,16 @@ public struct IngestServer {
             return TusReply(status: status.healthy ? 200 : 503, json: status.json)
         })
 
+        func load<T>(_ key: String, _ path: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch {
+                throw SetupError(description: "\(key) \(path) cannot be loaded as PEM (\(error)); teslacam-ingest ca server / ca init make them")
+            }
+        }
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(config.tls.certFile).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: config.tls.keyFile, format: .pem)))
+            certificateChain: try load("tls.certFile", config.tls.certFile) { try NIOSSLCertificate.fromPEMFile(config.tls.certFile).map { .certificate($0) } },
+            privateKey: .privateKey(try load("tls.keyFile", config.tls.keyFile) { try NIOSSLPrivateKey(file: config.tls.keyFile, format: .pem) }))
         // The operator's CA only (not the system's): a device certificate must chain to it, or no handshake.
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(config.tls.caFile))
+        tls.trustRoots = .certificates(try load("tls.caFile", config.tls.caFile) { try NIOSSLCertificate.fromPEMFile(config.tls.caFile) })
         tls.certificateVerification = .noHostnameVerification
         tls.minimumTLSVersion = .tlsv12
 
@@ -95,6 +101,8 @@ public struct IngestServer {
         }
         try await app.runService()
     }
+
+    struct SetupError: Error, CustomStringConvertible { var description: String }
 
     static func header(_ request: Request) -> @Sendable (String) -> String? {
         let fields = request.headers

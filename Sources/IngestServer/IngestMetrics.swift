@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Counters in Prometheus's text format, after Fleet Telemetry's names where they fit (connections, records and
@@ -6,6 +7,8 @@ import Synchronization
 final class IngestMetrics: Sendable {
     private struct Key: Hashable { var name: String; var labels: String }
     private let counters = Mutex<[Key: Double]>([:])
+    /// Connections open now (by channel), so each is counted once however many requests it carries.
+    private let open = Mutex<Set<ObjectIdentifier>>([])
 
     static let help: [String: String] = [
         "teslacam_ingest_requests_total": "tus requests answered, by method and status",
@@ -22,6 +25,14 @@ final class IngestMetrics: Sendable {
     func add(_ name: String, _ labels: [(String, String)] = [], _ amount: Double = 1) {
         let text = labels.map { "\($0.0)=\"\($0.1.replacingOccurrences(of: "\"", with: "'"))\"" }.joined(separator: ",")
         counters.withLock { $0[Key(name: name, labels: text), default: 0] += amount }
+    }
+
+    /// A device's connection, seen at its first request.
+    func saw(connection channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        guard open.withLock({ $0.insert(id).inserted }) else { return }
+        add("teslacam_ingest_connections_total")
+        channel.closeFuture.whenComplete { _ in _ = self.open.withLock { $0.remove(id) } }
     }
 
     func value(_ name: String) -> Double { counters.withLock { $0.filter { $0.key.name == name }.values.reduce(0, +) } }

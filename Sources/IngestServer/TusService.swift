@@ -29,6 +29,8 @@ final class TusService: Sendable {
     let dispatch: RecordDispatch
     let logger: Logger
     private let limiter: Mutex<RateLimiter>
+    /// Uploads with a PATCH in progress on this instance: a second one at the same time would race for part numbers.
+    private let inFlight = Mutex<Set<String>>([])
 
     init(config: IngestConfig, store: ObjectStore, catalog: FleetCatalog, metrics: IngestMetrics, logger: Logger) {
         self.config = config
@@ -132,6 +134,10 @@ final class TusService: Sendable {
         try Tus.checkPatchContentType(header("Content-Type"))
         let claimed = try Tus.nonNegative(header("Upload-Offset"), header: "Upload-Offset")
         let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
+        guard inFlight.withLock({ $0.insert(id).inserted }) else {
+            throw TusError(423, "another PATCH of this upload is still in progress; wait for it (or for its connection to close) and ask with HEAD")
+        }
+        defer { _ = inFlight.withLock { $0.remove(id) } }
         var state = try await loadState(id, device: device)
         if state.completed {
             // Acknowledged before (an ack the client missed): say so again. A file stored before this upload was

@@ -27,7 +27,10 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "teslacam-ingest")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         logger.info("teslacam-ingest on \(loaded.host):\(loaded.port), bucket \(loaded.storage.bucket)")
-        try await IngestServer(config: loaded).run(logger: logger)
+        do { try await IngestServer(config: loaded).run(logger: logger) } catch {
+            logger.critical("teslacam-ingest cannot serve: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 
