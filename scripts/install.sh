@@ -95,7 +95,7 @@ fi
 say "Installing TeslaCam into ${R:-/}"
 
 # 1. A USB device controller: without one the board can only be a USB host, never the car's drive.
-model=$(tr -d '\0' < "$R/proc/device-tree/model" 2>/dev/null || true)
+model=$(tr -d '\0' 2>/dev/null < "$R/proc/device-tree/model" || true)
 udcs=$(ls "$R/sys/class/udc" 2>/dev/null || true)
 case $model in
     *"Zero 2"*|*"Zero W"*|*"Pi Zero"*|*"Pi 4"*|*"Pi 5"*|*"Compute Module 4"*|*"Compute Module 5"*|*"Pi 400"*|*"Pi 500"*)

@@ -22,7 +22,8 @@ add_mod() {
     for d in $(grep -E "^$rel:" "$mdir/modules.dep" | cut -d: -f2-); do add_mod "$d"; done
     order+=("$rel")
 }
-for name in crc32c_generic ext4 fuse configfs dummy_hcd libcomposite usb_f_mass_storage; do
+# 9p and overlay: the systemd guest (systemd-guest.sh) boots the host's own Debian userland over virtio-9p.
+for name in crc32c_generic ext4 fuse configfs dummy_hcd libcomposite usb_f_mass_storage 9p 9pnet_virtio overlay; do
     n=$(echo "$name" | sed 's/[-_]/[-_]/g')
     rel=$(grep -oE "^[^:]*/$n\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | head -1 | tr -d :)
     if [ -n "$rel" ]; then add_mod "$rel"
@@ -41,6 +42,7 @@ for rel in "${order[@]}"; do
 done
 install -m 755 "$repo/systemd/gadget.sh" "$root/usr/local/lib/teslacam/gadget.sh"
 install -m 755 "$here/board-init.sh" "$root/init"
+install -m 755 "$here/systemd-init.sh" "$root/systemd-init"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/board-extra.cpio.gz"
 cat "$out/initramfs.cpio.gz" "$out/board-extra.cpio.gz" > "$out/board-initramfs.cpio.gz.tmp"
 mv "$out/board-initramfs.cpio.gz.tmp" "$out/board-initramfs.cpio.gz"

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs inside the systemd guest (board-test.service): install.sh twice, the daemon ready (Type=notify) and the
+# gadget after it, the watchdog restarting a hung daemon, uninstall. One TAB-separated line per check.
+repo=$(sed -n 's/.*tc.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+tc=$(sed -n 's/.*tc.binary=\([^ ]*\).*/\1/p' /proc/cmdline)
+say() { printf '%s\n' "$*" > /dev/ttyS0; }
+up() { cut -d' ' -f1 /proc/uptime; }
+say "SYSTEMD-UP	$(up)"
+modprobe dummy_hcd && modprobe usb_storage quirks=1d6b:0104:p && modprobe sd_mod
+say "UDC	$(ls /sys/class/udc)"
+"$repo/scripts/install.sh" --binary "$tc" > /tmp/install1.log 2>&1; say "INSTALL1	$?"
+sed -n '1,40p' /tmp/install1.log | sed 's/^/install: /' > /dev/ttyS0
+"$repo/scripts/install.sh" --binary "$tc" > /tmp/install2.log 2>&1; say "INSTALL2	$?"
+i=0; while [ "$(systemctl is-active teslacam-gadget.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+say "ACTIVE	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service) $(up)"
+say "STATUS	$(systemctl show -p StatusText --value teslacam.service)"
+i=0; while [ ! -b /dev/sda ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+say "CAR-DISK	$(ls /dev/sda* 2>/dev/null | tr '\n' ' ')"
+# Gadget started after READY: its start timestamp is after the daemon's.
+say "ORDER	daemon-ready=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam.service) gadget=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam-gadget.service)"
+# A hung daemon: SIGSTOP stops every thread, the heartbeat too; WatchdogSec=30 must restart it.
+before=$(systemctl show -p NRestarts --value teslacam.service)
+systemctl kill -s SIGSTOP teslacam.service
+i=0; while [ "$(systemctl show -p NRestarts --value teslacam.service)" = "$before" ] && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
+say "WATCHDOG	restarts=$before->$(systemctl show -p NRestarts --value teslacam.service)"
+i=0; while [ "$(systemctl is-active teslacam-gadget.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service)"
+journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
+"$repo/scripts/install.sh" --uninstall > /tmp/uninstall.log 2>&1; say "UNINSTALL	$? teslacam=$(systemctl is-active teslacam.service) gadget-dir=$(ls /sys/kernel/config/usb_gadget 2>/dev/null | tr '\n' ' ')"
+say "SYSTEMD-DONE	$(up)"
+systemctl poweroff -ff
