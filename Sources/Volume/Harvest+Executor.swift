@@ -34,41 +34,7 @@ extension Harvest {
         let clusterBytes = UInt64(clusterSize)
         switch step {
         case let .place(cluster, file, index, from):
-            guard let record = files[file] else { return true }
-            let start = UInt64(index) * clusterBytes
-            do {
-                switch from {
-                case .cache:
-                    guard let buffer = cache[cluster] else { return true }
-                    try buffer.withUnsafeBytes { raw in try archive.write(file, record.path, raw, at: start) }
-                    statistics.archiveBytesWritten += clusterBytes
-                    home(cluster, at: .placed(file: file, index: index))
-                case let .pending(pendingFile, pendingIndex):
-                    guard location[cluster] == .placed(file: pendingFile, index: pendingIndex),
-                          let pending = files[pendingFile] else { return true }
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    try bytes.withUnsafeMutableBytes { buffer in
-                        try archive.read(pending.id, pending.path, into: buffer, at: UInt64(pendingIndex) * clusterBytes)
-                    }
-                    try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
-                    statistics.archiveBytesWritten += clusterBytes
-                    statistics.promotedBytes += clusterBytes
-                    location[cluster] = .placed(file: file, index: index)
-                case .staging:
-                    // Once the disk refused a write in this pass, staged clusters wait where they are.
-                    guard location[cluster] == .staged, !archiveRefused else { return true }
-                    var bytes = [UInt8](repeating: 0, count: clusterSize)
-                    try bytes.withUnsafeMutableBytes { buffer in try staging.read(into: buffer, at: stagingOffset(cluster)) }
-                    try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
-                    statistics.archiveBytesWritten += clusterBytes
-                    statistics.promotedBytes += clusterBytes
-                    home(cluster, at: .placed(file: file, index: index))
-                }
-                return true
-            } catch {
-                note(error)
-                return false
-            }
+            return place(cluster, into: file, at: index, from: from)
         case let .stage(cluster, file, index):
             guard let record = files[file], location[cluster] == .placed(file: file, index: index) else { return true }
             evict(cluster, from: record, index: index)
@@ -105,6 +71,46 @@ extension Harvest {
         case let .punchStaging(cluster):
             do { try staging.punchHole(at: stagingOffset(cluster), length: clusterBytes) } catch { note(error); return false }
             return true
+        }
+    }
+
+    /// `.place`: the cluster's bytes from `source` into their home; true if done or no longer needed.
+    private func place(_ cluster: UInt32, into file: UInt32, at index: UInt32, from source: ClusterSource) -> Bool {
+        let clusterBytes = UInt64(clusterSize)
+        guard let record = files[file] else { return true }
+        let start = UInt64(index) * clusterBytes
+        do {
+            switch source {
+            case .cache:
+                guard let buffer = cache[cluster] else { return true }
+                try buffer.withUnsafeBytes { raw in try archive.write(file, record.path, raw, at: start) }
+                statistics.archiveBytesWritten += clusterBytes
+                home(cluster, at: .placed(file: file, index: index))
+            case let .pending(pendingFile, pendingIndex):
+                guard location[cluster] == .placed(file: pendingFile, index: pendingIndex),
+                      let pending = files[pendingFile] else { return true }
+                var bytes = [UInt8](repeating: 0, count: clusterSize)
+                try bytes.withUnsafeMutableBytes { buffer in
+                    try archive.read(pending.id, pending.path, into: buffer, at: UInt64(pendingIndex) * clusterBytes)
+                }
+                try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
+                statistics.archiveBytesWritten += clusterBytes
+                statistics.promotedBytes += clusterBytes
+                location[cluster] = .placed(file: file, index: index)
+            case .staging:
+                // Once the disk refused a write in this pass, staged clusters wait where they are.
+                guard location[cluster] == .staged, !archiveRefused else { return true }
+                var bytes = [UInt8](repeating: 0, count: clusterSize)
+                try bytes.withUnsafeMutableBytes { buffer in try staging.read(into: buffer, at: stagingOffset(cluster)) }
+                try bytes.withUnsafeBytes { buffer in try archive.write(file, record.path, buffer, at: start) }
+                statistics.archiveBytesWritten += clusterBytes
+                statistics.promotedBytes += clusterBytes
+                home(cluster, at: .placed(file: file, index: index))
+            }
+            return true
+        } catch {
+            note(error)
+            return false
         }
     }
 }

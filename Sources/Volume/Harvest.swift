@@ -14,6 +14,13 @@ import MP4
 /// (or sits past a file's size) goes to the cluster-indexed staging area and is promoted when its owner appears.
 /// Reads are served from wherever the bytes live: cache, staging, archive.
 ///
+/// The shell of a pure core: this class observes (rebuilds the tree, reads a clip's boxes, reads the clock) and
+/// asks HarvestCore's `HarvestPlanner` what to do: placement, rewrites of complete files, completion, deletion,
+/// trimming, vanished chains, abandoned pending files, the flush's punches, retiring records. The plans it gets
+/// back are carried out by the executor (Harvest+Executor.swift), whose failures are owed to the next pass.
+/// Still decided here: matching the tree's files with records (new files, renames, names moved aside, empty
+/// placeholders), pending chains for clusters no entry claims yet, spilling the cache, and retention's evictions.
+///
 /// Not thread-safe, and not Sendable: it lives inside the engine's locked state (`VolumeEngine.State`).
 final class Harvest {
     let geometry: VolumeGeometry
