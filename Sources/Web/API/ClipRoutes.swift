@@ -41,9 +41,12 @@ extension WebServer {
 
     func clipBytes(_ request: Request, _ context: WebContext) throws -> Response {
         let clip = try clip(context)
-        let reader: any ClipReader
+        var reader: any ClipReader
         do { reader = try clips.open(clip) } catch {
             throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        if request.uri.queryParameters["play"] == "1", clip.path.lowercased().hasSuffix(".mp4") {
+            reader = PlayableClipReader(reader)
         }
         let length = reader.length
         var headers: HTTPFields = [

@@ -232,7 +232,7 @@ extension PageAssets {
           const clip = seg.cameras.find(c => c.camera === x.camera);
           x.cell.classList.toggle("missing", !clip);
           if (!clip) { x.video.removeAttribute("src"); delete x.video.dataset.id; continue; }
-          if (x.video.dataset.id !== String(clip.id)) { x.video.dataset.id = clip.id; x.video.src = "/api/clips/" + clip.id; }
+          if (x.video.dataset.id !== String(clip.id)) { x.video.dataset.id = clip.id; x.video.src = "/api/clips/" + clip.id + "?play=1"; }
           ready.push(new Promise(res => { if (x.video.readyState >= 1) res(); else x.video.addEventListener("loadedmetadata", res, {once: true}); }).then(() => { x.video.currentTime = offset; }));
         }
         if (seg.telemetry && !this.tracks[seg.telemetry]) {

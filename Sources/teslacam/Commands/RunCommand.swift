@@ -86,8 +86,10 @@ struct RunCommand: ParsableCommand {
                                 pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
                                 archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
         let web = try file.web.map { web in
-            try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
-                            logger: logger)
+            let metrics = DaemonMetrics(engine: engine, catalog: catalog, sinks: try SinkFactory.setups(file).map(\.sink),
+                                        uploader: uploader, retainer: retainer)
+            return try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
+                                   logger: logger, metrics: { metrics.text() })
         }
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
                           retainer: retainer, uploader: uploader, web: web, systemd: SystemdService(logger: logger))
