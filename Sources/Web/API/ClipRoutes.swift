@@ -41,13 +41,12 @@ extension WebServer {
 
     func clipBytes(_ request: Request, _ context: WebContext) throws -> Response {
         let clip = try clip(context)
-        var reader: any ClipReader
-        do { reader = try clips.open(clip) } catch {
+        let opened: any ClipReader
+        do { opened = try clips.open(clip) } catch {
             throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
         }
-        if request.uri.queryParameters["play"] == "1", clip.path.lowercased().hasSuffix(".mp4") {
-            reader = PlayableClipReader(reader)
-        }
+        let playing = request.uri.queryParameters["play"] == "1" && clip.path.lowercased().hasSuffix(".mp4")
+        let reader: any ClipReader = playing ? PlayableClipReader(opened) : opened
         let length = reader.length
         var headers: HTTPFields = [
             .contentType: Self.mediaType(clip.path), .acceptRanges: "bytes",
