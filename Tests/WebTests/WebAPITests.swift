@@ -34,7 +34,9 @@ import Testing
     @Test func loginSetsAStrictHttpOnlyCookieAndIsRateLimited() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.server().application().test(.router) { client in
+        // A stopped clock: the throttle refills one attempt every 12 s, and six PBKDF2 logins of a debug build on a
+        // loaded machine can take longer than that.
+        try await fixture.server(clock: { 1_000 }).application().test(.router) { client in
             let wrong = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
                                                  body: ByteBuffer(string: #"{"password":"nope"}"#))
             #expect(wrong.status == .unauthorized)

@@ -14,7 +14,8 @@ sed -n '1,40p' /tmp/install1.log | sed 's/^/install: /' > /dev/ttyS0
 i=0; while [ "$(systemctl is-active teslacam-gadget.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
 say "ACTIVE	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service) $(up)"
 say "STATUS	$(systemctl show -p StatusText --value teslacam.service)"
-i=0; while [ ! -b /dev/sda ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+# The partition shows a moment after the disk (the partition table is read once the LUN answers): wait for it.
+i=0; while [ ! -b /dev/sda1 ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 say "CAR-DISK	$(ls /dev/sda* 2>/dev/null | tr '\n' ' ')"
 # Gadget started after READY: its start timestamp is after the daemon's.
 say "ORDER	daemon-ready=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam.service) gadget=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam-gadget.service)"
