@@ -56,36 +56,14 @@ struct RepairCommand: ParsableCommand {
         guard let state, let archive, let (catalog, _) = try openCatalog() else {
             throw TelemetryCommandError("\(state ?? "") has no catalog yet: run `teslacam run` first")
         }
-        let pending = try catalog.pendingRepairs()
-        if pending.isEmpty { print("no clip waits for a repair") }
-        var failures = 0
-        for (row, _) in pending {
-            let stem = ((row.path as NSString).deletingPathExtension)
-            do {
-                try repair("\(archive)/\(row.path)", into: "\(state)/derived/repaired/\(stem).repaired.mp4",
-                           reference: nil, row: row, catalog: catalog)
-            } catch {
-                failures += 1
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-            }
-        }
-        if failures > 0 { throw ExitCode(1) }
+        let outcome = try PendingRepairs.run(catalog: catalog, state: state, archive: archive) { print($0) }
+        if outcome.repaired.isEmpty && outcome.failed.isEmpty { print("no clip waits for a repair") }
+        for failure in outcome.failed { FileHandle.standardError.write(Data("\(failure.reason)\n".utf8)) }
+        if !outcome.failed.isEmpty { throw ExitCode(1) }
     }
 
     func repair(_ clip: String, into destination: String, reference: String?, row: ClipRecord?, catalog: ClipCatalog?) throws {
-        do {
-            let outcome = try ClipRepairer.repair(clip: clip, reference: reference, output: destination)
-            let plan = outcome.plan
-            print("\(outcome.output): \(plan.frames) frames (\(plan.keyframes) key frames), "
-                + String(format: "%.2f s", plan.duration) + ", order from \(plan.ordering.rawValue), "
-                + "\(plan.discardedBytes) bytes after the last whole frame left out; reference \(outcome.reference)")
-            try record(row, in: catalog, status: .repaired, plan: plan, output: outcome.output,
-                       reference: outcome.reference, problem: nil)
-        } catch let error as TelemetryCommandError {
-            try? record(row, in: catalog, status: .truncated, plan: nil, output: nil, reference: reference,
-                        problem: error.description)
-            throw error
-        }
+        print(try PendingRepairs.repair(clip, into: destination, reference: reference, row: row, catalog: catalog))
     }
 
     /// The catalog and a function from a clip's path to its path in the archive, when told where both are.
@@ -99,15 +77,5 @@ struct RepairCommand: ParsableCommand {
             let full = URL(fileURLWithPath: path).standardizedFileURL.path
             return full.hasPrefix(root) ? String(full.dropFirst(root.count)) : nil
         })
-    }
-
-    func record(_ row: ClipRecord?, in catalog: ClipCatalog?, status: RepairRecord.Status, plan: RepairPlan?,
-                output: String?, reference: String?, problem: String?) throws {
-        guard let catalog, let id = row?.id else { return }
-        try catalog.recordRepair(RepairRecord(
-            clipID: id, status: status, frames: plan?.frames ?? 0, keyframes: plan?.keyframes ?? 0,
-            seconds: plan?.duration ?? 0, discardedBytes: Int64(plan?.discardedBytes ?? 0),
-            ordering: plan?.ordering.rawValue, repairedPath: output.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
-            referencePath: reference, problem: problem, at: Int64(Date().timeIntervalSince1970)))
     }
 }

@@ -91,8 +91,11 @@ struct RunCommand: ParsableCommand {
             return try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
                                    logger: logger, metrics: { metrics.text() })
         }
+        let repairs = RepairLoop(catalog: catalog, state: statePath, archive: archivePath, logger: logger)
+        defer { repairs.stop() }
         try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
                           retainer: retainer, uploader: uploader, web: web, systemd: SystemdService(logger: logger))
+        repairs.stop()
         ingest.drain()
     }
 }
