@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "Outbound"),
         // The sinks and the uploader working the catalog's durable queue.
         .target(name: "Sinks", dependencies: [
-            "Outbound", "Catalog", "CCurl", "MP4", "SigV4",
+            "Outbound", "Catalog", "CCurl", "MP4", "SigV4", "FileIO",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

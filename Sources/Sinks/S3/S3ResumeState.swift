@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import Outbound
 import SigV4
@@ -21,33 +20,9 @@ struct S3ResumeState: Codable, Equatable {
         directory + "/" + SigV4Request.payloadHash(of: Array("\(key)\n\(sha256)".utf8)) + ".json"
     }
 
-    static func load(_ path: String) -> S3ResumeState? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(S3ResumeState.self, from: data)
-    }
+    static func load(_ path: String) -> S3ResumeState? { SinkStateFile.load(S3ResumeState.self, from: path) }
 
-    /// Written to a temporary name, synced, renamed: a power cut leaves the old state or the new one.
-    func save(_ path: String) throws(SinkError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .transient("cannot create \(directory) for the multipart upload's state: \(error.localizedDescription)")
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let data = try? encoder.encode(self) else { throw .transient("cannot encode the multipart upload's state") }
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .transient("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == data.count, synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw .transient("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
+    func save(_ path: String) throws(SinkError) { try SinkStateFile.save(self, to: path, what: "the multipart upload's state") }
 
     static func remove(_ path: String) { unlink(path) }
 }
