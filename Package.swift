@@ -98,6 +98,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "teslacam", dependencies: [
+            "ConfigJSON",
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "MetricsExport", "ClipRepair",
             "SystemdNotify", "Web",
@@ -106,7 +107,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Pure fleet-ingest core: its config, the tus 1.0 protocol (headers, metadata, upload state), rate limits.
-        .target(name: "Ingest", dependencies: ["Outbound", .product(name: "Crypto", package: "swift-crypto")]),
+        // A JSON document as plain values: what the strict config loaders (board and ingest) read key by key.
+        .target(name: "ConfigJSON"),
+        .target(name: "Ingest", dependencies: ["Outbound", "ConfigJSON", .product(name: "Crypto", package: "swift-crypto")]),
         // The ingest server's shell: Hummingbird over mutual TLS, S3 through libcurl + SigV4, the PostgreSQL catalog.
         .target(name: "IngestServer", dependencies: [
             "Ingest", "CCurl", "SigV4",

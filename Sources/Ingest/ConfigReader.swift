@@ -1,3 +1,4 @@
+import ConfigJSON
 import Foundation
 
 /// Reads one JSON object of the ingest config strictly: every key must be read by its section, every value must

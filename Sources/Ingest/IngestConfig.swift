@@ -1,3 +1,4 @@
+import ConfigJSON
 import Foundation
 import Outbound
 

@@ -1,3 +1,4 @@
+import ConfigJSON
 import Volume
 
 /// Reads one JSON object of the config file strictly: every key must be read by its section, every value must

@@ -1,3 +1,4 @@
+import ConfigJSON
 import FAT32
 import Foundation
 import Logging

@@ -1,6 +1,6 @@
-/// A JSON document as plain values, so the config loader can see every key (JSONDecoder ignores unknown ones)
-/// and tell a number from a string from a boolean.
-enum JSONValue: Decodable, Equatable {
+/// A JSON document as plain values, so the config loader sees every key (JSONDecoder ignores unknown ones) and
+/// tells a number from a string from a boolean. Shared by the board's config loader and the ingest server's.
+public enum JSONValue: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -9,7 +9,7 @@ enum JSONValue: Decodable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // Most specific first: Foundation's decoder refuses a number as a Bool and a fraction as an Int64.
         if container.decodeNil() { self = .null }
@@ -22,7 +22,7 @@ enum JSONValue: Decodable, Equatable {
     }
 
     /// How an error message names what was found.
-    var summary: String {
+    public var summary: String {
         switch self {
         case .null: "null"
         case let .bool(value): "\(value)"
