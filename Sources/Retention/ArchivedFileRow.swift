@@ -14,9 +14,13 @@ public struct ArchivedFileRow: Sendable, Equatable {
     public var pendingSinks: [String]
     /// The car's volume still names this file (its clusters are the car's drive): never evicted.
     public var referencedByVolume: Bool
+    /// Bytes of what the board derived from it (a repaired copy, a telemetry sidecar) on the archive's file system:
+    /// they go with it, so evicting it gives these back too. 0 when they live on another file system.
+    public var derivedBytes: UInt64
 
     public init(path: String, kind: RecordKind, state: ArchiveState, size: UInt64, recordedAt: Int64,
-                deletedByCarAt: Int64? = nil, pendingSinks: [String] = [], referencedByVolume: Bool = false) {
+                deletedByCarAt: Int64? = nil, pendingSinks: [String] = [], referencedByVolume: Bool = false,
+                derivedBytes: UInt64 = 0) {
         self.path = path
         self.kind = kind
         self.state = state
@@ -25,7 +29,11 @@ public struct ArchivedFileRow: Sendable, Equatable {
         self.deletedByCarAt = deletedByCarAt
         self.pendingSinks = pendingSinks
         self.referencedByVolume = referencedByVolume
+        self.derivedBytes = derivedBytes
     }
+
+    /// What evicting it gives back on the archive's file system: the file and what was derived from it.
+    public var freedBytes: UInt64 { size.addingClamped(derivedBytes) }
 
     /// Every sink routed to it has acknowledged it (true when no sink is routed to it).
     public var isUploadedEverywhere: Bool { pendingSinks.isEmpty }

@@ -8,6 +8,7 @@
 ///    once every sink routed to them has acknowledged them.
 /// 3. By space, while the projected free space is below the reserve, oldest first: car-deleted RecentClips, then
 ///    car-deleted event clips uploaded everywhere, then car-deleted event clips not uploaded (each a warning).
+///    A file's derived files (repaired copy, telemetry sidecar) go with it and count in the space it gives back.
 public enum Retention {
     /// Archive paths that are never evicted, whatever a row says: the harvest's pending chains.
     public static let alwaysProtected = [".teslacam-pending"]
@@ -34,7 +35,7 @@ public enum Retention {
         }
 
         let reserve = policy.reserveBytes(for: space)
-        var free = space.archiveFreeBytes.addingClamped(evictions.reduce(0) { $0.addingClamped($1.file.size) })
+        var free = space.archiveFreeBytes.addingClamped(evictions.reduce(0) { $0.addingClamped($1.file.freedBytes) })
         let tiers: [(ArchivedFileRow) -> EvictionReason?] = [
             { $0.kind.isEvent ? nil : .spaceRecent },
             { $0.kind.isEvent && $0.isUploadedEverywhere ? .spaceEventUploaded : nil },
@@ -44,7 +45,7 @@ public enum Retention {
             for file in candidates where free < reserve && !chosen.contains(file.path) {
                 guard let reason = tier(file) else { continue }
                 take(file, reason)
-                free = free.addingClamped(file.size)
+                free = free.addingClamped(file.freedBytes)
             }
         }
         return RetentionPlan(evictions: evictions, space: space, reserveBytes: reserve, freeAfterBytes: free)

@@ -188,6 +188,25 @@ import Testing
         #expect(result.freeAfterBytes == 6 << 30)
     }
 
+    @Test func derivedFilesCountInTheSpaceAnEvictionGivesBack() {
+        // Each clip has a 50 MiB repaired copy and sidecar beside it: 100 MiB missing needs one clip, not two.
+        var old = Self.deleted("TeslaCam/RecentClips/old.mp4", .recent, daysAgo: 1.5, size: 60 * Self.mib)
+        old.derivedBytes = 50 * Self.mib
+        var young = Self.deleted("TeslaCam/RecentClips/young.mp4", .recent, daysAgo: 1, size: 60 * Self.mib)
+        young.derivedBytes = 50 * Self.mib
+        let policy = RetentionPolicy(recentDays: 2, eventDays: 30, reserve: .fixed(200 * Self.mib), minFreeBytes: 0)
+        let space = SpaceReport(archiveFreeBytes: 100 * Self.mib, volumeFreeBytes: 0)
+        let result = plan([young, old], space: space, policy: policy)
+        #expect(result.evictions.map(\.file.path) == ["TeslaCam/RecentClips/old.mp4"])
+        #expect(result.freeAfterBytes == 210 * Self.mib)
+        #expect(result.evictedBytes == 60 * Self.mib)
+        #expect(result.derivedBytes == 50 * Self.mib)
+        // Without them counted, both clips would have had to go.
+        old.derivedBytes = 0
+        young.derivedBytes = 0
+        #expect(plan([young, old], space: space, policy: policy).evictions.count == 2)
+    }
+
     @Test func aShortfallIsReportedWhenNothingElseMayGo() {
         let files = [Self.deleted("TeslaCam/RecentClips/r.mp4", .recent, daysAgo: 1, size: Self.mib)]
         let space = SpaceReport(archiveFreeBytes: 0, volumeFreeBytes: 10 * Self.mib)

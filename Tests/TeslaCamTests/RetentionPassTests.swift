@@ -117,6 +117,105 @@ import Volume
         rig.engine.close()
     }
 
+    /// Writes `count` bytes at `path`, creating its folders.
+    static func place(_ path: String, count: Int = 10_000) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(repeating: 7, count: count).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func anEvictedClipsRepairedCopyAndSidecarGoWithItAndCountInTheSpace() throws {
+        let rig = try Rig()
+        let first = rig.car.createFile("2026-11-25_10-00-00-front.mp4", in: rig.recent, seed: 1)
+        rig.car.append(first, count: 40_000)
+        let second = rig.car.createFile("2026-11-25_10-01-00-front.mp4", in: rig.recent, seed: 2)
+        rig.car.append(second, count: 40_000)
+        rig.play()
+        rig.car.delete(first)
+        rig.play()
+        // What the daemon derives: a repaired copy (recorded in the catalog) and the full-rate sidecar; and a copy
+        // the owner wrote with `repair --output` outside derived/, which the catalog also records.
+        let derived = DerivedFiles(state: rig.state)
+        let copy = derived.repairedCopy(archivePath: Self.old), sidecar = derived.sidecar(archivePath: Self.old)
+        let ownersCopy = rig.root + "/mine.repaired.mp4"
+        try Self.place(copy, count: 300_000)
+        try Self.place(sidecar, count: 100_000)
+        try Self.place(ownersCopy)
+        let liveSidecar = derived.sidecar(archivePath: Self.live)
+        try Self.place(liveSidecar)
+        let row = try #require(try rig.catalog.clip(path: Self.old))
+        try rig.catalog.recordRepair(RepairRecord(clipID: row.id!, status: .repaired, frames: 1, keyframes: 1, seconds: 1,
+                                                  discardedBytes: 0, ordering: nil, repairedPath: ownersCopy,
+                                                  referencePath: nil, problem: nil, at: 0))
+
+        let policy = RetentionPolicy(recentDays: 0.5, eventDays: 30, reserve: .fixed(0), minFreeBytes: 0)
+        let pass = RetentionPass(catalog: rig.catalog, policy: policy, state: rig.state, archive: rig.archive)
+        let tomorrow = Int64(Date().timeIntervalSince1970) + 86_400
+        let plan = try pass.plan(referenced: rig.engine.referencedArchivePaths(), space: rig.engine.space(), now: tomorrow)
+        let eviction = try #require(plan.evictions.first)
+        #expect(eviction.file.path == Self.old)
+        // State and archive share the temporary file system: the derived files count (as allocated on disk).
+        #expect(eviction.file.derivedBytes >= 400_000)
+        #expect(eviction.file.freedBytes == eviction.file.size + eviction.file.derivedBytes)
+
+        let result = pass.carryOut(plan, engine: rig.engine, logger: Self.logger, now: { tomorrow })
+        #expect(result.evicted.count == 1)
+        #expect(result.derivedFiles == 2)
+        #expect(result.derivedBytes == eviction.file.derivedBytes)
+        #expect(!FileManager.default.fileExists(atPath: copy))
+        #expect(!FileManager.default.fileExists(atPath: sidecar))
+        // Folders they leave empty go too; the roots and everything else stay.
+        #expect(!FileManager.default.fileExists(atPath: (copy as NSString).deletingLastPathComponent))
+        #expect(FileManager.default.fileExists(atPath: derived.repairedRoot))
+        #expect(FileManager.default.fileExists(atPath: ownersCopy), "a copy outside derived/ is the owner's")
+        #expect(FileManager.default.fileExists(atPath: liveSidecar), "the live clip's sidecar stays")
+        rig.engine.close()
+    }
+
+    @Test func derivedFilesOfClipsEvictedEarlierAreSweptAndNoOneElses() throws {
+        let rig = try Rig()
+        let first = rig.car.createFile("2026-11-25_10-00-00-front.mp4", in: rig.recent, seed: 1)
+        rig.car.append(first, count: 40_000)
+        let second = rig.car.createFile("2026-11-25_10-01-00-front.mp4", in: rig.recent, seed: 2)
+        rig.car.append(second, count: 40_000)
+        rig.play()
+        rig.car.delete(first)
+        rig.play()
+        let policy = RetentionPolicy(recentDays: 0.5, eventDays: 30, reserve: .fixed(0), minFreeBytes: 0)
+        let pass = RetentionPass(catalog: rig.catalog, policy: policy, state: rig.state, archive: rig.archive)
+        let tomorrow = Int64(Date().timeIntervalSince1970) + 86_400
+        let plan = try pass.plan(referenced: rig.engine.referencedArchivePaths(), space: rig.engine.space(), now: tomorrow)
+        #expect(pass.carryOut(plan, engine: rig.engine, logger: Self.logger, now: { tomorrow }).evicted.count == 1)
+        // Left behind after the eviction: a repair that finished late, a half-written one, a sidecar.
+        let derived = DerivedFiles(state: rig.state)
+        let late = derived.repairedCopy(archivePath: Self.old)
+        let orphans = [late, late + ".partial", derived.sidecar(archivePath: Self.old)]
+        for path in orphans { try Self.place(path) }
+        // Not orphans: the live clip's, and one for a path the catalog has never seen.
+        let keep = [derived.sidecar(archivePath: Self.live), derived.repairedCopy(archivePath: Self.live),
+                    derived.sidecar(archivePath: "Elsewhere/2026-11-25_10-00-00-front.mp4")]
+        for path in keep { try Self.place(path) }
+
+        let removal = pass.removeOrphanedDerivedFiles(logger: Self.logger)
+        #expect(removal.files == 3)
+        #expect(removal.failures.isEmpty)
+        for path in orphans { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
+        for path in keep { #expect(FileManager.default.fileExists(atPath: path), "\(path)") }
+        #expect(pass.removeOrphanedDerivedFiles(logger: Self.logger).files == 0)
+        rig.engine.close()
+    }
+
+    @Test func derivedFilesNeverReachOutsideTheDerivedTree() {
+        let derived = DerivedFiles(state: "/srv/state")
+        #expect(derived.candidates(paths: ["../../etc/passwd"], recordedCopy: "/etc/shadow").isEmpty)
+        #expect(derived.candidates(paths: ["TeslaCam/RecentClips/a-front.mp4"], recordedCopy: "/srv/state/derived/../x")
+            == ["/srv/state/derived/repaired/TeslaCam/RecentClips/a-front.repaired.mp4",
+                "/srv/state/derived/repaired/TeslaCam/RecentClips/a-front.repaired.mp4.partial",
+                "/srv/state/derived/telemetry/TeslaCam/RecentClips/a-front.mp4.csv"])
+        #expect(DerivedFiles.repairedStem("TeslaCam/x/a-front.repaired.mp4.partial") == "TeslaCam/x/a-front")
+        #expect(DerivedFiles.sidecarClip("TeslaCam/x/a-front.mp4.csv") == "TeslaCam/x/a-front.mp4")
+    }
+
     @Test func aStateDirectoryInsideTheArchiveIsProtected() throws {
         let root = NSTemporaryDirectory() + "teslacam-protect-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/archive/state", withIntermediateDirectories: true)

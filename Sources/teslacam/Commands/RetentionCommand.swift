@@ -71,6 +71,7 @@ struct RetentionCommand: ParsableCommand {
         let referenced = engine.referencedArchivePaths()
         let plan = try pass.plan(referenced: referenced, space: space, now: now)
         let result = pass.carryOut(plan, engine: engine, logger: logger, now: { Int64(Date().timeIntervalSince1970) })
+        let orphans = pass.removeOrphanedDerivedFiles(logger: logger)
         let after = engine.space()
         engine.close()
         ingest.drain()
@@ -79,6 +80,7 @@ struct RetentionCommand: ParsableCommand {
                                      keptDeleted: try pass.rows(referenced: referenced))
         report.measuredFreeAfter = after.archiveFreeBytes
         report.skipped = result.skipped
+        report.derivedRemoved = (result.derivedFiles + orphans.files, result.derivedBytes + orphans.bytes)
         print(report.text(dryRun: false))
     }
 }

@@ -16,10 +16,16 @@ enum PendingRepairs {
                     report: (String) -> Void) throws -> Outcome {
         var outcome = Outcome()
         for (row, _) in try catalog.pendingRepairs() where !skip.contains(row.id ?? -1) {
-            let stem = (row.path as NSString).deletingPathExtension
+            let derived = DerivedFiles(state: state)
+            let copy = derived.repairedCopy(archivePath: row.path)
             do {
-                report(try repair("\(archive)/\(row.path)", into: "\(state)/derived/repaired/\(stem).repaired.mp4",
-                                  reference: nil, row: row, catalog: catalog))
+                let line = try repair("\(archive)/\(row.path)", into: copy, reference: nil, row: row, catalog: catalog)
+                // Retention may have evicted the clip while it was read: its copy would be no one's.
+                if let id = row.id, try catalog.clip(id: id) == nil {
+                    _ = derived.remove([copy])
+                    continue
+                }
+                report(line)
                 outcome.repaired.append(row.path)
             } catch {
                 outcome.failed.append((row.path, "\(error)"))
@@ -39,7 +45,8 @@ enum PendingRepairs {
                        reference: outcome.reference, problem: nil)
             return "\(outcome.output): \(plan.frames) frames (\(plan.keyframes) key frames), "
                 + String(format: "%.2f s", plan.duration) + ", order from \(plan.ordering.rawValue), "
-                + "\(plan.discardedBytes) bytes after the last whole frame left out; reference \(outcome.reference)"
+                + "\(plan.discardedBytes) bytes after the last whole frame left out (\(plan.stop)); "
+                + "reference \(outcome.reference)"
         } catch let error as TelemetryCommandError {
             try? record(row, in: catalog, status: .truncated, plan: nil, output: nil, reference: reference,
                         problem: error.description)

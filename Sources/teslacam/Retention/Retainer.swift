@@ -51,6 +51,7 @@ final class Retainer: Sendable {
          checkInterval: Duration = .milliseconds(500)) {
         let thread = Thread { [self] in
             var memory = Memory()
+            _ = pass.removeOrphanedDerivedFiles(logger: logger)
             while running.load(ordering: .relaxed) {
                 let since = memory.lastPass.map { ContinuousClock.now - $0 }
                 if trigger.isDue(sinceLastPass: since, free: archive.fileSystemSpace()?.free, reserve: memory.reserve,
@@ -99,6 +100,7 @@ final class Retainer: Sendable {
         if !result.evicted.isEmpty {
             logger.notice("retention pass", metadata: [
                 "evicted": "\(result.evicted.count)", "bytes": "\(Wording.bytes(result.evictedBytes))",
+                "derived": "\(result.derivedFiles) files, \(Wording.bytes(result.derivedBytes))",
                 "free": "\(Wording.bytes(free))", "reserve": "\(Wording.bytes(plan.reserveBytes))",
             ])
         }

@@ -14,6 +14,8 @@ struct RetentionReport {
     var measuredFreeAfter: UInt64?
     /// Planned evictions the engine did not carry out, with why.
     var skipped: [(Eviction, EvictionOutcome)] = []
+    /// Derived files (repaired copies, telemetry sidecars) removed with the evicted clips and of clips evicted before.
+    var derivedRemoved: (files: Int, bytes: UInt64)?
 
     func text(dryRun: Bool) -> String {
         var lines: [String] = []
@@ -40,7 +42,8 @@ struct RetentionReport {
                 let file = eviction.file
                 let size = Wording.bytes(file.size)
                 let pad = String(repeating: " ", count: width - size.count)
-                lines.append("  \(pad)\(size)  \(Wording.age(seconds: file.age(at: now))) old  \(file.path)")
+                let derived = file.derivedBytes > 0 ? "  (and \(Wording.bytes(file.derivedBytes)) derived from it)" : ""
+                lines.append("  \(pad)\(size)  \(Wording.age(seconds: file.age(at: now))) old  \(file.path)\(derived)")
                 let deleted = file.deletedByCarAt.map { "; the car deleted it \(Wording.age(seconds: now - $0)) ago" } ?? ""
                 let warning = eviction.reason.isWarning ? "WARNING: " : ""
                 lines.append("  \(String(repeating: " ", count: width))  \(warning)\(eviction.reason)\(deleted)")
@@ -48,6 +51,12 @@ struct RetentionReport {
         }
         for (eviction, outcome) in skipped {
             lines.append("  not evicted: \(eviction.file.path): \(outcome)")
+        }
+        if let derivedRemoved, derivedRemoved.files > 0 {
+            lines.append("Removed \(derivedRemoved.files == 1 ? "1 derived file" : "\(derivedRemoved.files) derived files") "
+                + "(\(Wording.bytes(derivedRemoved.bytes))): repaired copies and telemetry sidecars of evicted clips")
+        } else if dryRun, plan.derivedBytes > 0 {
+            lines.append("Their repaired copies and telemetry sidecars (\(Wording.bytes(plan.derivedBytes))) would go with them.")
         }
         lines.append("")
         let after = measuredFreeAfter ?? plan.freeAfterBytes
