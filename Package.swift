@@ -184,7 +184,7 @@ let package = Package(
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
         .testTarget(name: "TeslaCamTests", dependencies: [
-            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks",
+            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks", "MP4",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.

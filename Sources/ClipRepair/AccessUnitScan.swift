@@ -146,3 +146,21 @@ public struct AccessUnitScan: Hashable, Sendable {
         }
     }
 }
+
+extension AccessUnitScan.Stop: CustomStringConvertible {
+    /// What ended the scan of the frames, in words for an owner.
+    public var description: String {
+        switch self {
+        case .endOfData: "the frames end with the data"
+        case let .cutNAL(offset): "the frame at offset \(offset) was cut by the end of the file (the power cut)"
+        case let .damagedNAL(offset):
+            "the frame at offset \(offset) holds zeroed bytes (clusters the car never wrote) and no key frame follows"
+        case let .zeroLength(offset): "zeroed bytes (never written) at offset \(offset)"
+        case let .implausibleNAL(offset, header):
+            "bytes at offset \(offset) are not an H.264 unit (header 0x\(String(header, radix: 16)))"
+        case .frameLimit:
+            "more frames than a file of this size can honestly hold (\(ClipRepair.bytesPerFrameLimit) bytes a frame "
+                + "at least, \(ClipRepair.maximumFrames) at most): the rest is damaged or hostile and was left out"
+        }
+    }
+}

@@ -98,7 +98,7 @@ public enum ClipRepair {
             return (.telemetry, durations, offsets.contains { $0 != 0 } ? offsets : nil)
         }
         if let pattern = reference.compositionOffsets {
-            return (.reference, byIndex, units.indices.map { pattern[$0 % pattern.count] })
+            return (.reference, byIndex, units.indices.map { Int64(pattern[$0 % pattern.count]) })
         }
         return (.decode, byIndex, nil)
     }

@@ -12,15 +12,15 @@ public struct RepairReference: Sendable {
     /// The reference's `mvhd` creation time, seconds since 1904 (0 when unset).
     public let creationTime: UInt64
     /// `stts` deltas in decode order.
-    let durations: [UInt32]
+    let durations: SampleRuns<UInt32>
     /// `ctts` offsets in decode order; nil when the reference has none (no B-frames).
-    let compositionOffsets: [Int64]?
+    let compositionOffsets: SampleRuns<Int32>?
     /// A typical frame's duration: the median of the reference's non-zero deltas (jitter averages out, a
     /// stray long last frame does not skew it).
     let typicalDuration: UInt32
 
     /// Most samples read from a reference's tables: a minute at 60 fps is 3600; a hostile table claiming
-    /// billions stops here.
+    /// billions stops here (and costs only its runs: `SampleRuns`).
     static let maximumSamples = 1 << 20
 
     /// Parses a whole `moov` box (header included).
@@ -42,11 +42,11 @@ public struct RepairReference: Sendable {
         let movieScale = BoxBytes.value(mvhdPayload, at: mvhdPayload.first == 1 ? 20 : 12, count: 4) ?? 0
         guard movieScale > 0 else { throw .badReference(reason: "its mvhd has no timescale") }
 
-        var durations: [UInt32] = []
-        var offsets: [Int64] = []
+        var durations = SampleRuns<UInt32>()
+        var offsets = SampleRuns<Int32>()
         for sample in table.prefix(Self.maximumSamples) {
             durations.append(sample.duration)
-            offsets.append(sample.compositionOffset)
+            offsets.append(Int32(clamping: sample.compositionOffset))
         }
         guard !durations.isEmpty, durations.contains(where: { $0 > 0 }) else {
             throw .badReference(reason: "its sample tables list no timed frames")
@@ -58,8 +58,7 @@ public struct RepairReference: Sendable {
         creationTime = BoxBytes.value(mvhdPayload, at: 4, count: mvhdPayload.first == 1 ? 8 : 4) ?? 0
         nalLengthSize = table.nalLengthSize
         self.durations = durations
-        let sorted = durations.filter { $0 > 0 }.sorted()
-        typicalDuration = sorted[sorted.count / 2]
+        typicalDuration = Self.median(durations)
         compositionOffsets = offsets.contains(where: { $0 != 0 }) ? offsets : nil
     }
 
@@ -77,6 +76,17 @@ public struct RepairReference: Sendable {
         return try RepairReference(moov: bytes)
     }
 
+
+    /// The median of the non-zero durations, walking the runs in order of value.
+    static func median(_ durations: SampleRuns<UInt32>) -> UInt32 {
+        let runs = durations.runs.filter { $0.value > 0 }.sorted { $0.value < $1.value }
+        var middle = runs.reduce(0) { $0 + $1.count } / 2
+        for run in runs {
+            if middle < run.count { return run.value }
+            middle -= run.count
+        }
+        return runs.last?.value ?? 1
+    }
 
     func duration(ofFrame index: Int) -> UInt32 {
         index < durations.count - 1 && durations[index] > 0 ? durations[index] : typicalDuration

@@ -37,7 +37,8 @@ extension MP4 {
                     moovProblem = .shortRead(offset: moov.offset, requested: Int(moov.size), got: bytes.count)
                 } else {
                     do throws(MP4Error) {
-                        movie = try MovieInfo(moov: Array(bytes.prefix(Int(moov.size))))
+                        // No second copy of the moov unless the reader returned more than asked.
+                        movie = try MovieInfo(moov: bytes.count == Int(moov.size) ? bytes : Array(bytes.prefix(Int(moov.size))))
                     } catch {
                         moovProblem = error
                     }

@@ -31,6 +31,14 @@ extension MP4 {
     /// Upper bound on boxes at one level, so a file of tiny garbage boxes cannot make us build a huge list.
     public static let defaultBoxLimit = 100_000
 
+    /// The most boxes a range of `bytes` yields: `limit`, and no more than one per two `MemoryLayout<Box>.stride`
+    /// bytes (with 16 always allowed), so the list, with the room a growing array keeps, never takes more memory
+    /// than the range has bytes. Real files have a handful of boxes at each level, each far larger; a run of 8-byte
+    /// boxes is garbage.
+    public static func boxLimit(_ limit: Int, bytes: UInt64) -> Int {
+        min(limit, max(16, Int(clamping: bytes / UInt64(2 * MemoryLayout<Box>.stride))))
+    }
+
     /// Lists the top-level boxes of a file of `fileSize` bytes.
     ///
     /// Never traps and always terminates: every box advances the scan by at least its header length,
@@ -49,6 +57,7 @@ extension MP4 {
     ) -> BoxScan {
         var boxes: [Box] = []
         var offset = range.lowerBound
+        let limit = boxLimit(limit, bytes: range.upperBound - range.lowerBound)
         while offset < range.upperBound {
             guard boxes.count < limit else { return BoxScan(boxes: boxes, problem: .tooManyBoxes(offset: offset, limit: limit)) }
             let available = range.upperBound - offset

@@ -36,7 +36,8 @@ public enum MP4Error: Error, Hashable, Sendable, CustomStringConvertible {
             return "box '\(type)' at offset \(offset) declares \(size) bytes but only \(available) remain; "
                 + "the file is truncated (recording interrupted or still in progress)"
         case let .tooManyBoxes(offset, limit):
-            return "more than \(limit) boxes before offset \(offset); treating the rest as garbage"
+            return "more than \(limit) boxes before offset \(offset), far more than a real file has; "
+                + "treating the rest as garbage"
         case let .notISOBMFF(reason):
             return "not an MP4 file: \(reason) (Tesla firmware 2026.20+ may write an encrypted container)"
         case let .missingBox(path):

@@ -31,6 +31,24 @@ public struct ClipTelemetry: Hashable, Sendable {
     /// True when at least one frame carried telemetry.
     public var hasTelemetry: Bool { !frames.isEmpty }
 
+    /// What was left out of the frames, in words for an owner; nil when nothing was.
+    public var limitNote: String? {
+        var notes: [String] = []
+        if frameLimitReached {
+            notes.append("decoding stopped after \(frames.count) frames with telemetry: the file is too small to "
+                + "honestly hold more (its sample table or its frames are damaged or hostile), so the rest is left out "
+                + "rather than held in memory")
+        }
+        if oversized > 0 {
+            notes.append("\(oversized) SEI units larger than \(TelemetryReader.maximumSEISize >> 10) KiB were skipped "
+                + "unread (Tesla's are ~100 bytes)")
+        }
+        if undecodable > 0, !frames.isEmpty {
+            notes.append("\(undecodable) SEI payloads with Tesla's marker did not decode as SeiMetadata")
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
     /// Why there are no frames, in words for an owner; nil when there are some.
     public var absence: String? {
         guard frames.isEmpty else { return nil }

@@ -13,6 +13,14 @@ public enum TelemetryReader {
     /// Bytes read at the start of each sample in one go: enough for the SEI and the slice's NAL header.
     static let sampleWindow = 512
 
+    /// The most frames a clip of `fileSize` bytes yields: one per `MemoryLayout<TelemetryFrame>.stride` bytes, so
+    /// the frames never take more memory than the file has bytes. A real clip has one frame per ~14 KB (the
+    /// fixtures one per ~140 bytes); only a hostile file (a sample table pointing every sample at the same SEI, or
+    /// millions of tiny frames) reaches it, and `ClipTelemetry.limitNote` says so.
+    public static func frameLimit(fileSize: UInt64) -> Int {
+        Int(clamping: fileSize / UInt64(MemoryLayout<TelemetryFrame>.stride))
+    }
+
     /// Decodes the telemetry of the clip of `fileSize` bytes behind `read` (bytes at offset, count; fewer only
     /// past the end).
     ///
@@ -47,9 +55,12 @@ public enum TelemetryReader {
         let creation = analysis.movie?.creationTime
         var telemetry = ClipTelemetry(frames: [], videoFrames: 0, timescale: table.timescale,
                                       recordedAt: creation.flatMap { $0 > 0 ? $0 : nil })
-        let frameLimit = Int(clamping: fileSize / UInt64(MemoryLayout<TelemetryFrame>.stride))
+        let frameLimit = Self.frameLimit(fileSize: fileSize)
         var firstShown = Int64.max
-        var found: [(sample: Sample, state: VehicleState)] = []
+        // Room for every frame at once, so the array never doubles past the limit.
+        telemetry.frames.reserveCapacity(min(frameLimit, table.declaredSampleCount))
+        // Frames are kept as they are found, with their presentation time as the table gives it, and moved to
+        // the first shown frame's time once that is known: one array, never more than `frameLimit` long.
         for sample in table {
             let (end, overflow) = sample.offset.addingReportingOverflow(UInt64(sample.size))
             guard !overflow, end <= fileSize else { break }  // the table points past the file: stop there
@@ -58,16 +69,15 @@ public enum TelemetryReader {
             guard !telemetry.frameLimitReached else { continue }
             guard let state = firstState(in: sample, lengthSize: table.nalLengthSize, read: read, telemetry: &telemetry)
             else { continue }
-            if found.count >= frameLimit {
+            if telemetry.frames.count >= frameLimit {
                 telemetry.frameLimitReached = true
                 continue
             }
-            found.append((sample, state))
+            telemetry.frames.append(TelemetryFrame(sample: sample.index, presentationTicks: sample.presentationTime,
+                                                   durationTicks: sample.duration, timescale: table.timescale,
+                                                   state: state))
         }
-        telemetry.frames = found.map { sample, state in
-            TelemetryFrame(sample: sample.index, presentationTicks: sample.presentationTime &- firstShown,
-                           durationTicks: sample.duration, timescale: table.timescale, state: state)
-        }
+        for index in telemetry.frames.indices { telemetry.frames[index].presentationTicks &-= firstShown }
         // Display order; B-frames are stored before the frames they follow on screen.
         telemetry.frames.sort { ($0.presentationTicks, $0.sample) < ($1.presentationTicks, $1.sample) }
         return telemetry

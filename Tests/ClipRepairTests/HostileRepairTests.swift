@@ -1,5 +1,5 @@
 import BlockTrace
-import ClipRepair
+@testable import ClipRepair
 import Foundation
 import MP4
 import Testing
@@ -49,6 +49,31 @@ struct HostileRepairTests {
         let plan = try Fixtures.plan(bytes, reference: reference)
         #expect(plan.frames <= bytes.count / 12 + 1)
         #expect(plan.stop == .frameLimit)
+        #expect("\(plan.stop)".contains("more frames than a file of this size can honestly hold"))
+    }
+
+    @Test("a reference whose tables claim four billion samples costs only its runs, and still lends its timing")
+    func referenceClaimingBillions() throws {
+        let original = try Fixtures.bytes(Fixtures.front)
+        let moovBox = MP4.analyse(fileSize: UInt64(original.count), read: Fixtures.reader(original)).scan.first("moov")!
+        var moov = Array(original[Int(moovBox.offset)..<Int(moovBox.end)])
+        func offset(of type: String) -> Int? {
+            let tag = Array(type.utf8)
+            return (4..<(moov.count - 4)).first { Array(moov[$0..<($0 + 4)]) == tag }.map { $0 - 4 }
+        }
+        let stsz = try #require(offset(of: "stsz")), stsc = try #require(offset(of: "stsc"))
+        func put(_ value: UInt32, _ at: Int) { for i in 0..<4 { moov[at + i] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(i))) } }
+        put(1, stsz + 12)  // uniform size 1
+        put(0xFFFF_FFFF, stsz + 16)  // four billion samples
+        put(0xFFFF_FFFF, stsc + 20)  // all in the first chunk
+        let reference = try RepairReference(moov: moov)
+        let honest = try Fixtures.reference(Fixtures.front)
+        #expect(reference.timescale == honest.timescale && reference.nalLengthSize == honest.nalLengthSize)
+        // The fixture's durations for the frames it has; its typical one after.
+        #expect((0..<100).map(reference.duration(ofFrame:)) == (0..<100).map(honest.duration(ofFrame:)))
+        #expect(reference.duration(ofFrame: 3_000_000) == honest.duration(ofFrame: 3_000_000))
+        let truncated = Array(original.prefix(original.count / 3))
+        #expect(try Fixtures.plan(truncated, reference: reference).frames == Fixtures.plan(truncated, reference: honest).frames)
     }
 
     @Test("hostile references are refused in words, never a crash")

@@ -57,6 +57,19 @@ struct RobustnessTests {
         }
     }
 
+    @Test("a file of 8-byte boxes lists no more boxes than its size holds in memory")
+    func tinyBoxes() {
+        let file = MP4Builder.ftyp() + (0..<200_000).flatMap { _ in MP4Builder.box("free") }
+        let scan = MP4.scanBoxes(fileSize: UInt64(file.count)) { offset, count in
+            Array(file[Int(offset)..<min(Int(offset) + count, file.count)])
+        }
+        guard case .tooManyBoxes = scan.problem else { Issue.record("got \(String(describing: scan.problem))"); return }
+        #expect(scan.boxes.count * MemoryLayout<Box>.stride * 2 <= file.count)
+        #expect("\(scan.problem!)".contains("treating the rest as garbage"))
+        // A real file's handful of boxes is never cut short, however small.
+        #expect(MP4.boxLimit(MP4.defaultBoxLimit, bytes: 100) == 16)
+    }
+
     @Test("largesize values near UInt64.max do not overflow")
     func hugeLargesize() {
         let file = MP4Builder.ftyp() + [0, 0, 0, 1] + Array("mdat".utf8) + [UInt8](repeating: 0xFF, count: 8)

@@ -24,6 +24,7 @@ struct TelemetryCommand: ParsableCommand {
             throw TelemetryCommandError("\(clip): \(error)")
         }
         if let absence = telemetry.absence { throw TelemetryCommandError("\(clip) has \(absence).") }
+        if let note = telemetry.limitNote { FileHandle.standardError.write(Data("\(clip): \(note)\n".utf8)) }
         FileHandle.standardOutput.write(Data(TelemetryExport(name: (clip as NSString).lastPathComponent, telemetry: telemetry)
             .render(format).utf8))
     }
