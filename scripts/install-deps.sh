@@ -11,6 +11,8 @@ packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-con
           ffmpeg chromium postgresql)  # ffmpeg judges repaired clips; chromium plays clips in the browser tests
 # systemd for `systemd-analyze verify` of the units, passwd for install.sh's useradd (InstallerTests).
 packages+=(systemd passwd)
+# e2fsprogs for install.sh --data-partition (mkfs.ext4, InstallerOptionsTests), iw for verifying the Wi-Fi unit.
+packages+=(e2fsprogs iw)
 if [ "${1:-}" = "--car" ]; then packages+=(qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils file gcc libc6-dev e2fsprogs); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -10,6 +10,11 @@
 # --root:   install into DIR instead of / (tests, or preparing an SD card's root file system from another machine):
 #           nothing is started, systemctl works offline on DIR. DESTDIR in the environment means the same.
 # --force:  install although no USB device controller was found (a board this script does not know).
+#
+# Options that change the board beyond TeslaCam (scripts/install-options.sh; --uninstall takes them back):
+#   --read-only-root --data-partition SPEC [--format-data]   root file system in RAM, clips on their own partition
+#   --writable-root                                          root writable again from the next boot (to upgrade)
+#   --no-wifi-power-save                                     Wi-Fi power saving off
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -22,7 +27,12 @@ while [ $# -gt 0 ]; do
         --uninstall) uninstall=1 ;;
         --purge) purge=1 ;;
         --force) force=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --read-only-root) read_only_root=1 ;;
+        --data-partition) data_partition=$2; shift ;;
+        --format-data) format_data=1 ;;
+        --writable-root) writable=1 ;;
+        --no-wifi-power-save) no_wifi_power_save=1 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -50,12 +60,27 @@ config_txt() {
     for f in "$R/boot/firmware/config.txt" "$R/boot/config.txt"; do [ -f "$f" ] && { echo "$f"; return; }; done
 }
 cmdline_txt() { local f; f=$(config_txt); [ -n "$f" ] && [ -f "$(dirname "$f")/cmdline.txt" ] && echo "$(dirname "$f")/cmdline.txt"; }
+. "$here/install-options.sh"
+if [ "${writable:-0}" = 1 ]; then writable_root; exit 0; fi
+if root_is_overlay; then
+    cat >&2 <<M
+install.sh: the root file system is read-only (in RAM): what this would write is gone at the next boot. Run
+install.sh --writable-root and reboot first; afterwards run this again (with --read-only-root to turn it back on).
+M
+    exit 1
+fi
+# The options' checks come before anything is changed.
+if [ $uninstall = 0 ] && [ -n "${data_partition:-}" ]; then data_spec=$(data_partition_spec "$data_partition"); fi
+if [ $uninstall = 0 ] && [ "${read_only_root:-0}" = 1 ] && [ -z "${data_partition:-}" ] && ! data_partition_in_fstab; then
+    no_data_partition || exit 1
+fi
 
 # ---------------------------------------------------------------------------------------------------- uninstall
 if [ $uninstall = 1 ]; then
     say "Removing TeslaCam from ${R:-/}"
     if systemd_running; then systemctl disable --now teslacam-gadget.service teslacam.service 2>/dev/null || true
     else sysctl_ disable teslacam-gadget.service teslacam.service >/dev/null 2>&1 || true; fi
+    options_uninstall
     rm -f "$units/teslacam.service" "$units/teslacam-gadget.service" "$bin" "$libdir/gadget.sh"
     rmdir "$libdir" 2>/dev/null || true
     rm -f "$R/etc/modules-load.d/teslacam.conf"
@@ -218,6 +243,11 @@ install.sh, config.json never is). After an edit: systemctl restart teslacam
 T
 if [ $live = 1 ]; then "$bin" run --help >/dev/null 2>&1 || { echo "install.sh: $bin does not run on this board (wrong architecture?)" >&2; exit 1; }; fi
 
+# Options: read-only root with the clips on their own partition, Wi-Fi power saving off.
+if [ -n "${data_partition:-}" ]; then data_partition_install; fi
+if [ "${read_only_root:-0}" = 1 ]; then overlay_install; fi
+if [ "${no_wifi_power_save:-0}" = 1 ]; then wifi_install; fi
+
 # 8. Enabled at boot (the gadget comes with the daemon); started now only if the port is already in device mode.
 sysctl_ enable teslacam.service teslacam-gadget.service >/dev/null 2>&1
 step "teslacam.service and teslacam-gadget.service enabled at boot"
@@ -233,4 +263,5 @@ say "  - Wi-Fi, if the board should upload clips: set it up in raspi-config (or 
 say "    sink to /etc/teslacam/config.json (see /etc/teslacam/README)."
 say "  - Plug the board into the car's USB data port (front console or glovebox) with a data cable: Pi Zero 2 W on"
 say "    the port marked USB, Pi 4/5 on the USB-C port. The car shows the dashcam icon once it sees the drive."
+options_remaining
 say "  - Check: systemctl status teslacam (a line says what was written and harvested), journalctl -u teslacam."
