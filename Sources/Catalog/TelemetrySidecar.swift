@@ -2,8 +2,9 @@ import Foundation
 import Telemetry
 
 /// The full-rate telemetry of a clip, kept beside the catalog's 1 Hz track: `<root>/<archive path>.csv`, the CSV
-/// `teslacam telemetry CLIP` prints (every frame, Tesla's field names), so the drive stays measurable at the car's
-/// own rate after retention has let the clip go.
+/// `teslacam telemetry CLIP` prints (every frame, Tesla's field names), read without opening the clip. Retention
+/// removes it with its clip (and counts it in the space the eviction gives back); the catalog's 1 Hz track and
+/// summary stay, so the drive stays on the map.
 ///
 /// Front camera only: every camera's SEI carries the same vehicle state, and one camera's CSV is ~0.3 MB per
 /// minute (~18 MB per hour of driving). Written to a temporary name and renamed, so a power cut leaves no half

@@ -21,7 +21,8 @@ struct SampleRuns<Value: Equatable & Sendable>: Sendable {
         }
     }
 
-    /// The value of sample `index` (0..<count).
+    /// The value of sample `index` (0..<count; past the end, the last one's). Never asked of an empty list: a
+    /// reference without timed samples is refused first.
     subscript(index: Int) -> Value {
         var low = 0, high = ends.count - 1
         while low < high {
