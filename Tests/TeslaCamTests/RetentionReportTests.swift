@@ -33,6 +33,22 @@ import Volume
             """)
     }
 
+    @Test func derivedFilesAreNamedWithTheClipsTheyGoWith() {
+        let clip = ArchivedFileRow(path: "TeslaCam/RecentClips/2026-11-20_10-00-00-front.mp4", kind: .recent,
+                                   state: .deleted, size: 30 << 20, recordedAt: Self.now - 3 * 86_400,
+                                   derivedBytes: 2 << 20)
+        let space = VolumeSpace(volumeFreeBytes: 0, archiveFreeBytes: 20 << 30, archiveTotalBytes: 60 << 30)
+        let plan = Retention.plan(files: [clip], space: SpaceReport(archiveFreeBytes: 20 << 30, volumeFreeBytes: 0),
+                                  policy: .standard, now: Self.now)
+        var report = RetentionReport(plan: plan, policy: .standard, space: space, now: Self.now, archive: "/a",
+                                     keptDeleted: [clip])
+        let planned = report.text(dryRun: true)
+        #expect(planned.contains("2026-11-20_10-00-00-front.mp4  (and 2 MiB derived from it)"), "\(planned)")
+        #expect(planned.contains("Their repaired copies and telemetry sidecars (2 MiB) would go with them."))
+        report.derivedRemoved = (2, 2 << 20)
+        #expect(report.text(dryRun: false).contains("Removed 2 derived files (2 MiB): repaired copies and telemetry sidecars"))
+    }
+
     @Test func aShortfallAndWarningsAreSpelledOut() {
         let pending = ArchivedFileRow(path: "TeslaCam/SentryClips/e/a.mp4", kind: .sentry, state: .deleted,
                                       size: 1 << 20, recordedAt: Self.now, pendingSinks: ["s3"])
