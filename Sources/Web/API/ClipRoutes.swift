@@ -11,6 +11,7 @@ extension WebServer {
     func registerClips(_ add: Add) {
         add(.get, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
         add(.head, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
+        add(.get, "/api/clips/:id/live", .owner) { [self] _, context in try liveFacts(try clip(context)) }
         add(.get, "/api/clips/:id/info", .owner) { [self] _, context in
             let clip = try clip(context)
             return try Reply.json(ClipInfo(clip))
@@ -45,13 +46,28 @@ extension WebServer {
         do { opened = try clips.open(clip) } catch {
             throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
         }
-        let playing = request.uri.queryParameters["play"] == "1" && clip.path.lowercased().hasSuffix(".mp4")
-        let reader: any ClipReader = playing ? PlayableClipReader(opened) : opened
+        let query = request.uri.queryParameters
+        let playing = query["play"] == "1" && clip.path.lowercased().hasSuffix(".mp4")
+        let upto = try query["upto"].map { text throws(WebError) -> UInt64 in
+            guard text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = UInt64(String(text)) else {
+                throw WebError(.badRequest, "'upto' must be a byte count from the clip's live facts")
+            }
+            return value
+        }
+        let reader: any ClipReader
+        if playing, let upto {
+            // One view of a growing clip, named by the bytes it covers: every range request of a player sees it alike.
+            reader = LiveMovieReader(movie: try live.view(clip, reader: opened, upto: upto), base: opened)
+        } else if playing, clip.state == .growing, let movie = try? live.current(clip, reader: opened) {
+            reader = LiveMovieReader(movie: movie, base: opened)
+        } else {
+            reader = playing ? PlayableClipReader(opened, clip: clip, cache: playablePatches) : opened
+        }
         let length = reader.length
         var headers: HTTPFields = [
             .contentType: Self.mediaType(clip.path), .acceptRanges: "bytes",
             // A growing clip changes under the same id; a complete one only if the car rewrites it.
-            .cacheControl: clip.state == .growing ? "no-store" : "private, no-cache",
+            .cacheControl: upto != nil && playing ? "private, max-age=600" : clip.state == .growing ? "no-store" : "private, no-cache",
             .contentDisposition: "inline; filename=\"\(Self.downloadName(clip.path))\"",
         ]
         if let sha = clip.sha256, clip.state != .growing { headers[.eTag] = "\"\(sha.prefix(32))\"" }
@@ -81,6 +97,27 @@ extension WebServer {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// How much of a clip plays now: the newest live view of a growing clip (its `upto` names the view for the
+    /// player's range requests), or `growing: false` once the car has finished it.
+    func liveFacts(_ clip: ClipRecord) throws -> Response {
+        struct Facts: Encodable { var id: Int64; var growing: Bool; var size: UInt64; var upto: UInt64?; var duration: Double?; var frames: Int? }
+        let opened: any ClipReader
+        do { opened = try clips.open(clip) } catch {
+            throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        guard clip.state == .growing, clip.path.lowercased().hasSuffix(".mp4") else {
+            return try Reply.json(Facts(id: clip.id!, growing: false, size: opened.length))
+        }
+        do {
+            let movie = try live.current(clip, reader: opened)
+            return try Reply.json(Facts(id: clip.id!, growing: true, size: opened.length, upto: movie.upto,
+                                        duration: movie.duration, frames: movie.frames))
+        } catch let error as WebError where error.status == .conflict && error.message.hasSuffix(LiveMovies.complete) {
+            // The car wrote its moov; the catalog hears of it on its next pass.
+            return try Reply.json(Facts(id: clip.id!, growing: false, size: opened.length))
+        }
     }
 
     static func mediaType(_ path: String) -> String {
