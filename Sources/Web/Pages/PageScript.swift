@@ -72,7 +72,8 @@ extension PageAssets {
           el("div", {cls: "card stat"}, "Written since start", el("b", {}, bytes(n.carBytesWritten))),
           el("div", {cls: "card stat"}, "Write cache", el("b", {}, bytes(n.cacheBytes)), n.heldBytes ? el("span", {cls: "error"}, bytes(n.heldBytes) + " held: disk refusing") : null)),
         el("h2", {}, "Recording now"),
-        el("div", {cls: "card"}, n.growing.length ? el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("span", {}, g.name), el("b", {}, bytes(g.size)))))
+        el("div", {cls: "card"}, n.growing.length ? [el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("a", {href: "#/live"}, g.name), el("b", {}, bytes(g.size))))),
+                                                     el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, "Watch live"))]
                                                   : el("p", {cls: "muted"}, "No clip is growing.")),
         el("h2", {}, "Storage"),
         el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar"}, barFill(used))] : el("span", {cls: "muted"}, "No disk figures."),
@@ -186,7 +187,7 @@ extension PageAssets {
         this.cells = this.cameras.map(c => {
           const v = el("video", {muted: true, playsinline: true, preload: "auto", "data-camera": c});
           v.muted = true;
-          v.addEventListener("ended", () => { if (v === this.master()) this.advance(); });
+          v.addEventListener("ended", () => { if (v === this.master() && !this.growing()) this.advance(); });
           const cell = el("div", {cls: "cam", onclick: () => this.setFocus(c)}, v, el("span", {}, LABEL[c] || c));
           return {camera: c, video: v, cell};
         });
@@ -221,6 +222,7 @@ extension PageAssets {
         document.addEventListener("keydown", this.keys);
         this.load(0, 0);
         this.frame = requestAnimationFrame(() => this.tick());
+        this.liveTimer = setInterval(() => this.renewAll(), 3000);
       }
       master() { const seg = this.segments[this.index]; const c = this.cells.find(x => seg && seg.cameras.some(k => k.camera === x.camera)); return c ? c.video : this.cells[0].video; }
       time() { return (this.offsets[this.index] || 0) + this.master().currentTime; }
@@ -232,7 +234,10 @@ extension PageAssets {
           const clip = seg.cameras.find(c => c.camera === x.camera);
           x.cell.classList.toggle("missing", !clip);
           if (!clip) { x.video.removeAttribute("src"); delete x.video.dataset.id; continue; }
-          if (x.video.dataset.id !== String(clip.id)) { x.video.dataset.id = clip.id; x.video.src = "/api/clips/" + clip.id + "?play=1"; }
+          if (x.video.dataset.id !== String(clip.id)) {
+            x.video.dataset.id = clip.id; x.upto = 0;
+            if (clip.state === "growing") this.renew(x, clip); else x.video.src = "/api/clips/" + clip.id + "?play=1";
+          }
           ready.push(new Promise(res => { if (x.video.readyState >= 1) res(); else x.video.addEventListener("loadedmetadata", res, {once: true}); }).then(() => { x.video.currentTime = offset; }));
         }
         if (seg.telemetry && !this.tracks[seg.telemetry]) {
@@ -240,6 +245,32 @@ extension PageAssets {
           api("/api/clips/" + seg.telemetry + "/telemetry").then(t => { this.tracks[seg.telemetry] = t.track || []; }).catch(() => {});
         }
         return Promise.all(ready).then(() => { if (this.playing) this.playAll(); });
+      }
+      growing() { const seg = this.segments[this.index]; return !!seg && seg.cameras.some(c => c.state === "growing"); }
+      // A clip the car is still recording plays as the server's view of its bytes so far (named by their count,
+      // so all range requests of one load see one file); every few seconds a longer view takes over where the
+      // camera was.
+      async renew(x, clip) {
+        let f = null;
+        try { f = await api("/api/clips/" + clip.id + "/live"); } catch (_) { return; }
+        const v = x.video;
+        if (v.dataset.id !== String(clip.id)) return;
+        if (!f.growing) { clip.state = "complete"; x.upto = 0; v.src = "/api/clips/" + clip.id + "?play=1"; return; }
+        if (f.upto <= x.upto) return;
+        const first = !x.upto, t = v.currentTime, resume = this.playing;
+        x.upto = f.upto;
+        v.src = "/api/clips/" + clip.id + "?play=1&upto=" + f.upto;
+        if (!first) v.addEventListener("loadedmetadata", () => { v.currentTime = t; v.playbackRate = this.speed; if (resume) v.play().catch(() => {}); }, {once: true});
+        const seg = this.segments[this.index];
+        if (seg === this.segments[this.segments.length - 1] && f.duration > 0) {
+          seg.duration = Math.max(f.duration, ...this.cells.filter(c => c.video.duration > 0).map(c => c.video.duration));
+          this.total = this.offsets[this.index] + seg.duration; this.slider.max = this.total.toFixed(2);
+        }
+      }
+      renewAll() {
+        const seg = this.segments[this.index];
+        if (!seg) return;
+        for (const x of this.cells) { const clip = seg.cameras.find(c => c.camera === x.camera); if (clip && clip.state === "growing") this.renew(x, clip); }
       }
       playAll() { for (const x of this.cells) if (x.video.dataset.id) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
       toggle() {
@@ -318,14 +349,18 @@ extension PageAssets {
         if (p[1] != null) { const dot = document.createElementNS(ns, "circle"); const [x, y] = xy(p); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "4"); svg.append(dot); }
         return svg;
       }
-      destroy() { cancelAnimationFrame(this.frame); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
+      destroy() { cancelAnimationFrame(this.frame); clearInterval(this.liveTimer); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
     }
 
     async function playerView(kind, id) {
       show(el("p", {cls: "muted"}, "Loading…"));
-      const detail = kind === "event" ? await api("/api/events/" + id) : await api("/api/recent/" + id);
+      const detail = await api(kind === "event" ? "/api/events/" + id : kind === "live" ? "/api/live" : "/api/recent/" + id);
       const segments = detail.segments;
-      if (!segments.length) { show(el("p", {cls: "muted"}, "No video in this event.")); return; }
+      if (!segments.length) {
+        show(el("h1", {}, kind === "live" ? "Live" : "Player"), el("p", {cls: "muted"}, kind === "live" ? "Nothing is being recorded now." : "No video in this event."));
+        if (kind === "live") { const again = setTimeout(route, 5000); leave = () => clearTimeout(again); }
+        return;
+      }
       const player = new Player(segments, detail.trigger);
       window.teslacamPlayer = player;
       leave = () => { player.destroy(); window.teslacamPlayer = null; };
@@ -334,6 +369,9 @@ extension PageAssets {
         const e = detail.event;
         head.push(el("h1", {}, e.reasonText), el("p", {cls: "muted"}, [e.street, e.city].filter(Boolean).join(", ") || "Unknown place", " · ", e.timestamp ? e.timestamp.replace("T", " ") : e.name),
           el("p", {}, el("a", {cls: "btn", id: "download", href: "/api/events/" + e.id + "/zip", download: e.name + ".zip"}, "Download zip (" + bytes(e.bytes) + ")")));
+      } else if (kind === "live") {
+        head.push(el("h1", {}, el("span", {cls: "dot bad"}), "Live · " + carTime(segments[0].start)),
+          el("p", {cls: "muted"}, "The clips the car is writing now, to the last frame written; they keep growing."));
       } else {
         const start = segments.find(s => s.start === detail.start) || segments[0];
         head.push(el("h1", {}, "Recent · " + carTime(start.start)));
@@ -346,6 +384,7 @@ extension PageAssets {
         const i = segments.findIndex(s => s.start === detail.start);
         if (i > 0) player.seek(player.offsets[i]);
       }
+      if (kind === "live") player.toggle();
     }
 
     function failed(err) {
@@ -355,7 +394,7 @@ extension PageAssets {
     async function route() {
       if (leave) { try { leave(); } catch (_) {} leave = null; }
       const parts = (location.hash || "#/now").slice(2).split("/");
-      for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.tab === (parts[0] === "event" ? "events" : parts[0] === "play" ? "recent" : parts[0]));
+      for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.tab === (parts[0] === "event" ? "events" : parts[0] === "play" ? "recent" : parts[0] === "live" ? "now" : parts[0]));
       try {
         const s = await api("/api/session");
         document.getElementById("logout").hidden = !s.authenticated;
@@ -367,6 +406,7 @@ extension PageAssets {
           case "recent": return recentView();
           case "event": return await playerView("event", parts[1]);
           case "play": return await playerView("recent", parts[1]);
+          case "live": return await playerView("live");
           default: return nowView();
         }
       } catch (err) { failed(err); }
