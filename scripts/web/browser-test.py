@@ -138,6 +138,11 @@ try:
             page.wait_for_selector("#car")
             page.wait_for_timeout(1500)
             check(f"{size_name}: Now renders live figures", page.locator("#car").count() == 1 and page.locator("#rate").count() == 1)
+            # The car's state from what the engine saw: never "recording" beside 0 B/s.
+            state, rate = page.locator("#car").inner_text(), page.locator("#rate").inner_text()
+            check(f"{size_name}: Now's car state agrees with the write rate", ("recording" in state) == (rate != "0 B/s"), (state, rate))
+            check(f"{size_name}: the storage bar is not red with room to spare", page.locator("#storage").get_attribute("data-state") == "ok",
+                  page.locator("#storage").get_attribute("data-state"))
             shot("now")
             # A state change from the page (its CSRF token in the header): pause the sink, then resume it.
             page.click("button:has-text('Pause')")
@@ -183,10 +188,23 @@ try:
             page.wait_for_selector("#speed")
             speed_text = page.locator("#speed").inner_text()
             check(f"{size_name}: telemetry overlay shows the speed", speed_text.endswith("km/h"), speed_text)
+            if size_name == "desktop":
+                bottom = page.evaluate("document.querySelector('.overlay').getBoundingClientRect().bottom - innerHeight")
+                check("desktop: the telemetry overlay is above the fold", bottom <= 0, f"{bottom:.0f} px below")
             shot("player")
             # Focus layout: tap a camera.
             page.locator(".cam").nth(1).click()
             check(f"{size_name}: tapping a camera focuses it", page.locator(".cams.focus .cam.main").count() == 1)
+            if size_name == "phone":
+                # Only the focused camera streams on a phone; the others hold a still.
+                page.wait_for_timeout(600)
+                before = page.evaluate("[...document.querySelectorAll('video')].map(v => [v.paused, v.currentTime])")
+                page.wait_for_timeout(800)
+                after = page.evaluate("[...document.querySelectorAll('video')].map(v => [v.paused, v.currentTime])")
+                main = 1  # the second camera was tapped
+                others = [i for i in range(len(after)) if i != main]
+                check("phone: only the focused camera plays", not after[main][0] and after[main][1] > before[main][1]
+                      and all(after[i][0] for i in others), after)
             page.locator("select[aria-label=Speed]").select_option("2")
             rate = page.evaluate("document.querySelector('video').playbackRate")
             check(f"{size_name}: speed 2x applies", abs(rate - 2) < 0.01, rate)

@@ -69,11 +69,12 @@ class FatVolume:
         chain = self.chain(first, fat)
         end = size + len(data)
         need = -(-end // self.cluster) - len(chain)
-        free = 2
+        free, touched = 2, set()
         for _ in range(need):
             while struct.unpack_from("<I", fat, 4 * free)[0] & 0x0FFFFFFF: free += 1
             struct.pack_into("<I", fat, 4 * chain[-1], free)
             struct.pack_into("<I", fat, 4 * free, 0x0FFFFFFF)
+            touched |= {4 * chain[-1] // self.sector, 4 * free // self.sector}
             chain.append(free)
         # Data first, cluster by cluster.
         position, done = size, 0
@@ -83,7 +84,10 @@ class FatVolume:
             piece = data[done:done + self.cluster - within]
             os.pwrite(self.fd, piece, self.offset(c) + within)
             position += len(piece); done += len(piece)
-        if need:
-            for k in range(self.fats): os.pwrite(self.fd, bytes(fat), self.fat_start + k * self.fat_bytes)
+        # Then the FAT sectors that changed, in every copy.
+        for k in range(self.fats):
+            for sector in sorted(touched):
+                at = sector * self.sector
+                os.pwrite(self.fd, bytes(fat[at:at + self.sector]), self.fat_start + k * self.fat_bytes + at)
         os.pwrite(self.fd, struct.pack("<I", end), entry + 28)
         os.fsync(self.fd)

@@ -61,9 +61,16 @@ extension PageAssets {
     }
 
     function renderNow(box, n) {
-      const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car connected, not writing"] : ["", "Car not connected"];
+      // From what the engine saw: writes in the last 5 s (the rate's window) are recording; reads or older writes
+      // within 30 s are a connected car that is idle (parked, Sentry off).
+      const idle = n.secondsSinceWrite != null ? "connected, idle (last write " + ago(n.secondsSinceWrite) + ")" : "connected, idle";
+      const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting && n.writeRate > 0 ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car " + idle] : ["", "Car not connected"];
       const disk = n.disk || {};
       const used = disk.archiveTotalBytes ? 1 - disk.archiveFreeBytes / disk.archiveTotalBytes : 0;
+      // The bar's colour is retention's state: red only under the reserve (it is evicting), amber near it.
+      const reserve = n.retention ? n.retention.minFreeBytes : 0;
+      const storage = !reserve || disk.archiveFreeBytes == null ? ["", ""] : disk.archiveFreeBytes < reserve ? ["bad", "Under the reserve: retention is removing the oldest clips."]
+        : disk.archiveFreeBytes < 2 * reserve ? ["warn", "Near the reserve: retention removes the oldest clips soon."] : ["", "Retention has room: nothing is removed yet."];
       box.replaceChildren(el("h1", {}, "Now"),
         el("div", {cls: "card", id: "car"}, el("span", {cls: "dot " + car[0]}), el("b", {}, car[1])),
         el("div", {cls: "grid"},
@@ -76,7 +83,7 @@ extension PageAssets {
                                                      el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, "Watch live"))]
                                                   : el("p", {cls: "muted"}, "No clip is growing.")),
         el("h2", {}, "Storage"),
-        el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar"}, barFill(used))] : el("span", {cls: "muted"}, "No disk figures."),
+        el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar " + storage[0], id: "storage", "data-state": storage[0] || "ok"}, barFill(used)), storage[1] ? el("p", {cls: storage[0] === "bad" ? "error" : "muted"}, storage[1]) : null] : el("span", {cls: "muted"}, "No disk figures."),
           n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
           disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null),
         el("h2", {}, "Uploads"),
@@ -224,7 +231,14 @@ extension PageAssets {
         this.frame = requestAnimationFrame(() => this.tick());
         this.liveTimer = setInterval(() => this.renewAll(), 3000);
       }
-      master() { const seg = this.segments[this.index]; const c = this.cells.find(x => seg && seg.cameras.some(k => k.camera === x.camera)); return c ? c.video : this.cells[0].video; }
+      master() {
+        const seg = this.segments[this.index], has = x => seg && seg.cameras.some(k => k.camera === x.camera);
+        const c = this.cells.find(x => x.camera === this.focus && has(x)) || this.cells.find(has);
+        return c ? c.video : this.cells[0].video;
+      }
+      // On a phone with a camera focused only that camera streams: the others hold a still, renewed every few
+      // seconds (the board's Wi-Fi is slow).
+      lean() { return !!this.focus && matchMedia("(max-width: 799px)").matches; }
       time() { return (this.offsets[this.index] || 0) + this.master().currentTime; }
       load(index, offset) {
         this.index = index;
@@ -272,7 +286,7 @@ extension PageAssets {
         if (!seg) return;
         for (const x of this.cells) { const clip = seg.cameras.find(c => c.camera === x.camera); if (clip && clip.state === "growing") this.renew(x, clip); }
       }
-      playAll() { for (const x of this.cells) if (x.video.dataset.id) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
+      playAll() { const m = this.master(), lean = this.lean(); for (const x of this.cells) if (x.video.dataset.id && (!lean || x.video === m)) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
       toggle() {
         this.playing = !this.playing;
         this.playButton.textContent = this.playing ? "Pause" : "Play";
@@ -307,6 +321,11 @@ extension PageAssets {
           for (const x of this.cells) {
             const v = x.video;
             if (v === m || !v.dataset.id || v.readyState < 2) continue;
+            if (this.lean()) {
+              if (!v.paused) v.pause();
+              if (!(this.still > performance.now() - 4000)) { this.still = performance.now(); v.currentTime = m.currentTime; }
+              continue;
+            }
             const drift = v.currentTime - m.currentTime;
             if (Math.abs(drift) > 0.3) v.currentTime = m.currentTime;
             else v.playbackRate = Math.max(0.0625, this.speed * (1 - Math.max(-0.25, Math.min(0.25, drift * 2))));
