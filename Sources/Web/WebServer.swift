@@ -89,6 +89,7 @@ public final class WebServer: Sendable {
         registerRecent(add)
         registerNow(add)
         registerLive(add)
+        registerDrives(add)
         registerSinks(add)
         add(.get, "/metrics", settings.openMetrics ? .anyone : .owner) { [self] _, _ in
             Reply.text(metrics(), type: "text/plain; version=0.0.4; charset=utf-8")

@@ -181,6 +181,42 @@ extension PageAssets {
       more().catch(failed);
     }
 
+    // ---- Drives ----
+    async function drivesView() {
+      show(el("h1", {}, "Drives"), el("p", {cls: "muted"}, "Loading…"));
+      const d = await api("/api/drives");
+      show(el("h1", {}, "Drives"), d.items.length ? el("div", {cls: "events", id: "drives"}, d.items.map(driveCard))
+        : el("p", {cls: "muted"}, "No drives yet: front-camera clips with telemetry make them."));
+    }
+    function driveCard(d) {
+      const place = p => p ? p[0].toFixed(4) + ", " + p[1].toFixed(4) : "unknown";
+      const hm = s => s >= 3600 ? Math.floor(s / 3600) + " h " + Math.round(s % 3600 / 60) + " min" : s >= 60 ? Math.round(s / 60) + " min" : Math.round(s) + " s";
+      return el("div", {cls: "card drive"}, routeMap(d.route, "map route"), el("div", {},
+        el("div", {cls: "what"}, carTime(d.start)),
+        el("div", {}, el("b", {}, (d.distance / 1000).toFixed(1) + " km"), " · " + hm(d.duration) + " · Autopilot " + Math.round(d.autopilotShare * 100) + " %"),
+        el("div", {cls: "muted"}, "Top speed " + Math.round(d.maxSpeed * 3.6) + " km/h · " + d.clips + " clips"),
+        el("div", {cls: "muted"}, "From " + place(d.startPosition) + " to " + place(d.endPosition)),
+        el("div", {cls: "chips"}, d.firstClip ? el("a", {cls: "btn small", href: "#/play/" + d.firstClip}, "Play") : null,
+          el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/gpx", download: ""}, "GPX"),
+          el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/geojson", download: ""}, "GeoJSON"))));
+    }
+    // A track drawn by us (no tiles: the board often has no internet): [lat, lon] points, north up, equal scale.
+    function routeMap(points, cls, at) {
+      const ns = "http://www.w3.org/2000/svg";
+      const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", cls || "map");
+      if (points.length < 2) return svg;
+      const lats = points.map(q => q[0]), lons = points.map(q => q[1]);
+      const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+      const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
+      const ox = 50 - ((d - c) * k / span) * 45, oy = 50 + ((b - a) / span) * 45;
+      const xy = q => [ox + ((q[1] - c) * k / span) * 90, oy - ((q[0] - a) / span) * 90];
+      const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", points.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
+      svg.append(line);
+      const dot = (q, name) => { const e = document.createElementNS(ns, "circle"); const [x, y] = xy(q); e.setAttribute("cx", x.toFixed(1)); e.setAttribute("cy", y.toFixed(1)); e.setAttribute("r", "4"); e.setAttribute("class", name); svg.append(e); };
+      if (at) dot(at, "now"); else { dot(points[0], "start"); dot(points[points.length - 1], "end"); }
+      return svg;
+    }
+
     // ---- Player ----
     const GEARS = ["P", "D", "R", "N"], PILOT = ["", "FSD", "Autosteer", "TACC"];
     const LABEL = {front: "Front", back: "Back", left_repeater: "Left", right_repeater: "Right", left_pillar: "Left pillar", right_pillar: "Right pillar"};
@@ -355,18 +391,8 @@ extension PageAssets {
           this.miniMap(track, p)].filter(Boolean));
       }
       miniMap(track, p) {
-        const pts = track.filter(q => q[1] != null && q[2] != null);
-        if (pts.length < 2) return null;
-        const lats = pts.map(q => q[1]), lons = pts.map(q => q[2]);
-        const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-        const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
-        const xy = q => [5 + ((q[2] - c) * k / span) * 90, 95 - ((q[1] - a) / span) * 90];
-        const ns = "http://www.w3.org/2000/svg";
-        const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", "map");
-        const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", pts.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
-        svg.append(line);
-        if (p[1] != null) { const dot = document.createElementNS(ns, "circle"); const [x, y] = xy(p); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "4"); svg.append(dot); }
-        return svg;
+        const pts = track.filter(q => q[1] != null && q[2] != null).map(q => [q[1], q[2]]);
+        return pts.length < 2 ? null : routeMap(pts, "map", p[1] != null ? [p[1], p[2]] : null);
       }
       destroy() { cancelAnimationFrame(this.frame); clearInterval(this.liveTimer); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
     }
@@ -423,6 +449,7 @@ extension PageAssets {
         switch (parts[0]) {
           case "events": return eventsView(parts[1]);
           case "recent": return recentView();
+          case "drives": return await drivesView();
           case "event": return await playerView("event", parts[1]);
           case "play": return await playerView("recent", parts[1]);
           case "live": return await playerView("live");

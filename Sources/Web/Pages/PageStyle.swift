@@ -66,6 +66,10 @@ extension PageAssets {
     svg.map circle{fill:var(--accent)}
     svg.map.wide{width:100%;height:auto;max-height:180px;border:0}
     svg.map circle.saved{fill:#5aa9ff}
+    svg.map circle.start{fill:var(--ok)}
+    .drive{display:flex;gap:12px;align-items:flex-start}.drive>div{min-width:0}.drive .what{font-weight:600}
+    .drive svg.route{width:110px;height:110px;flex:none}
+    .drive .chips{margin:8px 0 0}
     .timeline{position:relative;flex:1 1 100%;display:flex}
     .timeline input{flex:1}
     .timeline .trigger{position:absolute;top:50%;width:4px;height:16px;background:var(--warn);border-radius:2px;pointer-events:none;transform:translate(-2px,-50%)}
