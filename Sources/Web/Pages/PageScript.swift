@@ -87,23 +87,53 @@ extension PageAssets {
           n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
           disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null),
         el("h2", {}, "Uploads"),
-        el("div", {cls: "card"}, n.sinks.length ? el("ul", {cls: "rows"}, n.sinks.map(s => el("li", {},
-          el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
-          el("span", {}, s.state + " · " + s.queued + " queued ",
-            s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry") : null,
-            sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume"))))) : el("p", {cls: "muted"}, "No sinks configured.")));
+        el("div", {cls: "card"}, sinkRows(n.sinks)));
     }
-    function sinkButton(name, action, label) {
-      return el("button", {cls: "btn small", onclick: e => { e.target.disabled = true; api("/api/sinks/" + encodeURIComponent(name) + "/" + action, {method: "POST"}).catch(failed); }}, label);
+    // The sinks with their controls; `after` gets the new states (Now's stream brings them by itself).
+    function sinkRows(sinks, after) {
+      return sinks.length ? el("ul", {cls: "rows", id: "sinks"}, sinks.map(s => el("li", {},
+        el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
+        el("span", {}, s.state + " · " + s.queued + " queued" + (s.sentBytes ? " · " + bytes(s.sentBytes) + " sent " : " "),
+          s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry", after) : null,
+          sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume", after))))) : el("p", {cls: "muted"}, "No sinks configured.");
+    }
+    function sinkButton(name, action, label, after) {
+      return el("button", {cls: "btn small", onclick: e => { e.target.disabled = true; api("/api/sinks/" + encodeURIComponent(name) + "/" + action, {method: "POST"}).then(after || (() => {})).catch(failed); }}, label);
+    }
+
+    // ---- Settings ----
+    async function settingsView() {
+      const field = (label, auto) => el("input", {type: "password", autocomplete: auto, placeholder: label, "aria-label": label, required: true});
+      const current = field("Current password", "current-password"), next = field("New password", "new-password"), again = field("New password again", "new-password");
+      const note = el("p", {id: "password-note"});
+      const form = el("form", {cls: "card form", id: "password", onsubmit: async e => {
+        e.preventDefault();
+        note.className = "error";
+        if (next.value !== again.value) { note.textContent = "The two new passwords differ."; return; }
+        if (next.value.length < 8) { note.textContent = "The new password needs at least 8 characters."; return; }
+        note.className = "muted"; note.textContent = "Changing…";
+        try {
+          await api("/api/password", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({current: current.value, new: next.value})});
+          form.reset(); note.className = "okay"; note.textContent = "Password changed. Other browsers are logged out.";
+        } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
+      }}, el("h2", {}, "Password"), current, next, again, el("button", {cls: "btn on", type: "submit"}, "Change password"), note);
+      const sinks = el("div", {cls: "card"}, el("p", {cls: "muted"}, "Loading…"));
+      show(el("h1", {}, "Settings"), form, el("h2", {}, "Uploads"), sinks);
+      const draw = list => sinks.replaceChildren(sinkRows(list, draw));
+      draw(await api("/api/sinks"));
     }
     function barFill(share) { const i = el("i"); i.style.width = Math.round(Math.min(1, Math.max(0, share)) * 100) + "%"; return i; }
 
     // ---- Events ----
-    function eventsView(kind) {
+    function eventsView(kind, date) {
       kind = kind || "all";
+      date = /^\d{4}-\d\d-\d\d$/.test(date || "") ? date : "";
+      const to = (k, d) => { location.hash = "#/events/" + k + (d ? "/" + d : ""); };
       const list = el("div", {cls: "events", id: "events"});
       const sentinel = el("div", {cls: "sentinel"});
-      const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => { location.hash = "#/events/" + k; }}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])));
+      const day = el("input", {type: "date", value: date, "aria-label": "Day", onchange: e => to(kind, e.target.value)});
+      const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => to(k, date)}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])),
+        day, date ? el("button", {onclick: () => to(kind, "")}, "Any day") : null);
       const map = el("div", {cls: "card eventmap", hidden: true});
       const located = [];
       show(el("h1", {}, "Events"), chips, map, list, sentinel);
@@ -112,10 +142,10 @@ extension PageAssets {
         if (busy || next === null) return;
         busy = true;
         try {
-          const page = await api("/api/events?kind=" + kind + (next ? "&before=" + encodeURIComponent(next) : ""));
+          const page = await api("/api/events?kind=" + kind + (date ? "&date=" + date : "") + (next ? "&before=" + encodeURIComponent(next) : ""));
           for (const e of page.items) { list.append(eventCard(e)); if (e.latitude != null && e.longitude != null) located.push(e); }
           drawEventMap(map, located);
-          if (!list.children.length) list.append(el("p", {cls: "muted"}, "No events yet."));
+          if (!list.children.length) list.append(el("p", {cls: "muted"}, date ? "No events on this day." : "No events yet."));
           next = page.next ?? null;  // absent at the end (the encoder leaves nil out)
         } finally { busy = false; }
       };
@@ -447,7 +477,8 @@ extension PageAssets {
         if (!s.authenticated) return login(s.passwordSet ? "" : "No password is set: run teslacam passwd --state DIR on the board.");
         csrf = s.csrf;
         switch (parts[0]) {
-          case "events": return eventsView(parts[1]);
+          case "events": return eventsView(parts[1], parts[2]);
+          case "settings": return await settingsView();
           case "recent": return recentView();
           case "drives": return await drivesView();
           case "event": return await playerView("event", parts[1]);

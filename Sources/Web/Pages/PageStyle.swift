@@ -41,8 +41,10 @@ extension PageAssets {
     .hour a{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 9px;text-decoration:none;font-variant-numeric:tabular-nums}
     .sentinel{height:40px}
     .login{max-width:340px;margin:12vh auto}
-    .login input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
+    .login input,.form input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
     .login button{width:100%}
+    .form{max-width:420px}.form h2{margin-top:0}.okay{color:var(--ok)}
+    .chips input[type=date]{font:inherit;background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:5px 10px}
     .error{color:var(--bad)}
     .player{position:relative}
     .cams{display:grid;grid-template-columns:1fr 1fr;gap:4px;background:#000;border-radius:10px;overflow:hidden}
