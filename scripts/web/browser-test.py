@@ -163,6 +163,27 @@ try:
             page.click(".chips button:has-text('Saved')")
             wait_until(page, "document.querySelectorAll('.event').length === 1")
             check(f"{size_name}: the kind filter keeps Saved only", "Saved" in page.locator(".event").first.inner_text())
+            # The day filter: both events are of 20 November; none of the 21st.
+            page.goto(url + "#/events/all/2026-11-20")
+            wait_until(page, "document.querySelectorAll('.event').length === 2")
+            page.goto(url + "#/events/all/2026-11-21")
+            page.wait_for_selector("text=No events on this day.")
+            check(f"{size_name}: the day filter keeps that day's events", page.locator(".event").count() == 0)
+            page.goto(url + "#/events/sentry/2026-11-20")
+            wait_until(page, "document.querySelectorAll('.event').length === 1")
+            shot("events-day")
+
+            # Drives: the fixture's drive with its route drawn by the page, and its GPX.
+            page.goto(url + "#/drives")
+            page.wait_for_selector("#drives .drive")
+            text = page.locator("#drives .drive").first.inner_text()
+            points = page.evaluate("document.querySelector('#drives svg.route polyline').getAttribute('points').split(' ').length")
+            check(f"{size_name}: Drives shows the fixture's drive and route", "1.7 km" in text and "Autopilot 42 %" in text and points > 10, (text, points))
+            with page.expect_download() as info:
+                page.click("#drives a:has-text('GPX')")
+            gpx = open(info.value.path()).read()
+            check(f"{size_name}: a drive downloads as GPX", "<trkpt" in gpx, gpx[:200])
+            shot("drives")
 
             page.goto(url + "#/recent")
             page.wait_for_selector(".hour a")
@@ -251,6 +272,17 @@ try:
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
             shot("live")
             writer.join()
+            # Settings: the sinks, and (last, on the desktop) a password change from the page.
+            page.goto(url + "#/settings")
+            page.wait_for_selector("#sinks")
+            if size_name == "desktop":
+                page.fill("input[aria-label='Current password']", password)
+                page.fill("input[aria-label='New password']", "a new long password")
+                page.fill("input[aria-label='New password again']", "a new long password")
+                page.click("button:has-text('Change password')")
+                page.wait_for_selector("text=Password changed.")
+                check("desktop: the password changes from Settings", True)
+            shot("settings")
             check(f"{size_name}: no console errors", not errors, errors)
             context.close()
         browser.close()

@@ -172,7 +172,7 @@ extension PageAssets {
         const title = document.createElementNS(ns, "title"); title.textContent = e.reasonText + (e.city ? " · " + e.city : "");
         dot.append(title); link.append(dot); svg.append(link);
       }
-      box.replaceChildren(svg, el("div", {cls: "muted"}, events.length + " events with a place · " + (span * 111).toFixed(1) + " km across"));
+      box.replaceChildren(svg, el("div", {cls: "muted"}, events.length + (events.length === 1 ? " event" : " events") + " with a place · " + (span * 111).toFixed(1) + " km across"));
     }
 
     function eventCard(e) {
