@@ -111,3 +111,33 @@ struct MemoryReader: ClipReader {
         return Array(bytes[start..<min(bytes.count, start + max(0, count))])
     }
 }
+
+/// A complete clip's browser patches are found once per clip version, not at every range request.
+@Suite("Playable patches cache") struct PlayablePatchesCacheTests {
+    final class CountingReader: ClipReader, @unchecked Sendable {
+        let base: any ClipReader
+        var reads = 0
+        init(_ base: any ClipReader) { self.base = base }
+        var length: UInt64 { base.length }
+        func read(at offset: UInt64, count: Int) throws(ClipStoreError) -> [UInt8] {
+            reads += 1
+            return try base.read(at: offset, count: count)
+        }
+    }
+
+    @Test func theMoovIsReadOncePerClipVersion() throws {
+        let fixture = try WebFixture()
+        defer { fixture.remove() }
+        let row = try #require(try fixture.catalog.clips().first { $0.path.hasSuffix("08-00-00-front.mp4") })
+        let store = ArchiveClipStore(root: fixture.archive)
+        let cache = RecentCache<String, [BrowserPlayable.Patch]>(capacity: 4)
+        let first = CountingReader(try store.open(row))
+        let patched = PlayableClipReader(first, clip: row, cache: cache)
+        #expect(first.reads > 0, "the first open scans the boxes and reads the moov")
+        let second = CountingReader(try store.open(row))
+        let again = PlayableClipReader(second, clip: row, cache: cache)
+        #expect(second.reads == 0)
+        #expect(again.patches == patched.patches)
+        #expect(try again.read(at: 0, count: Int(again.length)) == (try patched.read(at: 0, count: Int(patched.length))))
+    }
+}

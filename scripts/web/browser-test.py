@@ -270,6 +270,9 @@ try:
             later = page.evaluate("document.querySelector('video').duration")
             wait_until(page, "document.querySelector('video').currentTime > 1", 10000)
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
+            page.click("#live-edge")
+            wait_until(page, f"document.querySelector('video').currentTime > {later} - 4", 10000)
+            check(f"{size_name}: 'Now' jumps to the live edge", True)
             shot("live")
             writer.join()
             # Settings: the sinks, and (last, on the desktop) a password change from the page.

@@ -459,7 +459,11 @@ extension PageAssets {
         const i = segments.findIndex(s => s.start === detail.start);
         if (i > 0) player.seek(player.offsets[i]);
       }
-      if (kind === "live") player.toggle();
+      if (kind === "live") {
+        player.toggle();
+        // The live edge: the newest view's end, less a moment so there is something to play.
+        player.root.querySelector(".controls").append(el("button", {cls: "btn", id: "live-edge", onclick: () => player.seek(Math.max(0, player.total - 2))}, "Now"));
+      }
     }
 
     function failed(err) {
