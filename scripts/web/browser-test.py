@@ -272,7 +272,7 @@ try:
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
             page.click("#live-edge")
             wait_until(page, f"document.querySelector('video').currentTime > {later} - 4", 10000)
-            check(f"{size_name}: 'Now' jumps to the live edge", True)
+            check(f"{size_name}: 'Live edge' jumps to the end written so far", True)
             shot("live")
             writer.join()
             # Settings: the sinks, and (last, on the desktop) a password change from the page.

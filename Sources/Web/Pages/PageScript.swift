@@ -407,7 +407,7 @@ extension PageAssets {
       }
       drawTelemetry(seg, t) {
         const track = seg && seg.telemetry ? this.tracks[seg.telemetry] : null;
-        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, "No telemetry for this minute.")); } return; }
+        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, this.growing() ? "Telemetry shows once the car has finished this clip." : "No telemetry for this minute.")); } return; }
         let p = track[0];
         for (const q of track) { if (q[0] <= t) p = q; else break; }
         const key = seg.telemetry + ":" + p[0];
@@ -462,7 +462,7 @@ extension PageAssets {
       if (kind === "live") {
         player.toggle();
         // The live edge: the newest view's end, less a moment so there is something to play.
-        player.root.querySelector(".controls").append(el("button", {cls: "btn", id: "live-edge", onclick: () => player.seek(Math.max(0, player.total - 2))}, "Now"));
+        player.root.querySelector(".controls").append(el("button", {cls: "btn", id: "live-edge", onclick: () => player.seek(Math.max(0, player.total - 2))}, "Live edge"));
       }
     }
 
