@@ -155,9 +155,8 @@ import MP4
             let early = try await view(upto)
             let boxes = MP4.scanBoxes(fileSize: UInt64(early.count), read: LiveMovieTests.reader(early)).boxes.map(\.type.description)
             #expect(boxes == ["ftyp", "free", "moov", "mdat"])
-            let probed = try ffprobeFrames(early)
-            #expect(probed == first["frames"] as? Int)
-            #expect(probed > 50)
+            #expect((first["frames"] as? Int ?? 0) > 50)
+            if hasFFprobe { #expect(try ffprobeFrames(early) == first["frames"] as? Int) }
             // The "now recording" segment names it.
             let live = try json(try await client.execute(uri: "/api/live", method: .get, headers: browser.headers)) as! [String: Any]
             let cameras = ((live["segments"] as! [[String: Any]]).first?["cameras"] as? [[String: Any]]) ?? []
@@ -170,7 +169,8 @@ import MP4
             let later = try #require(second["upto"] as? Int)
             #expect(later == 2 * (growing.count / 3))
             #expect((second["duration"] as! Double) > (first["duration"] as! Double) + 5)
-            #expect(try ffprobeFrames(try await view(later)) == second["frames"] as? Int)
+            let longer = try await view(later)
+            if hasFFprobe { #expect(try ffprobeFrames(longer) == second["frames"] as? Int) }
             // The first view is still the same file for a player part way through it.
             #expect(try await view(upto) == early)
             // A view past the bytes written is refused in words.
