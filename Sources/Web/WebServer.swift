@@ -36,6 +36,8 @@ public final class WebServer: Sendable {
     let live: LiveMovies
     /// Complete clips' browser patches, kept between a player's range requests.
     let playablePatches = RecentCache<String, [BrowserPlayable.Patch]>(capacity: 64)
+    /// Growing clips' telemetry by clip and view, as JSON.
+    let liveTelemetryCache = RecentCache<String, Data>(capacity: 24)
 
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
                 engine: VolumeEngine? = nil, sinks: SinkControl? = nil, retention: NowFigures.Retention? = nil,

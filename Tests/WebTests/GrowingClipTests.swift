@@ -157,10 +157,19 @@ import MP4
             #expect(boxes == ["ftyp", "free", "moov", "mdat"])
             #expect((first["frames"] as? Int ?? 0) > 50)
             if hasFFprobe { #expect(try ffprobeFrames(early) == first["frames"] as? Int) }
+            // Its telemetry so far, from the same view (the catalog reads a clip's once it is complete).
+            func telemetry() async throws -> [String: Any] {
+                try json(try await client.execute(uri: "/api/clips/\(row.id!)/telemetry", method: .get, headers: browser.headers)) as! [String: Any]
+            }
+            let soFar = try await telemetry()
+            #expect(soFar["live"] as? Bool == true)
+            #expect(soFar["upto"] as? Int == upto)
+            #expect((soFar["frames"] as? Int ?? 0) > 50 && (soFar["track"] as? [Any])?.isEmpty == false)
             // The "now recording" segment names it.
             let live = try json(try await client.execute(uri: "/api/live", method: .get, headers: browser.headers)) as! [String: Any]
             let cameras = ((live["segments"] as! [[String: Any]]).first?["cameras"] as? [[String: Any]]) ?? []
             #expect(cameras.map { $0["id"] as! Int } == [Int(row.id!)])
+            #expect((live["segments"] as! [[String: Any]]).first?["telemetry"] as? Int == Int(row.id!))
 
             // The car writes on; the entry's size reaches the disk at writeback.
             writer.more(growing.count / 3)
@@ -171,6 +180,8 @@ import MP4
             #expect((second["duration"] as! Double) > (first["duration"] as! Double) + 5)
             let longer = try await view(later)
             if hasFFprobe { #expect(try ffprobeFrames(longer) == second["frames"] as? Int) }
+            let more = try await telemetry()
+            #expect((more["frames"] as? Int ?? 0) > (soFar["frames"] as? Int ?? 0))
             // The first view is still the same file for a player part way through it.
             #expect(try await view(upto) == early)
             // A view past the bytes written is refused in words.

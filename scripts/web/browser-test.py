@@ -270,6 +270,8 @@ try:
             later = page.evaluate("document.querySelector('video').duration")
             wait_until(page, "document.querySelector('video').currentTime > 1", 10000)
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
+            page.wait_for_selector("#speed")
+            check(f"{size_name}: the live view shows the telemetry so far", page.locator("#speed").inner_text().endswith("km/h"))
             page.click("#live-edge")
             wait_until(page, f"document.querySelector('video').currentTime > {later} - 4", 10000)
             check(f"{size_name}: 'Live edge' jumps to the end written so far", True)

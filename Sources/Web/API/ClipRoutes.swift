@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Telemetry
 
 /// A clip's bytes by catalog id, with byte ranges (a video element seeks with them), its facts and telemetry.
 extension WebServer {
@@ -18,6 +19,7 @@ extension WebServer {
         }
         add(.get, "/api/clips/:id/telemetry", .owner) { [self] _, context in
             let clip = try clip(context)
+            if clip.state == .growing, clip.kind == .mp4 { return try liveTelemetry(clip) }
             guard let telemetry = try catalog.telemetry(clipID: clip.id!) else {
                 throw WebError(.notFound, clip.state == .complete ? "clip \(clip.id!) has no telemetry row"
                                : "clip \(clip.id!) is not complete yet; its telemetry is read when it is")
@@ -97,6 +99,39 @@ extension WebServer {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// A growing clip's telemetry, read from its newest live view (the catalog reads a clip's once it completes);
+    /// kept per view, so the players renewing every few seconds read it once per re-plan.
+    func liveTelemetry(_ clip: ClipRecord) throws -> Response {
+        let opened: any ClipReader
+        do { opened = try clips.open(clip) } catch {
+            throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        let movie = try live.current(clip, reader: opened)
+        let key = "\(clip.id!):\(movie.upto)"
+        let body: Data
+        if let known = liveTelemetryCache[key] {
+            body = known
+        } else {
+            let reader = LiveMovieReader(movie: movie, base: opened)
+            let telemetry: ClipTelemetry
+            do {
+                telemetry = try TelemetryReader.read(fileSize: reader.length) { (try? reader.read(at: $0, count: $1)) ?? [] }
+            } catch {
+                throw WebError(.notFound, "clip \(clip.id!) has no telemetry so far: \(error)")
+            }
+            let summary = TelemetrySummary(frames: telemetry.frames)
+            let head = try Reply.encoder.encode(TelemetryFacts(clipID: clip.id!, summary: summary, absence: telemetry.absence))
+            var data = Data(head.dropLast())
+            data.append(contentsOf: Array(",\"live\":true,\"upto\":\(movie.upto),\"track\":".utf8))
+            data.append(contentsOf: Array(TelemetryTrack(frames: telemetry.frames).json.utf8))
+            data.append(UInt8(ascii: "}"))
+            body = data
+            liveTelemetryCache[key] = data
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// How much of a clip plays now: the newest live view of a growing clip (its `upto` names the view for the
@@ -179,6 +214,18 @@ struct TelemetryFacts: Encodable {
     var meanSpeed: Double
     var autopilotShare: Double
     var absence: String?
+
+    init(clipID: Int64, summary s: TelemetrySummary, absence: String?) {
+        self.clipID = clipID
+        frames = s.frames
+        seconds = s.seconds
+        distance = s.distance
+        movingSeconds = s.movingSeconds
+        maxSpeed = s.maxSpeed
+        meanSpeed = s.meanSpeed
+        autopilotShare = s.autopilotShare
+        self.absence = absence
+    }
 
     init(_ t: TelemetryRecord) {
         clipID = t.clipID

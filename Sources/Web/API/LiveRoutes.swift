@@ -23,6 +23,6 @@ extension WebServer {
         let clips = latest.values.sorted { Segment.order($0.camera!) < Segment.order($1.camera!) }
         return Segment(start: clips.compactMap(\.clipTime).max() ?? 0, duration: 60,
                        cameras: clips.map { Segment.Camera(camera: $0.camera!, id: $0.id!, size: $0.size, state: $0.state.rawValue) },
-                       telemetry: nil)
+                       telemetry: latest["front"]?.id)
     }
 }

@@ -337,6 +337,8 @@ extension PageAssets {
         if (v.dataset.id !== String(clip.id)) return;
         if (!f.growing) { clip.state = "complete"; x.upto = 0; v.src = "/api/clips/" + clip.id + "?play=1"; return; }
         if (f.upto <= x.upto) return;
+        // The front camera's clip carries the overlay's telemetry: read again for the longer view.
+        if (this.segments[this.index] && this.segments[this.index].telemetry === clip.id) api("/api/clips/" + clip.id + "/telemetry").then(t => { this.tracks[clip.id] = t.track || []; }).catch(() => {});
         const first = !x.upto, t = v.currentTime, resume = this.playing;
         x.upto = f.upto;
         v.src = "/api/clips/" + clip.id + "?play=1&upto=" + f.upto;
@@ -407,7 +409,7 @@ extension PageAssets {
       }
       drawTelemetry(seg, t) {
         const track = seg && seg.telemetry ? this.tracks[seg.telemetry] : null;
-        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, this.growing() ? "Telemetry shows once the car has finished this clip." : "No telemetry for this minute.")); } return; }
+        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, this.growing() ? "No telemetry in the frames written so far." : "No telemetry for this minute.")); } return; }
         let p = track[0];
         for (const q of track) { if (q[0] <= t) p = q; else break; }
         const key = seg.telemetry + ":" + p[0];
