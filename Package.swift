@@ -90,7 +90,7 @@ let package = Package(
         .target(name: "SystemdNotify"),
         // The web UI and its JSON API (Hummingbird): pages, clips by catalog id, live updates, /metrics.
         .target(name: "Web", dependencies: [
-            "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4",
+            "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4", "ClipRepair",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -189,7 +189,7 @@ let package = Package(
         ]),
         // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Catalog", "Volume", "Sinks", "Outbound", "CarSimulator", "FAT32", "BlockTrace",
+            "Web", "Catalog", "Volume", "Sinks", "Outbound", "CarSimulator", "FAT32", "BlockTrace", "ClipRepair", "MP4",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -19,8 +19,11 @@ public enum ClipRepair {
     /// With ~160 bytes of bookkeeping per frame, a repair never needs more than ~10 MiB whatever a file claims.
     static let maximumFrames = 1 << 16
 
+    /// `scan` walks the frames of `start..<end` (at most `limit`); by default `AccessUnitScan.scan`. A caller
+    /// that re-plans a clip as it grows (the web UI's live view) passes one that resumes where its last walk ended.
     public static func plan(
-        fileSize: UInt64, read: (UInt64, Int) -> [UInt8], reference: RepairReference, creationTime: UInt64? = nil
+        fileSize: UInt64, read: (UInt64, Int) -> [UInt8], reference: RepairReference, creationTime: UInt64? = nil,
+        scan frames: ((_ start: UInt64, _ end: UInt64, _ limit: Int) -> AccessUnitScan)? = nil
     ) throws(RepairError) -> RepairPlan {
         let analysis = MP4.analyse(fileSize: fileSize, read: read)
         switch analysis.kind {
@@ -41,7 +44,8 @@ public enum ClipRepair {
             fileSize
         }
         let limit = min(Int(clamping: fileSize / bytesPerFrameLimit) + 1, maximumFrames)
-        let scan = AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
+        let scan = frames?(start, end, limit)
+            ?? AccessUnitScan.scan(from: start, to: end, lengthSize: reference.nalLengthSize, limit: limit, read: read)
         guard scan.units.first != nil, let last = scan.units.last else {
             throw .noFrames(reason: "stopped at \(scan.stop); is the reference of the same camera and encoder?")
         }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MP4
 import NIOCore
 import Sinks
 import Synchronization
@@ -31,6 +32,12 @@ public final class WebServer: Sendable {
     /// Set by `stop`: live streams end so a graceful shutdown does not wait for them.
     let stopping = Atomic<Bool>(false)
     let started = Date().timeIntervalSince1970
+    /// Growing clips as playable views, kept between a player's requests.
+    let live: LiveMovies
+    /// Complete clips' browser patches, kept between a player's range requests.
+    let playablePatches = RecentCache<String, [BrowserPlayable.Patch]>(capacity: 64)
+    /// Growing clips' telemetry by clip and view, as JSON.
+    let liveTelemetryCache = RecentCache<String, Data>(capacity: 24)
 
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
                 engine: VolumeEngine? = nil, sinks: SinkControl? = nil, retention: NowFigures.Retention? = nil,
@@ -46,6 +53,7 @@ public final class WebServer: Sendable {
         self.logger = logger
         self.clock = clock
         self.sessions = SessionStore(clock: clock)
+        self.live = LiveMovies(catalog: catalog, clips: clips, clock: clock)
         if let metrics {
             self.metrics = metrics
         } else {
@@ -82,6 +90,8 @@ public final class WebServer: Sendable {
         registerEvents(add)
         registerRecent(add)
         registerNow(add)
+        registerLive(add)
+        registerDrives(add)
         registerSinks(add)
         add(.get, "/metrics", settings.openMetrics ? .anyone : .owner) { [self] _, _ in
             Reply.text(metrics(), type: "text/plain; version=0.0.4; charset=utf-8")

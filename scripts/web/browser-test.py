@@ -2,15 +2,18 @@
 """Browser tests of the web UI: Debian's headless Chromium driven by Playwright (PyPI), against `teslacam run`
 serving fixtures/clips copied onto its volume (scripts/web/serve-fixtures.sh).
 
-At a phone size (390x844) and a desktop size (1280x800): every page renders with no console error; the player
+At a phone size (390x844) and a desktop size (1440x900): every page renders with no console error; the player
 plays the Saved event's four cameras in sync (each currentTime advancing, spread under 0.1 s) and shows the
 fixture's telemetry; the Recent player crosses the minute boundary; the zip download holds the event's exact
-bytes. Screenshots go to the directory printed at the start.
+bytes; a clip grown in place on the volume plays live, its duration growing (the phone's recording leaves a
+third RecentClips minute for the desktop's checks). Screenshots go to the directory printed at the start.
 
 Usage: scripts/web/browser-test.py BIN [--keep]   (needs root: FUSE)
 Exit status 0 when every check passed; a line per check; "N passed, N failed" last.
 """
-import hashlib, io, json, os, socket, subprocess, sys, tempfile, time, zipfile, signal
+import hashlib, io, json, os, socket, struct, subprocess, sys, tempfile, threading, time, zipfile, signal
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fat32 import FatVolume
 
 try:
     from playwright.sync_api import sync_playwright
@@ -76,10 +79,44 @@ def fixture_speeds(clip, t, window=0.15):
     scale = (pts[-1] - pts[0]) / (len(pts) - 1) * len(pts) / 60.0  # ticks per second: 60 s of frames
     return {round(float(r["vehicle_speed_mps"]) * 3.6) for r, p in zip(rows, pts) if abs((p - pts[0]) / scale - t) <= window}
 
+IMAGE = os.path.join(WORK, "daemon", "mnt", "volume.img")
+
+def record(name, seconds=14.0):
+    """Records the fixture's second front minute as a new RecentClips clip `name`: mtools writes its first fifth,
+    then the file grows in place (FatVolume) every 0.5 s, its mdat size 0 and no moov, as the car's muxer leaves
+    it while recording. Returns the writer thread."""
+    clip = bytearray(open(os.path.join(REPO, "fixtures/clips/TeslaCam/RecentClips/2026-11-20_08-01-00-front.mp4"), "rb").read())
+    offset = 0
+    while offset < len(clip):
+        size, kind = struct.unpack_from(">I4s", clip, offset)
+        if kind == b"mdat": mdat_end = offset + size; struct.pack_into(">I", clip, offset, 0); break
+        offset += size
+    data = bytes(clip[:mdat_end])
+    start = len(data) // 5
+    first = os.path.join(WORK, name)
+    open(first, "wb").write(data[:start])
+    subprocess.run(["mcopy", "-o", "-i", IMAGE + "@@1M", first, "::TeslaCam/RecentClips/" + name], check=True,
+                   env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    steps = int(seconds / 0.5)
+    def grow():
+        volume = FatVolume(IMAGE)
+        try:
+            done = start
+            for k in range(1, steps + 1):
+                time.sleep(0.5)
+                upto = start + (len(data) - start) * k // steps
+                volume.append("TeslaCam/RecentClips/" + name, data[done:upto])
+                done = upto
+        finally:
+            volume.close()
+    thread = threading.Thread(target=grow, daemon=True)
+    thread.start()
+    return thread
+
 try:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
-        for size_name, viewport in [("phone", {"width": 390, "height": 844}), ("desktop", {"width": 1280, "height": 800})]:
+        for size_name, viewport in [("phone", {"width": 390, "height": 844}), ("desktop", {"width": 1440, "height": 900})]:
             context = browser.new_context(viewport=viewport, accept_downloads=True, is_mobile=size_name == "phone",
                                           has_touch=size_name == "phone", device_scale_factor=2 if size_name == "phone" else 1)
             page = context.new_page()
@@ -101,6 +138,11 @@ try:
             page.wait_for_selector("#car")
             page.wait_for_timeout(1500)
             check(f"{size_name}: Now renders live figures", page.locator("#car").count() == 1 and page.locator("#rate").count() == 1)
+            # The car's state from what the engine saw: never "recording" beside 0 B/s.
+            state, rate = page.locator("#car").inner_text(), page.locator("#rate").inner_text()
+            check(f"{size_name}: Now's car state agrees with the write rate", ("recording" in state) == (rate != "0 B/s"), (state, rate))
+            check(f"{size_name}: the storage bar is not red with room to spare", page.locator("#storage").get_attribute("data-state") == "ok",
+                  page.locator("#storage").get_attribute("data-state"))
             shot("now")
             # A state change from the page (its CSRF token in the header): pause the sink, then resume it.
             page.click("button:has-text('Pause')")
@@ -121,10 +163,31 @@ try:
             page.click(".chips button:has-text('Saved')")
             wait_until(page, "document.querySelectorAll('.event').length === 1")
             check(f"{size_name}: the kind filter keeps Saved only", "Saved" in page.locator(".event").first.inner_text())
+            # The day filter: both events are of 20 November; none of the 21st.
+            page.goto(url + "#/events/all/2026-11-20")
+            wait_until(page, "document.querySelectorAll('.event').length === 2")
+            page.goto(url + "#/events/all/2026-11-21")
+            page.wait_for_selector("text=No events on this day.")
+            check(f"{size_name}: the day filter keeps that day's events", page.locator(".event").count() == 0)
+            page.goto(url + "#/events/sentry/2026-11-20")
+            wait_until(page, "document.querySelectorAll('.event').length === 1")
+            shot("events-day")
+
+            # Drives: the fixture's drive with its route drawn by the page, and its GPX.
+            page.goto(url + "#/drives")
+            page.wait_for_selector("#drives .drive")
+            text = page.locator("#drives .drive").first.inner_text()
+            points = page.evaluate("document.querySelector('#drives svg.route polyline').getAttribute('points').split(' ').length")
+            check(f"{size_name}: Drives shows the fixture's drive and route", "1.7 km" in text and "Autopilot 42 %" in text and points > 10, (text, points))
+            with page.expect_download() as info:
+                page.click("#drives a:has-text('GPX')")
+            gpx = open(info.value.path()).read()
+            check(f"{size_name}: a drive downloads as GPX", "<trkpt" in gpx, gpx[:200])
+            shot("drives")
 
             page.goto(url + "#/recent")
             page.wait_for_selector(".hour a")
-            check(f"{size_name}: Recent groups minutes by day and hour", page.locator(".hour a").count() == 2 and page.locator("#recent h2").count() == 1)
+            check(f"{size_name}: Recent groups minutes by day and hour", page.locator(".hour a").count() == (2 if size_name == "phone" else 3) and page.locator("#recent h2").count() == 1)
             shot("recent")
 
             # The Saved event's player: four cameras in sync.
@@ -146,10 +209,23 @@ try:
             page.wait_for_selector("#speed")
             speed_text = page.locator("#speed").inner_text()
             check(f"{size_name}: telemetry overlay shows the speed", speed_text.endswith("km/h"), speed_text)
+            if size_name == "desktop":
+                bottom = page.evaluate("document.querySelector('.overlay').getBoundingClientRect().bottom - innerHeight")
+                check("desktop: the telemetry overlay is above the fold", bottom <= 0, f"{bottom:.0f} px below")
             shot("player")
             # Focus layout: tap a camera.
             page.locator(".cam").nth(1).click()
             check(f"{size_name}: tapping a camera focuses it", page.locator(".cams.focus .cam.main").count() == 1)
+            if size_name == "phone":
+                # Only the focused camera streams on a phone; the others hold a still.
+                page.wait_for_timeout(600)
+                before = page.evaluate("[...document.querySelectorAll('video')].map(v => [v.paused, v.currentTime])")
+                page.wait_for_timeout(800)
+                after = page.evaluate("[...document.querySelectorAll('video')].map(v => [v.paused, v.currentTime])")
+                main = 1  # the second camera was tapped
+                others = [i for i in range(len(after)) if i != main]
+                check("phone: only the focused camera plays", not after[main][0] and after[main][1] > before[main][1]
+                      and all(after[i][0] for i in others), after)
             page.locator("select[aria-label=Speed]").select_option("2")
             rate = page.evaluate("document.querySelector('video').playbackRate")
             check(f"{size_name}: speed 2x applies", abs(rate - 2) < 0.01, rate)
@@ -181,6 +257,37 @@ try:
             check(f"{size_name}: the overlay's speed matches the fixture", shown in fixture_speeds("2026-11-20_08-01-00-front", shown_t),
                   (shown_t, shown, sorted(fixture_speeds("2026-11-20_08-01-00-front", shown_t))))
             shot("recent-player")
+
+            # Live: a clip the car is recording plays to its last frame written, and grows as the car writes.
+            writer = record(f"2026-11-20_08-0{5 if size_name == 'phone' else 6}-00-front.mp4")
+            page.goto(url + "#/now")
+            page.wait_for_selector("#watch-live", timeout=15000)
+            shot("now-recording")
+            page.click("#watch-live")
+            wait_until(page, "window.teslacamPlayer && document.querySelector('video').readyState >= 2", 20000)
+            first = page.evaluate("document.querySelector('video').duration")
+            wait_until(page, f"document.querySelector('video').duration > {first} + 3", 20000)
+            later = page.evaluate("document.querySelector('video').duration")
+            wait_until(page, "document.querySelector('video').currentTime > 1", 10000)
+            check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
+            page.wait_for_selector("#speed")
+            check(f"{size_name}: the live view shows the telemetry so far", page.locator("#speed").inner_text().endswith("km/h"))
+            page.click("#live-edge")
+            wait_until(page, f"document.querySelector('video').currentTime > {later} - 4", 10000)
+            check(f"{size_name}: 'Live edge' jumps to the end written so far", True)
+            shot("live")
+            writer.join()
+            # Settings: the sinks, and (last, on the desktop) a password change from the page.
+            page.goto(url + "#/settings")
+            page.wait_for_selector("#sinks")
+            if size_name == "desktop":
+                page.fill("input[aria-label='Current password']", password)
+                page.fill("input[aria-label='New password']", "a new long password")
+                page.fill("input[aria-label='New password again']", "a new long password")
+                page.click("button:has-text('Change password')")
+                page.wait_for_selector("text=Password changed.")
+                check("desktop: the password changes from Settings", True)
+            shot("settings")
             check(f"{size_name}: no console errors", not errors, errors)
             context.close()
         browser.close()

@@ -28,7 +28,9 @@ public struct CarActivityWindow: Sendable {
         return Double(last.written &- first.written) / (last.at - first.at)
     }
 
-    public func writing(at now: Double) -> Bool { lastWriteAt.map { now - $0 <= 10 } ?? false }
+    /// The car wrote within the rate's window: "recording" never shows beside a write rate of 0 B/s.
+    public func writing(at now: Double) -> Bool { lastWriteAt.map { now - $0 <= 5.5 } ?? false }
+    public func secondsSinceWrite(at now: Double) -> Double? { lastWriteAt.map { now - $0 } }
     public func connected(at now: Double) -> Bool { lastIOAt.map { now - $0 <= 30 } ?? false }
     public func secondsSinceFlush(at now: Double) -> Double? { lastFlushAt.map { now - $0 } }
 }

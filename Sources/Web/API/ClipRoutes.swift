@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Telemetry
 
 /// A clip's bytes by catalog id, with byte ranges (a video element seeks with them), its facts and telemetry.
 extension WebServer {
@@ -11,12 +12,14 @@ extension WebServer {
     func registerClips(_ add: Add) {
         add(.get, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
         add(.head, "/api/clips/:id", .owner) { [self] request, context in try clipBytes(request, context) }
+        add(.get, "/api/clips/:id/live", .owner) { [self] _, context in try liveFacts(try clip(context)) }
         add(.get, "/api/clips/:id/info", .owner) { [self] _, context in
             let clip = try clip(context)
             return try Reply.json(ClipInfo(clip))
         }
         add(.get, "/api/clips/:id/telemetry", .owner) { [self] _, context in
             let clip = try clip(context)
+            if clip.state == .growing, clip.kind == .mp4 { return try liveTelemetry(clip) }
             guard let telemetry = try catalog.telemetry(clipID: clip.id!) else {
                 throw WebError(.notFound, clip.state == .complete ? "clip \(clip.id!) has no telemetry row"
                                : "clip \(clip.id!) is not complete yet; its telemetry is read when it is")
@@ -45,13 +48,28 @@ extension WebServer {
         do { opened = try clips.open(clip) } catch {
             throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
         }
-        let playing = request.uri.queryParameters["play"] == "1" && clip.path.lowercased().hasSuffix(".mp4")
-        let reader: any ClipReader = playing ? PlayableClipReader(opened) : opened
+        let query = request.uri.queryParameters
+        let playing = query["play"] == "1" && clip.path.lowercased().hasSuffix(".mp4")
+        let upto = try query["upto"].map { text throws(WebError) -> UInt64 in
+            guard text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = UInt64(String(text)) else {
+                throw WebError(.badRequest, "'upto' must be a byte count from the clip's live facts")
+            }
+            return value
+        }
+        let reader: any ClipReader
+        if playing, let upto {
+            // One view of a growing clip, named by the bytes it covers: every range request of a player sees it alike.
+            reader = LiveMovieReader(movie: try live.view(clip, reader: opened, upto: upto), base: opened)
+        } else if playing, clip.state == .growing, let movie = try? live.current(clip, reader: opened) {
+            reader = LiveMovieReader(movie: movie, base: opened)
+        } else {
+            reader = playing ? PlayableClipReader(opened, clip: clip, cache: playablePatches) : opened
+        }
         let length = reader.length
         var headers: HTTPFields = [
             .contentType: Self.mediaType(clip.path), .acceptRanges: "bytes",
             // A growing clip changes under the same id; a complete one only if the car rewrites it.
-            .cacheControl: clip.state == .growing ? "no-store" : "private, no-cache",
+            .cacheControl: upto != nil && playing ? "private, max-age=600" : clip.state == .growing ? "no-store" : "private, no-cache",
             .contentDisposition: "inline; filename=\"\(Self.downloadName(clip.path))\"",
         ]
         if let sha = clip.sha256, clip.state != .growing { headers[.eTag] = "\"\(sha.prefix(32))\"" }
@@ -81,6 +99,60 @@ extension WebServer {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// A growing clip's telemetry, read from its newest live view (the catalog reads a clip's once it completes);
+    /// kept per view, so the players renewing every few seconds read it once per re-plan.
+    func liveTelemetry(_ clip: ClipRecord) throws -> Response {
+        let opened: any ClipReader
+        do { opened = try clips.open(clip) } catch {
+            throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        let movie = try live.current(clip, reader: opened)
+        let key = "\(clip.id!):\(movie.upto)"
+        let body: Data
+        if let known = liveTelemetryCache[key] {
+            body = known
+        } else {
+            let reader = LiveMovieReader(movie: movie, base: opened)
+            let telemetry: ClipTelemetry
+            do {
+                telemetry = try TelemetryReader.read(fileSize: reader.length) { (try? reader.read(at: $0, count: $1)) ?? [] }
+            } catch {
+                throw WebError(.notFound, "clip \(clip.id!) has no telemetry so far: \(error)")
+            }
+            let summary = TelemetrySummary(frames: telemetry.frames)
+            let head = try Reply.encoder.encode(TelemetryFacts(clipID: clip.id!, summary: summary, absence: telemetry.absence))
+            var data = Data(head.dropLast())
+            data.append(contentsOf: Array(",\"live\":true,\"upto\":\(movie.upto),\"track\":".utf8))
+            data.append(contentsOf: Array(TelemetryTrack(frames: telemetry.frames).json.utf8))
+            data.append(UInt8(ascii: "}"))
+            body = data
+            liveTelemetryCache[key] = data
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// How much of a clip plays now: the newest live view of a growing clip (its `upto` names the view for the
+    /// player's range requests), or `growing: false` once the car has finished it.
+    func liveFacts(_ clip: ClipRecord) throws -> Response {
+        struct Facts: Encodable { var id: Int64; var growing: Bool; var size: UInt64; var upto: UInt64?; var duration: Double?; var frames: Int? }
+        let opened: any ClipReader
+        do { opened = try clips.open(clip) } catch {
+            throw WebError(error == .gone(id: clip.id!) ? .gone : .internalServerError, "\(error)")
+        }
+        guard clip.state == .growing, clip.path.lowercased().hasSuffix(".mp4") else {
+            return try Reply.json(Facts(id: clip.id!, growing: false, size: opened.length))
+        }
+        do {
+            let movie = try live.current(clip, reader: opened)
+            return try Reply.json(Facts(id: clip.id!, growing: true, size: opened.length, upto: movie.upto,
+                                        duration: movie.duration, frames: movie.frames))
+        } catch let error as WebError where error.status == .conflict && error.message.hasSuffix(LiveMovies.complete) {
+            // The car wrote its moov; the catalog hears of it on its next pass.
+            return try Reply.json(Facts(id: clip.id!, growing: false, size: opened.length))
+        }
     }
 
     static func mediaType(_ path: String) -> String {
@@ -142,6 +214,18 @@ struct TelemetryFacts: Encodable {
     var meanSpeed: Double
     var autopilotShare: Double
     var absence: String?
+
+    init(clipID: Int64, summary s: TelemetrySummary, absence: String?) {
+        self.clipID = clipID
+        frames = s.frames
+        seconds = s.seconds
+        distance = s.distance
+        movingSeconds = s.movingSeconds
+        maxSpeed = s.maxSpeed
+        meanSpeed = s.meanSpeed
+        autopilotShare = s.autopilotShare
+        self.absence = absence
+    }
 
     init(_ t: TelemetryRecord) {
         clipID = t.clipID

@@ -59,10 +59,23 @@ extension WebServer {
                 }
                 return value
             }
-            let folders = try catalog.eventFolders(kinds: kinds, before: before, limit: limit)
+            // One day (the folder names are the car's time stamps, `YYYY-MM-DD_HH-MM-SS`): the page starts after
+            // the day's last possible name and stops at the first name of an earlier day.
+            let day = try query["date"].map { text throws(WebError) -> String in
+                let value = String(text), digits = value.utf8.filter { $0 >= 48 && $0 <= 57 }.count
+                guard value.utf8.count == 10, digits == 8, Array(value.utf8)[4] == 45, Array(value.utf8)[7] == 45 else {
+                    throw WebError(.badRequest, "'date' must be a day as YYYY-MM-DD")
+                }
+                return value
+            }
+            let dayEnd = day.map { $0 + "_~" }
+            let start = [before, dayEnd].compactMap { $0 }.min()
+            var folders = try catalog.eventFolders(kinds: kinds, before: start, limit: limit)
+            let full = folders.count == limit
+            if let day { folders = folders.filter { Self.folderName($0.event).hasPrefix(day + "_") } }
             let sidecars = try catalog.eventSidecars(folders.map(\.event))
             let items = try folders.map { try summary($0, rows: sidecars[$0.event] ?? []) }
-            let next = folders.count == limit ? folders.last.map { Self.folderName($0.event) } : nil
+            let next = full && folders.count == limit ? folders.last.map { Self.folderName($0.event) } : nil
             return try Reply.json(Page(items: items, next: next))
         }
         add(.get, "/api/events/:id", .owner) { [self] _, context in

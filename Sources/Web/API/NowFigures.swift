@@ -42,8 +42,10 @@ public struct NowFigures: Codable, Sendable, Equatable {
     public var engine: Bool
     /// The car read or wrote within the last 30 s.
     public var carConnected: Bool
-    /// The car wrote within the last 10 s.
+    /// The car wrote within the write rate's window (5 s).
     public var carWriting: Bool
+    /// Seconds since the car last wrote; nil before the first write this daemon saw.
+    public var secondsSinceWrite: Double?
     /// Seconds since the car's last flush seen by this daemon; nil before the first.
     public var secondsSinceFlush: Double?
     /// Bytes per second the car wrote over the last few seconds.

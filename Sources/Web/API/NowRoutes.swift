@@ -45,6 +45,7 @@ extension WebServer {
         }
         return NowFigures(engine: monitor != nil, carConnected: activity?.connected(at: now) ?? false,
                           carWriting: activity?.writing(at: now) ?? false,
+                          secondsSinceWrite: activity?.secondsSinceWrite(at: now),
                           secondsSinceFlush: activity?.secondsSinceFlush(at: now), writeRate: activity?.writeRate ?? 0,
                           carBytesWritten: stats?.carBytesWritten ?? 0, cacheBytes: stats?.harvest.cachedBytes ?? 0,
                           heldBytes: stats?.unflushedBytes ?? 0, growing: growing, disk: disk, retention: retention,

@@ -47,6 +47,9 @@ public final class SessionStore: Sendable {
     /// Logs every browser out (a password change).
     public func removeAll() { sessions.withLock { $0.removeAll() } }
 
+    /// Ends every session but `token`'s: a password change logs out everyone else.
+    public func removeAll(except token: String) { sessions.withLock { $0 = $0.filter { $0.key == token } } }
+
     /// 32 random bytes from the system generator, as hex.
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

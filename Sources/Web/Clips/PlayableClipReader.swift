@@ -1,3 +1,4 @@
+import Catalog
 import MP4
 
 /// A clip as a video element gets it (`?play=1`): the MP4 module's same-length `BrowserPlayable` patches applied
@@ -7,12 +8,19 @@ struct PlayableClipReader: ClipReader {
     let base: any ClipReader
     let patches: [BrowserPlayable.Patch]
 
-    /// Patches are found once per open (a scan of the top-level boxes and one read of `moov`); a clip without a
-    /// readable `moov` (still growing, cut by a power cut) is served as it is.
-    init(_ base: any ClipReader) {
+    /// Patches are found once per clip version (a scan of the top-level boxes and one read of `moov`) and kept in
+    /// `cache`: a video element's dozens of range requests do not each read the moov again. A clip without a
+    /// readable `moov` (cut by a power cut) is served as it is.
+    init(_ base: any ClipReader, clip: ClipRecord, cache: RecentCache<String, [BrowserPlayable.Patch]>) {
         self.base = base
-        patches = BrowserPlayable.patches(fileSize: base.length) { offset, count in
-            (try? base.read(at: offset, count: count)) ?? []
+        let key = "\(clip.id ?? 0):\(base.length):\(clip.sha256 ?? "\(clip.updatedAt)")"
+        if let known = cache[key] {
+            patches = known
+        } else {
+            patches = BrowserPlayable.patches(fileSize: base.length) { offset, count in
+                (try? base.read(at: offset, count: count)) ?? []
+            }
+            cache[key] = patches
         }
     }
 

@@ -30,7 +30,7 @@ enum PageAssets {
     </head>
     <body>
     <header class="top"><a class="brand" href="#/now"><img src="/icon.svg" alt="" width="22" height="22">TeslaCam</a>
-    <nav id="nav"><a href="#/now" data-tab="now">Now</a><a href="#/events" data-tab="events">Events</a><a href="#/recent" data-tab="recent">Recent</a></nav>
+    <nav id="nav"><a href="#/now" data-tab="now">Now</a><a href="#/events" data-tab="events">Events</a><a href="#/recent" data-tab="recent">Recent</a><a href="#/drives" data-tab="drives">Drives</a><a href="#/settings" data-tab="settings">Settings</a></nav>
     <button id="logout" class="link" hidden>Log out</button></header>
     <main id="main"><p class="muted">Loading…</p></main>
     <noscript>TeslaCam's pages need JavaScript.</noscript>

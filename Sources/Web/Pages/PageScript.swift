@@ -61,9 +61,16 @@ extension PageAssets {
     }
 
     function renderNow(box, n) {
-      const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car connected, not writing"] : ["", "Car not connected"];
+      // From what the engine saw: writes in the last 5 s (the rate's window) are recording; reads or older writes
+      // within 30 s are a connected car that is idle (parked, Sentry off).
+      const idle = n.secondsSinceWrite != null ? "connected, idle (last write " + ago(n.secondsSinceWrite) + ")" : "connected, idle";
+      const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting && n.writeRate > 0 ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car " + idle] : ["", "Car not connected"];
       const disk = n.disk || {};
       const used = disk.archiveTotalBytes ? 1 - disk.archiveFreeBytes / disk.archiveTotalBytes : 0;
+      // The bar's colour is retention's state: red only under the reserve (it is evicting), amber near it.
+      const reserve = n.retention ? n.retention.minFreeBytes : 0;
+      const storage = !reserve || disk.archiveFreeBytes == null ? ["", ""] : disk.archiveFreeBytes < reserve ? ["bad", "Under the reserve: retention is removing the oldest clips."]
+        : disk.archiveFreeBytes < 2 * reserve ? ["warn", "Near the reserve: retention removes the oldest clips soon."] : ["", "Retention has room: nothing is removed yet."];
       box.replaceChildren(el("h1", {}, "Now"),
         el("div", {cls: "card", id: "car"}, el("span", {cls: "dot " + car[0]}), el("b", {}, car[1])),
         el("div", {cls: "grid"},
@@ -72,30 +79,61 @@ extension PageAssets {
           el("div", {cls: "card stat"}, "Written since start", el("b", {}, bytes(n.carBytesWritten))),
           el("div", {cls: "card stat"}, "Write cache", el("b", {}, bytes(n.cacheBytes)), n.heldBytes ? el("span", {cls: "error"}, bytes(n.heldBytes) + " held: disk refusing") : null)),
         el("h2", {}, "Recording now"),
-        el("div", {cls: "card"}, n.growing.length ? el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("span", {}, g.name), el("b", {}, bytes(g.size)))))
+        el("div", {cls: "card"}, n.growing.length ? [el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("a", {href: "#/live"}, g.name), el("b", {}, bytes(g.size))))),
+                                                     el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, "Watch live"))]
                                                   : el("p", {cls: "muted"}, "No clip is growing.")),
         el("h2", {}, "Storage"),
-        el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar"}, barFill(used))] : el("span", {cls: "muted"}, "No disk figures."),
+        el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar " + storage[0], id: "storage", "data-state": storage[0] || "ok"}, barFill(used)), storage[1] ? el("p", {cls: storage[0] === "bad" ? "error" : "muted"}, storage[1]) : null] : el("span", {cls: "muted"}, "No disk figures."),
           n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
           disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null),
         el("h2", {}, "Uploads"),
-        el("div", {cls: "card"}, n.sinks.length ? el("ul", {cls: "rows"}, n.sinks.map(s => el("li", {},
-          el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
-          el("span", {}, s.state + " · " + s.queued + " queued ",
-            s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry") : null,
-            sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume"))))) : el("p", {cls: "muted"}, "No sinks configured.")));
+        el("div", {cls: "card"}, sinkRows(n.sinks)));
     }
-    function sinkButton(name, action, label) {
-      return el("button", {cls: "btn small", onclick: e => { e.target.disabled = true; api("/api/sinks/" + encodeURIComponent(name) + "/" + action, {method: "POST"}).catch(failed); }}, label);
+    // The sinks with their controls; `after` gets the new states (Now's stream brings them by itself).
+    function sinkRows(sinks, after) {
+      return sinks.length ? el("ul", {cls: "rows", id: "sinks"}, sinks.map(s => el("li", {},
+        el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
+        el("span", {}, s.state + " · " + s.queued + " queued" + (s.sentBytes ? " · " + bytes(s.sentBytes) + " sent " : " "),
+          s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry", after) : null,
+          sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume", after))))) : el("p", {cls: "muted"}, "No sinks configured.");
+    }
+    function sinkButton(name, action, label, after) {
+      return el("button", {cls: "btn small", onclick: e => { e.target.disabled = true; api("/api/sinks/" + encodeURIComponent(name) + "/" + action, {method: "POST"}).then(after || (() => {})).catch(failed); }}, label);
+    }
+
+    // ---- Settings ----
+    async function settingsView() {
+      const field = (label, auto) => el("input", {type: "password", autocomplete: auto, placeholder: label, "aria-label": label, required: true});
+      const current = field("Current password", "current-password"), next = field("New password", "new-password"), again = field("New password again", "new-password");
+      const note = el("p", {id: "password-note"});
+      const form = el("form", {cls: "card form", id: "password", onsubmit: async e => {
+        e.preventDefault();
+        note.className = "error";
+        if (next.value !== again.value) { note.textContent = "The two new passwords differ."; return; }
+        if (next.value.length < 8) { note.textContent = "The new password needs at least 8 characters."; return; }
+        note.className = "muted"; note.textContent = "Changing…";
+        try {
+          await api("/api/password", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({current: current.value, new: next.value})});
+          form.reset(); note.className = "okay"; note.textContent = "Password changed. Other browsers are logged out.";
+        } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
+      }}, el("h2", {}, "Password"), current, next, again, el("button", {cls: "btn on", type: "submit"}, "Change password"), note);
+      const sinks = el("div", {cls: "card"}, el("p", {cls: "muted"}, "Loading…"));
+      show(el("h1", {}, "Settings"), form, el("h2", {}, "Uploads"), sinks);
+      const draw = list => sinks.replaceChildren(sinkRows(list, draw));
+      draw(await api("/api/sinks"));
     }
     function barFill(share) { const i = el("i"); i.style.width = Math.round(Math.min(1, Math.max(0, share)) * 100) + "%"; return i; }
 
     // ---- Events ----
-    function eventsView(kind) {
+    function eventsView(kind, date) {
       kind = kind || "all";
+      date = /^\d{4}-\d\d-\d\d$/.test(date || "") ? date : "";
+      const to = (k, d) => { location.hash = "#/events/" + k + (d ? "/" + d : ""); };
       const list = el("div", {cls: "events", id: "events"});
       const sentinel = el("div", {cls: "sentinel"});
-      const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => { location.hash = "#/events/" + k; }}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])));
+      const day = el("input", {type: "date", value: date, "aria-label": "Day", onchange: e => to(kind, e.target.value)});
+      const chips = el("div", {cls: "chips"}, ["all", "sentry", "saved"].map(k => el("button", {cls: k === kind ? "on" : "", onclick: () => to(k, date)}, {all: "All", sentry: "Sentry", saved: "Saved"}[k])),
+        day, date ? el("button", {onclick: () => to(kind, "")}, "Any day") : null);
       const map = el("div", {cls: "card eventmap", hidden: true});
       const located = [];
       show(el("h1", {}, "Events"), chips, map, list, sentinel);
@@ -104,10 +142,10 @@ extension PageAssets {
         if (busy || next === null) return;
         busy = true;
         try {
-          const page = await api("/api/events?kind=" + kind + (next ? "&before=" + encodeURIComponent(next) : ""));
+          const page = await api("/api/events?kind=" + kind + (date ? "&date=" + date : "") + (next ? "&before=" + encodeURIComponent(next) : ""));
           for (const e of page.items) { list.append(eventCard(e)); if (e.latitude != null && e.longitude != null) located.push(e); }
           drawEventMap(map, located);
-          if (!list.children.length) list.append(el("p", {cls: "muted"}, "No events yet."));
+          if (!list.children.length) list.append(el("p", {cls: "muted"}, date ? "No events on this day." : "No events yet."));
           next = page.next ?? null;  // absent at the end (the encoder leaves nil out)
         } finally { busy = false; }
       };
@@ -134,7 +172,7 @@ extension PageAssets {
         const title = document.createElementNS(ns, "title"); title.textContent = e.reasonText + (e.city ? " · " + e.city : "");
         dot.append(title); link.append(dot); svg.append(link);
       }
-      box.replaceChildren(svg, el("div", {cls: "muted"}, events.length + " events with a place · " + (span * 111).toFixed(1) + " km across"));
+      box.replaceChildren(svg, el("div", {cls: "muted"}, events.length + (events.length === 1 ? " event" : " events") + " with a place · " + (span * 111).toFixed(1) + " km across"));
     }
 
     function eventCard(e) {
@@ -173,6 +211,42 @@ extension PageAssets {
       more().catch(failed);
     }
 
+    // ---- Drives ----
+    async function drivesView() {
+      show(el("h1", {}, "Drives"), el("p", {cls: "muted"}, "Loading…"));
+      const d = await api("/api/drives");
+      show(el("h1", {}, "Drives"), d.items.length ? el("div", {cls: "events", id: "drives"}, d.items.map(driveCard))
+        : el("p", {cls: "muted"}, "No drives yet: front-camera clips with telemetry make them."));
+    }
+    function driveCard(d) {
+      const place = p => p ? p[0].toFixed(4) + ", " + p[1].toFixed(4) : "unknown";
+      const hm = s => s >= 3600 ? Math.floor(s / 3600) + " h " + Math.round(s % 3600 / 60) + " min" : s >= 60 ? Math.round(s / 60) + " min" : Math.round(s) + " s";
+      return el("div", {cls: "card drive"}, routeMap(d.route, "map route"), el("div", {},
+        el("div", {cls: "what"}, carTime(d.start)),
+        el("div", {}, el("b", {}, (d.distance / 1000).toFixed(1) + " km"), " · " + hm(d.duration) + " · Autopilot " + Math.round(d.autopilotShare * 100) + " %"),
+        el("div", {cls: "muted"}, "Top speed " + Math.round(d.maxSpeed * 3.6) + " km/h · " + d.clips + " clips"),
+        el("div", {cls: "muted"}, "From " + place(d.startPosition) + " to " + place(d.endPosition)),
+        el("div", {cls: "chips"}, d.firstClip ? el("a", {cls: "btn small", href: "#/play/" + d.firstClip}, "Play") : null,
+          el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/gpx", download: ""}, "GPX"),
+          el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/geojson", download: ""}, "GeoJSON"))));
+    }
+    // A track drawn by us (no tiles: the board often has no internet): [lat, lon] points, north up, equal scale.
+    function routeMap(points, cls, at) {
+      const ns = "http://www.w3.org/2000/svg";
+      const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", cls || "map");
+      if (points.length < 2) return svg;
+      const lats = points.map(q => q[0]), lons = points.map(q => q[1]);
+      const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+      const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
+      const ox = 50 - ((d - c) * k / span) * 45, oy = 50 + ((b - a) / span) * 45;
+      const xy = q => [ox + ((q[1] - c) * k / span) * 90, oy - ((q[0] - a) / span) * 90];
+      const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", points.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
+      svg.append(line);
+      const dot = (q, name) => { const e = document.createElementNS(ns, "circle"); const [x, y] = xy(q); e.setAttribute("cx", x.toFixed(1)); e.setAttribute("cy", y.toFixed(1)); e.setAttribute("r", "4"); e.setAttribute("class", name); svg.append(e); };
+      if (at) dot(at, "now"); else { dot(points[0], "start"); dot(points[points.length - 1], "end"); }
+      return svg;
+    }
+
     // ---- Player ----
     const GEARS = ["P", "D", "R", "N"], PILOT = ["", "FSD", "Autosteer", "TACC"];
     const LABEL = {front: "Front", back: "Back", left_repeater: "Left", right_repeater: "Right", left_pillar: "Left pillar", right_pillar: "Right pillar"};
@@ -186,7 +260,7 @@ extension PageAssets {
         this.cells = this.cameras.map(c => {
           const v = el("video", {muted: true, playsinline: true, preload: "auto", "data-camera": c});
           v.muted = true;
-          v.addEventListener("ended", () => { if (v === this.master()) this.advance(); });
+          v.addEventListener("ended", () => { if (v === this.master() && !this.growing()) this.advance(); });
           const cell = el("div", {cls: "cam", onclick: () => this.setFocus(c)}, v, el("span", {}, LABEL[c] || c));
           return {camera: c, video: v, cell};
         });
@@ -221,8 +295,16 @@ extension PageAssets {
         document.addEventListener("keydown", this.keys);
         this.load(0, 0);
         this.frame = requestAnimationFrame(() => this.tick());
+        this.liveTimer = setInterval(() => this.renewAll(), 3000);
       }
-      master() { const seg = this.segments[this.index]; const c = this.cells.find(x => seg && seg.cameras.some(k => k.camera === x.camera)); return c ? c.video : this.cells[0].video; }
+      master() {
+        const seg = this.segments[this.index], has = x => seg && seg.cameras.some(k => k.camera === x.camera);
+        const c = this.cells.find(x => x.camera === this.focus && has(x)) || this.cells.find(has);
+        return c ? c.video : this.cells[0].video;
+      }
+      // On a phone with a camera focused only that camera streams: the others hold a still, renewed every few
+      // seconds (the board's Wi-Fi is slow).
+      lean() { return !!this.focus && matchMedia("(max-width: 799px)").matches; }
       time() { return (this.offsets[this.index] || 0) + this.master().currentTime; }
       load(index, offset) {
         this.index = index;
@@ -232,7 +314,10 @@ extension PageAssets {
           const clip = seg.cameras.find(c => c.camera === x.camera);
           x.cell.classList.toggle("missing", !clip);
           if (!clip) { x.video.removeAttribute("src"); delete x.video.dataset.id; continue; }
-          if (x.video.dataset.id !== String(clip.id)) { x.video.dataset.id = clip.id; x.video.src = "/api/clips/" + clip.id + "?play=1"; }
+          if (x.video.dataset.id !== String(clip.id)) {
+            x.video.dataset.id = clip.id; x.upto = 0;
+            if (clip.state === "growing") this.renew(x, clip); else x.video.src = "/api/clips/" + clip.id + "?play=1";
+          }
           ready.push(new Promise(res => { if (x.video.readyState >= 1) res(); else x.video.addEventListener("loadedmetadata", res, {once: true}); }).then(() => { x.video.currentTime = offset; }));
         }
         if (seg.telemetry && !this.tracks[seg.telemetry]) {
@@ -241,7 +326,35 @@ extension PageAssets {
         }
         return Promise.all(ready).then(() => { if (this.playing) this.playAll(); });
       }
-      playAll() { for (const x of this.cells) if (x.video.dataset.id) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
+      growing() { const seg = this.segments[this.index]; return !!seg && seg.cameras.some(c => c.state === "growing"); }
+      // A clip the car is still recording plays as the server's view of its bytes so far (named by their count,
+      // so all range requests of one load see one file); every few seconds a longer view takes over where the
+      // camera was.
+      async renew(x, clip) {
+        let f = null;
+        try { f = await api("/api/clips/" + clip.id + "/live"); } catch (_) { return; }
+        const v = x.video;
+        if (v.dataset.id !== String(clip.id)) return;
+        if (!f.growing) { clip.state = "complete"; x.upto = 0; v.src = "/api/clips/" + clip.id + "?play=1"; return; }
+        if (f.upto <= x.upto) return;
+        // The front camera's clip carries the overlay's telemetry: read again for the longer view.
+        if (this.segments[this.index] && this.segments[this.index].telemetry === clip.id) api("/api/clips/" + clip.id + "/telemetry").then(t => { this.tracks[clip.id] = t.track || []; }).catch(() => {});
+        const first = !x.upto, t = v.currentTime, resume = this.playing;
+        x.upto = f.upto;
+        v.src = "/api/clips/" + clip.id + "?play=1&upto=" + f.upto;
+        if (!first) v.addEventListener("loadedmetadata", () => { v.currentTime = t; v.playbackRate = this.speed; if (resume) v.play().catch(() => {}); }, {once: true});
+        const seg = this.segments[this.index];
+        if (seg === this.segments[this.segments.length - 1] && f.duration > 0) {
+          seg.duration = Math.max(f.duration, ...this.cells.filter(c => c.video.duration > 0).map(c => c.video.duration));
+          this.total = this.offsets[this.index] + seg.duration; this.slider.max = this.total.toFixed(2);
+        }
+      }
+      renewAll() {
+        const seg = this.segments[this.index];
+        if (!seg) return;
+        for (const x of this.cells) { const clip = seg.cameras.find(c => c.camera === x.camera); if (clip && clip.state === "growing") this.renew(x, clip); }
+      }
+      playAll() { const m = this.master(), lean = this.lean(); for (const x of this.cells) if (x.video.dataset.id && (!lean || x.video === m)) { x.video.playbackRate = this.speed; x.video.play().catch(() => {}); } }
       toggle() {
         this.playing = !this.playing;
         this.playButton.textContent = this.playing ? "Pause" : "Play";
@@ -276,6 +389,11 @@ extension PageAssets {
           for (const x of this.cells) {
             const v = x.video;
             if (v === m || !v.dataset.id || v.readyState < 2) continue;
+            if (this.lean()) {
+              if (!v.paused) v.pause();
+              if (!(this.still > performance.now() - 4000)) { this.still = performance.now(); v.currentTime = m.currentTime; }
+              continue;
+            }
             const drift = v.currentTime - m.currentTime;
             if (Math.abs(drift) > 0.3) v.currentTime = m.currentTime;
             else v.playbackRate = Math.max(0.0625, this.speed * (1 - Math.max(-0.25, Math.min(0.25, drift * 2))));
@@ -291,7 +409,7 @@ extension PageAssets {
       }
       drawTelemetry(seg, t) {
         const track = seg && seg.telemetry ? this.tracks[seg.telemetry] : null;
-        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, "No telemetry for this minute.")); } return; }
+        if (!track || !track.length) { if (this.overlay.dataset.state !== "none") { this.overlay.dataset.state = "none"; this.overlay.replaceChildren(el("span", {cls: "muted"}, this.growing() ? "No telemetry in the frames written so far." : "No telemetry for this minute.")); } return; }
         let p = track[0];
         for (const q of track) { if (q[0] <= t) p = q; else break; }
         const key = seg.telemetry + ":" + p[0];
@@ -305,27 +423,21 @@ extension PageAssets {
           this.miniMap(track, p)].filter(Boolean));
       }
       miniMap(track, p) {
-        const pts = track.filter(q => q[1] != null && q[2] != null);
-        if (pts.length < 2) return null;
-        const lats = pts.map(q => q[1]), lons = pts.map(q => q[2]);
-        const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-        const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
-        const xy = q => [5 + ((q[2] - c) * k / span) * 90, 95 - ((q[1] - a) / span) * 90];
-        const ns = "http://www.w3.org/2000/svg";
-        const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", "map");
-        const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", pts.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
-        svg.append(line);
-        if (p[1] != null) { const dot = document.createElementNS(ns, "circle"); const [x, y] = xy(p); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "4"); svg.append(dot); }
-        return svg;
+        const pts = track.filter(q => q[1] != null && q[2] != null).map(q => [q[1], q[2]]);
+        return pts.length < 2 ? null : routeMap(pts, "map", p[1] != null ? [p[1], p[2]] : null);
       }
-      destroy() { cancelAnimationFrame(this.frame); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
+      destroy() { cancelAnimationFrame(this.frame); clearInterval(this.liveTimer); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
     }
 
     async function playerView(kind, id) {
       show(el("p", {cls: "muted"}, "Loading…"));
-      const detail = kind === "event" ? await api("/api/events/" + id) : await api("/api/recent/" + id);
+      const detail = await api(kind === "event" ? "/api/events/" + id : kind === "live" ? "/api/live" : "/api/recent/" + id);
       const segments = detail.segments;
-      if (!segments.length) { show(el("p", {cls: "muted"}, "No video in this event.")); return; }
+      if (!segments.length) {
+        show(el("h1", {}, kind === "live" ? "Live" : "Player"), el("p", {cls: "muted"}, kind === "live" ? "Nothing is being recorded now." : "No video in this event."));
+        if (kind === "live") { const again = setTimeout(route, 5000); leave = () => clearTimeout(again); }
+        return;
+      }
       const player = new Player(segments, detail.trigger);
       window.teslacamPlayer = player;
       leave = () => { player.destroy(); window.teslacamPlayer = null; };
@@ -334,6 +446,9 @@ extension PageAssets {
         const e = detail.event;
         head.push(el("h1", {}, e.reasonText), el("p", {cls: "muted"}, [e.street, e.city].filter(Boolean).join(", ") || "Unknown place", " · ", e.timestamp ? e.timestamp.replace("T", " ") : e.name),
           el("p", {}, el("a", {cls: "btn", id: "download", href: "/api/events/" + e.id + "/zip", download: e.name + ".zip"}, "Download zip (" + bytes(e.bytes) + ")")));
+      } else if (kind === "live") {
+        head.push(el("h1", {}, el("span", {cls: "dot bad"}), "Live · " + carTime(segments[0].start)),
+          el("p", {cls: "muted"}, "The clips the car is writing now, to the last frame written; they keep growing."));
       } else {
         const start = segments.find(s => s.start === detail.start) || segments[0];
         head.push(el("h1", {}, "Recent · " + carTime(start.start)));
@@ -346,6 +461,11 @@ extension PageAssets {
         const i = segments.findIndex(s => s.start === detail.start);
         if (i > 0) player.seek(player.offsets[i]);
       }
+      if (kind === "live") {
+        player.toggle();
+        // The live edge: the newest view's end, less a moment so there is something to play.
+        player.root.querySelector(".controls").append(el("button", {cls: "btn", id: "live-edge", onclick: () => player.seek(Math.max(0, player.total - 2))}, "Live edge"));
+      }
     }
 
     function failed(err) {
@@ -355,7 +475,7 @@ extension PageAssets {
     async function route() {
       if (leave) { try { leave(); } catch (_) {} leave = null; }
       const parts = (location.hash || "#/now").slice(2).split("/");
-      for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.tab === (parts[0] === "event" ? "events" : parts[0] === "play" ? "recent" : parts[0]));
+      for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.tab === (parts[0] === "event" ? "events" : parts[0] === "play" ? "recent" : parts[0] === "live" ? "now" : parts[0]));
       try {
         const s = await api("/api/session");
         document.getElementById("logout").hidden = !s.authenticated;
@@ -363,10 +483,13 @@ extension PageAssets {
         if (!s.authenticated) return login(s.passwordSet ? "" : "No password is set: run teslacam passwd --state DIR on the board.");
         csrf = s.csrf;
         switch (parts[0]) {
-          case "events": return eventsView(parts[1]);
+          case "events": return eventsView(parts[1], parts[2]);
+          case "settings": return await settingsView();
           case "recent": return recentView();
+          case "drives": return await drivesView();
           case "event": return await playerView("event", parts[1]);
           case "play": return await playerView("recent", parts[1]);
+          case "live": return await playerView("live");
           default: return nowView();
         }
       } catch (err) { failed(err); }

@@ -22,12 +22,13 @@ extension PageAssets {
     .stat b{display:block;font-size:22px}
     .dot{display:inline-block;width:10px;height:10px;border-radius:50%;background:var(--muted);margin-right:6px;vertical-align:middle}
     .dot.ok{background:var(--ok)}.dot.warn{background:var(--warn)}.dot.bad{background:var(--bad)}
-    .bar{height:8px;background:var(--line);border-radius:4px;overflow:hidden;margin-top:6px}.bar i{display:block;height:100%;background:var(--accent)}
+    .bar{height:8px;background:var(--line);border-radius:4px;overflow:hidden;margin-top:6px}.bar i{display:block;height:100%;background:#5aa9ff}
+    .bar.warn i{background:var(--warn)}.bar.bad i{background:var(--bad)}
     ul.rows{list-style:none;margin:0;padding:0}ul.rows li{display:flex;justify-content:space-between;gap:8px;padding:6px 0;border-bottom:1px solid var(--line)}
     ul.rows li:last-child{border-bottom:0}
     .chips{display:flex;gap:8px;margin-bottom:10px;flex-wrap:wrap}
     .chips button,button.btn,a.btn{background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:7px 14px;font:inherit;cursor:pointer;text-decoration:none;display:inline-block}
-    .chips button.on,button.btn.on{background:var(--accent);border-color:var(--accent);color:#fff}
+    .chips button.on,button.btn.on,a.btn.on{background:var(--accent);border-color:var(--accent);color:#fff}
     button.link{background:none;border:0;color:var(--muted);font:inherit;cursor:pointer}
     .events{display:grid;grid-template-columns:1fr;gap:10px}
     .event{display:flex;gap:10px;text-decoration:none;background:var(--card);border:1px solid var(--line);border-radius:12px;overflow:hidden}
@@ -40,8 +41,10 @@ extension PageAssets {
     .hour a{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 9px;text-decoration:none;font-variant-numeric:tabular-nums}
     .sentinel{height:40px}
     .login{max-width:340px;margin:12vh auto}
-    .login input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
+    .login input,.form input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
     .login button{width:100%}
+    .form{max-width:420px}.form h2{margin-top:0}.okay{color:var(--ok)}
+    .chips input[type=date]{font:inherit;background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:5px 10px}
     .error{color:var(--bad)}
     .player{position:relative}
     .cams{display:grid;grid-template-columns:1fr 1fr;gap:4px;background:#000;border-radius:10px;overflow:hidden}
@@ -65,6 +68,10 @@ extension PageAssets {
     svg.map circle{fill:var(--accent)}
     svg.map.wide{width:100%;height:auto;max-height:180px;border:0}
     svg.map circle.saved{fill:#5aa9ff}
+    svg.map circle.start{fill:var(--ok)}
+    .drive{display:flex;gap:12px;align-items:flex-start}.drive>div{min-width:0}.drive .what{font-weight:600}
+    .drive svg.route{width:110px;height:110px;flex:none}
+    .drive .chips{margin:8px 0 0}
     .timeline{position:relative;flex:1 1 100%;display:flex}
     .timeline input{flex:1}
     .timeline .trigger{position:absolute;top:50%;width:4px;height:16px;background:var(--warn);border-radius:2px;pointer-events:none;transform:translate(-2px,-50%)}
@@ -82,6 +89,12 @@ extension PageAssets {
       .cams.six{max-width:calc((100vh - 340px) * 2)}
       .cams.one{max-width:calc((100vh - 340px) * 4 / 3)}
       .cams.focus{max-width:none}
+      /* The telemetry beside the cameras, not under the controls: on a desktop it stays above the fold. */
+      .player{display:grid;grid-template-columns:minmax(0,1fr) 190px;gap:0 16px;align-items:start}
+      .player .cams{grid-column:1;grid-row:1;width:100%}
+      .player .controls{grid-column:1/-1;grid-row:2}
+      .player .overlay{grid-column:2;grid-row:1;flex-direction:column;align-items:flex-start;margin:0}
+      .player .overlay svg.map{width:170px;height:170px}
       .cams.focus{grid-template-columns:repeat(5,1fr)}
     }
     """#
