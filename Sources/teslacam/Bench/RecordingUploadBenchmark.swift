@@ -144,15 +144,24 @@ struct RecordingUploadBenchmark {
         let seconds = Self.seconds(clock.now - started)
         var result = Round(seconds: seconds, carBytes: carBytes, writes: writes, flushes: flushes)
         guard let uploader else { return result }
-        // Every file complete (the settler judges the last ones), in the catalog, and delivered.
+        // Every file complete (the settler judges the last ones after the quiet period), in the catalog, and
+        // delivered: no job open and none new for 10 s.
         let deadline = Date().addingTimeInterval(900)
+        var lastCount = -1, steadySince = Date(), drainedAt = clock.now
         while Date() < deadline {
             ingest.drain()
             let jobs = try catalog.jobs(sink: "bench")
-            if !jobs.isEmpty, !jobs.contains(where: { $0.state == .pending || $0.state == .waiting }) { break }
+            let open = jobs.contains { $0.state == .pending || $0.state == .waiting }
+            if jobs.count != lastCount || open {
+                lastCount = jobs.count
+                steadySince = Date()
+                drainedAt = clock.now
+            } else if Date().timeIntervalSince(steadySince) > 10 {
+                break
+            }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        result.drainSeconds = Self.seconds(clock.now - started) - seconds
+        result.drainSeconds = Self.seconds(drainedAt - started) - seconds
         uploader.stop()
         let times = completed.withLock { $0 }
         for job in try catalog.jobs(sink: "bench") where job.state == .done {
