@@ -6,7 +6,7 @@ set -euo pipefail
 # checks the metrics text; postgresql for the ingest server's tests (a throwaway cluster each; the service
 # Debian starts is not used).
 packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
-          openssh-client openssh-server rsync python3
+          openssh-client openssh-server rsync python3 curl
           nginx-light libnginx-mod-http-dav-ext rclone prometheus
           ffmpeg chromium postgresql)  # ffmpeg judges repaired clips; chromium plays clips in the browser tests
 # systemd for `systemd-analyze verify` of the units, passwd for install.sh's useradd (InstallerTests).

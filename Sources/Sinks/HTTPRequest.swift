@@ -76,8 +76,8 @@ struct HTTPRequest {
         var headers: [String: String]
         var body: [UInt8]
 
-        /// Retry-After in seconds (the HTTP-date form is rare for webhooks and S3-likes; read as absent).
-        var retryAfter: Double? { headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        /// Retry-After in seconds from now (either of its forms).
+        var retryAfter: Double? { RetryAfter.seconds(headers["retry-after"]) }
     }
 
     /// CURL_GLOBAL_ALL (SSL | WIN32): the macro does not reach Swift.

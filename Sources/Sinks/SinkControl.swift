@@ -44,6 +44,9 @@ public struct SinkControl: Sendable {
         return nil
     }
 
+    /// `teslacam sinks check`: every sink (or the one named) reached with a probe of its own, one after another.
+    public func check(_ name: String? = nil) throws -> [SinkCheck] { try SinkCheck.all(sinks, only: name) }
+
     func sink(_ name: String) throws(Failure) -> any Sink {
         guard let sink = sinks.first(where: { $0.name == name }) else {
             throw .unknownSink(name, known: sinks.map(\.name))
@@ -51,3 +54,4 @@ public struct SinkControl: Sendable {
         return sink
     }
 }
+

@@ -71,8 +71,7 @@ struct RsyncSinkTests {
 
     /// A proxy cuts the connection once 600 KB went through; rsync kept the partial file and the retry sends only
     /// the rest.
-    @Test(.disabled("does not finish yet: after the cut the file arrives whole, but the job is not acknowledged (under investigation)"))
-    func aCutConnectionResumesFromThePartialFile() throws {
+    @Test func aCutConnectionResumesFromThePartialFile() throws {
         let peer = try SSHPeer()
         try peer.start()
         let proxy = try PeerProcess("/usr/bin/env", ["python3", peersDirectory + "/cut-proxy.py", "\(peer.port)", "600000", "1"])
@@ -89,9 +88,11 @@ struct RsyncSinkTests {
         let job = try #require(try rig.catalog.jobs(sink: "backup").first)
         #expect(job.state == .done)
         #expect(job.attempts == 1, "the cut was one failed attempt")
-        // Resumed, not restarted: the attempt that finished sent less than the whole file (rsync prints no
-        // statistics for the attempt that was cut).
-        #expect(job.sentBytes > 0 && job.sentBytes < Int64(size) - 200_000, "sent \(job.sentBytes) for \(size)")
+        // Resumed, not restarted: the attempt that finished sent less than the whole file, because rsync matched
+        // what the cut attempt left in .rsync-partial (no -z: a restart sends every byte and then some). How much
+        // the peer had saved depends on sshd's buffers at the cut (100–260 KB seen), so no fixed margin.
+        // rsync prints no statistics for the attempt that was cut.
+        #expect(job.sentBytes > 0 && job.sentBytes < Int64(size), "sent \(job.sentBytes) for \(size)")
         // The proxy must live until here (ARC may end a value after its last use).
         withExtendedLifetime(proxy) {}
     }

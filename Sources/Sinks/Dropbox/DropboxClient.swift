@@ -3,7 +3,8 @@ import Outbound
 import Synchronization
 
 /// Dropbox's HTTP API with short-lived access tokens taken from a refresh token (the app's key, and its secret
-/// for apps that have one). The token is kept in memory only and taken anew when Dropbox says it expired.
+/// for apps that have one). The token is kept in memory only and taken anew shortly before the lifetime Dropbox
+/// gave it (`expires_in`, four hours) runs out, or when Dropbox says it expired or does not know it.
 final class DropboxClient: Sendable {
     let apiURL: String
     let contentURL: String
@@ -11,7 +12,8 @@ final class DropboxClient: Sendable {
     let appKey: String
     private let appSecret: String?
     private let refreshToken: String
-    private let accessToken = Mutex<String?>(nil)
+    /// The access token and when to take a new one (seconds since 1970; nil when Dropbox named no lifetime).
+    private let accessToken = Mutex<(token: String, refreshAt: Double?)?>(nil)
 
     init(apiURL: String, contentURL: String, tokenURL: String, appKey: String, appSecret: String?, refreshToken: String) {
         self.apiURL = apiURL
@@ -57,8 +59,9 @@ final class DropboxClient: Sendable {
     private func authorised(_ send: (String) throws(SinkError) -> HTTPRequest.Response) throws(SinkError) -> Response {
         var fresh = false
         var token: String
-        if let held = accessToken.withLock({ $0 }) {
-            token = held
+        let now = Date().timeIntervalSince1970
+        if let held = accessToken.withLock({ $0 }), held.refreshAt.map({ now < $0 }) ?? true {
+            token = held.token
         } else {
             token = try refresh()
             fresh = true
@@ -90,7 +93,8 @@ final class DropboxClient: Sendable {
             guard let token = json?["access_token"] as? String, !token.isEmpty else {
                 throw .transient("Dropbox's token endpoint answered without an access token")
             }
-            accessToken.withLock { $0 = token }
+            let lifetime = DropboxAuthorization.number(json?["expires_in"])
+            accessToken.withLock { $0 = (token, lifetime.map { Self.refreshTime(lifetime: $0, now: Date().timeIntervalSince1970) }) }
             return token
         case 400, 401:
             let reason = (json?["error_description"] as? String) ?? (json?["error"] as? String) ?? "refused"
@@ -102,6 +106,10 @@ final class DropboxClient: Sendable {
             throw .permanent("Dropbox's token endpoint answered \(raw.status)")
         }
     }
+
+    /// Refreshed a little before the end of its life (a tenth of it, at most five minutes), so a chunk under way
+    /// does not meet an expired token half-way.
+    static func refreshTime(lifetime: Double, now: Double) -> Double { now + lifetime - min(300, lifetime / 10) }
 
     static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -38,7 +38,7 @@ struct S3Client: Sendable {
         var headers: [String: String]
         var body: [UInt8]
         var text: String { String(decoding: body, as: UTF8.self) }
-        var retryAfter: Double? { headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        var retryAfter: Double? { RetryAfter.seconds(headers["retry-after"]) }
         /// An ETag without its quotes.
         var etag: String? { headers["etag"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } }
     }

@@ -21,7 +21,7 @@ struct WebDAVClient: Sendable {
     struct Response {
         var status: Int
         var headers: [String: String]
-        var retryAfter: Double? { headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        var retryAfter: Double? { RetryAfter.seconds(headers["retry-after"]) }
     }
 
     func send(_ method: String, url: String, headers extra: [String] = [], upload: HTTPRequest.Upload? = nil,

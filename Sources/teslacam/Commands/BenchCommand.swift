@@ -1,12 +1,58 @@
 import ArgumentParser
 import Foundation
+import Outbound
 import Volume
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
         subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self,
-                       UploadBenchCommand.self, CPUBenchCommand.self])
+                       UploadBenchCommand.self, RecordingUploadBenchCommand.self, CPUBenchCommand.self])
+}
+
+struct RecordingUploadBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload-recording",
+        abstract: "The car's write throughput and latency with and without a sink uploading meanwhile, and event latency.",
+        discussion: """
+            Replays one Tesla-pattern session (an event each minute) through the engine, its catalog and settler twice \
+            in the same run: the uploader idle, then a sink (a folder on the same disk, or moto's S3 on loopback) \
+            uploading what the car completes while it records. Latency percentiles are of single engine.write and \
+            engine.flush calls, as the car's USB requests meet them.
+            """)
+
+    @Option(help: "Scratch directory on the disk to measure (removed afterwards).") var dir: String = "/var/tmp/teslacam-bench-upload-recording"
+    @Option(help: "The test peers (the repository's scripts/peers).") var peers: String =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/peers").path
+    @Option(help: "Advertised volume size.") var size: String = "30G"
+    @Option(help: "Simulated minutes.") var minutes: Int = 4
+    @Option(help: "Comma-separated cameras.") var cameras: String = "front,back,left_repeater,right_repeater,left_pillar,right_pillar"
+    @Option(help: "Clip size range.") var clip: String = "6M-9M"
+    @Option(help: "Chunk size range per camera write.") var chunk: String = "256K-1M"
+    @Option(name: .customLong("car-rate"), help: "Bytes per second the car writes (e.g. 8M); 0: as fast as the engine takes them.")
+    var carRate: String = "0"
+    @Option(help: "folder or s3.") var sink: String = "folder"
+    @Option(name: .customLong("while-recording"), help: "full, throttle or pause (the config's upload.whileRecording).")
+    var whileRecording: String = "full"
+    @Option(help: "Overall upload bandwidth limit (e.g. 4M); none when not given.") var bandwidth: String?
+    @Option(help: "The engine's write cache (as run --cache).") var cache: String = "16M"
+
+    func run() throws {
+        guard let rate = ByteSize(parsing: carRate) else { throw ValidationError("'\(carRate)' is not a rate like 8M") }
+        guard let rule = WhileRecording(rawValue: whileRecording) else {
+            throw ValidationError("--while-recording takes full, throttle or pause, not '\(whileRecording)'")
+        }
+        let limit = try bandwidth.map { text throws -> Double in
+            guard let value = ByteSize(parsing: text), value.bytes > 0 else { throw ValidationError("'\(text)' is not a rate like 4M") }
+            return Double(value.bytes)
+        }
+        guard let cacheSize = ByteSize(parsing: cache) else { throw ValidationError("'\(cache)' is not a size like 16M") }
+        try RecordingUploadBenchmark(directory: dir, peers: peers, size: size, minutes: minutes,
+                                     cameras: cameras.split(separator: ",").map(String.init), clip: clip, chunk: chunk,
+                                     carRate: rate.bytes > 0 ? Double(rate.bytes) : nil, sinkType: sink, whileRecording: rule,
+                                     bandwidth: limit, cacheBytes: Int(cacheSize.bytes)).run()
+    }
 }
 
 struct UploadBenchCommand: ParsableCommand {

@@ -9,9 +9,10 @@ import Volume
 struct SinksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sinks",
-        abstract: "List sinks with their queues; enable, disable, retry or test one.",
-        subcommands: [List.self, Enable.self, Disable.self, Retry.self, Test.self],
-        defaultSubcommand: List.self)
+        abstract: "List sinks with their queues; enable, disable, retry, test or check them; log in to Dropbox.",
+        subcommands: [List.self, Enable.self, Disable.self, Retry.self, Test.self, Check.self, Login.self],
+        defaultSubcommand: List.self,
+        aliases: ["sink"])
 
     /// What every subcommand needs: the state's catalog and the config's sinks.
     struct Where: ParsableArguments {
@@ -92,6 +93,48 @@ struct SinksCommand: ParsableCommand {
                 throw CommandFailure("\(name): \(problem.isPermanent ? "does not work" : "not reachable now"): \(problem)")
             }
             print("\(name): works")
+        }
+    }
+}
+
+extension SinksCommand {
+    /// `teslacam sinks check [NAME]`: each configured sink tried online; needs the config only (no catalog).
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Try each configured sink (or NAME) online: reachable, credentials accepted, a probe written and removed.",
+            discussion: "One sentence per sink; the exit status is 1 when any sink fails.")
+        @Argument(help: "Only this sink.") var name: String?
+        @Option(help: "JSON config file (its sinks).") var config: String
+        @Option(help: "State directory (where resumable uploads keep their progress); the config's when not given.")
+        var state: String?
+
+        func run() throws {
+            let file = try Configuration.load(from: config)
+            let sinks = try SinkFactory.setups(file, state: state ?? file.state).map(\.sink)
+            if sinks.isEmpty { throw CommandFailure("no sinks configured in \(config) (see \"sinks\" in the config)") }
+            var failed = 0
+            for result in try SinkCheck.all(sinks, only: name) {
+                print(result.sentence)
+                if !result.works { failed += 1 }
+            }
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    /// `teslacam sinks login NAME`: Dropbox's PKCE authorisation, the refresh token saved where the config says.
+    struct Login: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Authorise a dropbox sink: prints a URL to open, reads the code Dropbox shows, saves the refresh token (mode 0600).")
+        @Argument(help: "The dropbox sink's name in the config.") var name: String
+        @Option(help: "JSON config file (the sink's appKey and refreshTokenFile).") var config: String
+        @Option(name: .customLong("authorize-url"), help: "Dropbox's authorize page.")
+        var authorizeURL: String = DropboxAuthorization.authorizeEndpoint
+        @Option(help: "The code Dropbox showed; read from standard input when not given.") var code: String?
+
+        func run() throws {
+            let file = try Configuration.load(from: config)
+            _ = try DropboxLogin.run(file, name: name, authorizeEndpoint: authorizeURL,
+                                     readCode: { code ?? readLine(strippingNewline: true) }, say: { print($0) })
         }
     }
 }
