@@ -36,7 +36,7 @@ final class Harvest {
     private var tree = CarTree()
     private var treeDirty = true
     var files = ArchiveIndex()
-    private var idByHead: [UInt32: UInt32] = [:]
+    var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
     var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
@@ -51,7 +51,7 @@ final class Harvest {
     /// Clusters the car wrote since the last flush: at a flush, those of a complete file are a rewrite of it.
     private var writtenSinceFlush: Set<UInt32> = []
     /// Records of files the car deleted, dropped once no cluster of theirs can still be read through the volume.
-    private var retiring: Set<UInt32> = []
+    var retiring: Set<UInt32> = []
     /// Staging ranges to give back once the archive copies are durable.
     private var punchAfterSync: [UInt32] = []
     /// Abandoned pending files to remove once staging and the archive are durable (`HarvestStep.unlink`).
@@ -87,6 +87,12 @@ final class Harvest {
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
+
+    /// A new archived-file id.
+    func allocateID() -> UInt32 {
+        defer { nextID += 1 }
+        return nextID
+    }
     func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
 
     // MARK: Recovery
@@ -132,6 +138,7 @@ final class Harvest {
             }
         }
         restoreInterruptedMoves()
+        adoptUnnamedMoves()
         recovering = true
         treeDirty = true
         // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
@@ -446,7 +453,9 @@ final class Harvest {
     private func rename(_ record: inout ArchivedFile, to relative: String, carPath: String) -> Bool {
         clear(relative, keeping: record.id)
         do {
-            if let aside = try archive.rename(from: record.path, to: relative) { movedAside(from: relative, to: aside) }
+            if let aside = try archive.rename(from: record.path, to: relative, head: record.head) {
+                movedAside(from: relative, to: aside)
+            }
         } catch {
             note(error)
             return false
