@@ -33,8 +33,9 @@ public enum HarvestStep: Sendable, Equatable {
     case setSize(file: UInt32, size: UInt64)
     /// Close the archive file's handle (its writes made durable first): the harvest writes it no more.
     case release(file: UInt32)
-    /// Remove the archive file (a pending chain's, abandoned). A failure is left alone: the file holds no cluster
-    /// the volume reads, and recovery only adopts pending files whose chain the FAT still has.
+    /// Remove the archive file (a pending chain's, abandoned), once the next synchronization has made its
+    /// clusters' new homes durable. A failure is left alone: the file holds no cluster the volume reads, and
+    /// recovery only adopts pending files whose chain the FAT still has.
     case unlink(file: UInt32)
     /// Make every archive write so far durable (files, then directories that gained entries).
     case synchronize

@@ -125,14 +125,15 @@ public final class ArchiveStore: Sendable {
 
     /// Renames a file; a different file already at the destination is moved aside (`name.1`, `name.2`, ...),
     /// because an archived clip is never overwritten.
-    /// Returns where a file found at the destination was moved aside to.
+    /// Returns where a file found at the destination was moved aside to. `head`: the first cluster of the car's
+    /// chain the file holds, recorded with the move.
     @discardableResult
-    func rename(from old: String, to new: String) throws(BackingStoreError) -> String? {
+    func rename(from old: String, to new: String, head: UInt32? = nil) throws(BackingStoreError) -> String? {
         guard old != new else { return nil }
         if let directory = parent(of: new) { try makeDirectories(directory) }
         return try state.withLock { (st: inout State) throws(BackingStoreError) -> String? in
             let aside = try moveAside(new, &st)
-            try st.journal.record(.init(from: old, to: new))
+            try st.journal.record(.init(from: old, to: new, head: head))
             try fileSystem.rename(absolute(old), to: absolute(new))
             st.changedDirectories.insert(absolute(parent(of: old) ?? ""))
             st.changedDirectories.insert(absolute(parent(of: new) ?? ""))
@@ -197,6 +198,11 @@ public final class ArchiveStore: Sendable {
             st.changedDirectories.removeAll()
             if let failure { throw failure }
         }
+    }
+
+    /// The moves recorded since the car's metadata was last durable, oldest first.
+    func recordedMoves() throws(BackingStoreError) -> [MoveJournal.Move] {
+        try state.withLock { (st: inout State) throws(BackingStoreError) in try st.journal.moves() }
     }
 
     /// How much the move journal holds; `forgetMoves(through:)` takes it back.

@@ -63,7 +63,10 @@ extension Harvest {
             archive.release(file)
             return true
         case let .unlink(file):
-            if let record = files[file] { try? archive.remove(record.path) }
+            // Its clusters' new homes (staging, the owner's archive file) are not durable yet: were the unlink to
+            // reach the disk first (any journal commit takes it along), a power cut would lose bytes the car
+            // flushed. It waits for the end of the next synchronization (`synchronized`).
+            if let record = files[file] { unlinkAfterSync.insert(record.path) }
             return true
         case .synchronize:
             do { try archive.synchronize() } catch { note(error); return false }

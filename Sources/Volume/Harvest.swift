@@ -36,7 +36,7 @@ final class Harvest {
     private var tree = CarTree()
     private var treeDirty = true
     var files = ArchiveIndex()
-    private var idByHead: [UInt32: UInt32] = [:]
+    var idByHead: [UInt32: UInt32] = [:]
     /// Files whose entries vanished while their chain is still allocated: a move seen half-way, or a deletion.
     var vanished: [UInt32: UInt32] = [:]
     private var nextID: UInt32 = 1
@@ -51,9 +51,11 @@ final class Harvest {
     /// Clusters the car wrote since the last flush: at a flush, those of a complete file are a rewrite of it.
     private var writtenSinceFlush: Set<UInt32> = []
     /// Records of files the car deleted, dropped once no cluster of theirs can still be read through the volume.
-    private var retiring: Set<UInt32> = []
+    var retiring: Set<UInt32> = []
     /// Staging ranges to give back once the archive copies are durable.
     private var punchAfterSync: [UInt32] = []
+    /// Abandoned pending files to remove once staging and the archive are durable (`HarvestStep.unlink`).
+    var unlinkAfterSync: Set<String> = []
     private var recovering = false
     /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
     /// first cluster); the file that later fills the entry takes the placeholder over.
@@ -85,6 +87,12 @@ final class Harvest {
     }
 
     private var lastCluster: UInt32 { geometry.clusterCount + 1 }
+
+    /// A new archived-file id.
+    func allocateID() -> UInt32 {
+        defer { nextID += 1 }
+        return nextID
+    }
     func stagingOffset(_ cluster: UInt32) -> UInt64 { UInt64(cluster - 2) * UInt64(clusterSize) }
 
     // MARK: Recovery
@@ -130,6 +138,7 @@ final class Harvest {
             }
         }
         restoreInterruptedMoves()
+        adoptUnnamedMoves()
         recovering = true
         treeDirty = true
         // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
@@ -138,8 +147,11 @@ final class Harvest {
         // A crash left growing files with the slack of their last cluster: trimmed now, as a clean stop does, so
         // the archive matches the volume from the start (the slack is in staging for the volume).
         for record in files.values where record.state == .growing && !record.isPending { finalize(record) }
+        // Staging first: it received the clusters the archive files stop holding.
+        do { try staging.synchronize() } catch { note(error) }
         do { try archive.synchronize() } catch { note(error) }
         forgetMoves(through: archive.journalMark)
+        removeUnlinkedPendingFiles()
         recovering = false
         logger.notice("harvest state recovered", metadata: [
             "files": "\(files.count)", "stagedClusters": "\(location.stagedCount)",
@@ -271,16 +283,18 @@ final class Harvest {
     // MARK: The harvest pass
 
     /// Places every cached cluster, promotes staged clusters whose owner is now known, follows renames and
-    /// deletions, and judges completeness. With `synchronize`, makes it all durable (the car's flush).
+    /// deletions, and judges completeness. With `synchronize`, makes it all durable: the car's flush, or with
+    /// `carFlush` false the engine's own writeback (`VolumeEngine.writeBack`), which leaves data no chain claims
+    /// in the cache and does not take the pass for the car's flush (a sealed file's rewrite waits for one).
     /// Returns the events of this pass and of any pass cache pressure ran since the last drain.
     @discardableResult
-    func drain(synchronize: Bool) -> [HarvestEvent] {
-        pass(synchronize: synchronize)
+    func drain(synchronize: Bool, carFlush: Bool = true) -> [HarvestEvent] {
+        pass(synchronize: synchronize, carFlush: carFlush)
         defer { events.removeAll() }
         return events
     }
 
-    private func pass(synchronize: Bool) {
+    private func pass(synchronize: Bool, carFlush: Bool = true) {
         let started = ContinuousClock.now
         archiveRefused = false
         if treeDirty {
@@ -295,18 +309,24 @@ final class Harvest {
             statistics.problems = tree.problems.count
         }
         let live = reconcile()
-        place(live, flush: synchronize)
+        place(live, flush: synchronize && carFlush)
         placeOrphanChains()
         // A flush makes everything durable; cache pressure only makes room (half the cache), keeping the rest for
-        // the metadata that usually follows the data within the same writeback.
-        spillCache(downTo: synchronize ? 0 : UInt64(cacheLimit / 2))
+        // the metadata that usually follows the data within the same writeback. The engine's writeback makes the
+        // car's directories durable and keeps the data no chain claims yet.
+        if synchronize && !carFlush {
+            spillDirectories()
+        } else {
+            spillCache(downTo: synchronize ? 0 : UInt64(cacheLimit / 2))
+        }
         removeAbandonedPendingFiles()
         resize(live)
         judge(live)
         retire()
         owedCopies = owedCopies.filter { files[$0]?.state == .complete }  // reopened, deleted or evicted: not owed
         if synchronize {
-            writtenSinceFlush.removeAll()
+            // Only the car's flush says its metadata for those writes is out (`HarvestPlanner.rewrite`).
+            if carFlush { writtenSinceFlush.removeAll() }
             stageVanishedClusters()
             execute(HarvestPlanner.flush(punching: punchAfterSync, map: location))
             punchAfterSync.removeAll()
@@ -433,7 +453,9 @@ final class Harvest {
     private func rename(_ record: inout ArchivedFile, to relative: String, carPath: String) -> Bool {
         clear(relative, keeping: record.id)
         do {
-            if let aside = try archive.rename(from: record.path, to: relative) { movedAside(from: relative, to: aside) }
+            if let aside = try archive.rename(from: record.path, to: relative, head: record.head) {
+                movedAside(from: relative, to: aside)
+            }
         } catch {
             note(error)
             return false
@@ -609,6 +631,21 @@ final class Harvest {
         }
     }
 
+    /// After a synchronization (staging, `metadata.img` and the archive durable): the car's metadata is durable
+    /// for the moves recorded up to `moves`, and abandoned pending files can go.
+    func synchronized(moves: UInt64?) {
+        if let moves { forgetMoves(through: moves) }
+        removeUnlinkedPendingFiles()
+    }
+
+    private func removeUnlinkedPendingFiles() {
+        // (A pending file of the same chain made since takes the same path: it stays.)
+        for path in unlinkAfterSync where !files.holds(path) {
+            do throws(BackingStoreError) { try archive.remove(path) } catch where error.code == ENOENT {} catch { note(error) }
+        }
+        unlinkAfterSync.removeAll()
+    }
+
     /// A pending file none of whose clusters live there any more (moved to their owner, or freed) goes away.
     private func removeAbandonedPendingFiles() {
         for id in HarvestPlanner.abandonedPending(files, map: location) {
@@ -632,6 +669,21 @@ final class Harvest {
                 location[cluster] = .staged
             } catch {
                 // Kept in memory; the next pass tries again.
+                note(error)
+            }
+        }
+    }
+
+    /// The cached clusters of the car's directories go to staging (the engine's writeback).
+    private func spillDirectories() {
+        for cluster in cache.keys.sorted() where tree.directoryClusters.contains(cluster) {
+            guard let buffer = cache[cluster] else { continue }
+            do {
+                try buffer.withUnsafeBytes { raw in try staging.write(raw, at: stagingOffset(cluster)) }
+                statistics.stagingBytesWritten += UInt64(clusterSize)
+                uncache(cluster)
+                location[cluster] = .staged
+            } catch {
                 note(error)
             }
         }

@@ -9,9 +9,15 @@ import FileIO
 /// could not find the clip's clusters. Each rename is recorded here, durably, before it is made; recovery puts a
 /// file back where the volume names it; the journal is emptied once the car's metadata is durable.
 ///
-/// One line per move: `from TAB to LF` (archive paths never hold control characters).
+/// One line per move: `from TAB to LF`, or `from TAB to TAB head LF` with the head cluster of the car's chain the
+/// file holds (archive paths never hold control characters). The head lets recovery find a moved file's clusters
+/// when the cut left neither its old nor its new entry readable (`Harvest.adoptUnnamedMoves`).
 struct MoveJournal {
-    struct Move: Equatable, Sendable { var from: String; var to: String }
+    struct Move: Equatable, Sendable {
+        var from: String
+        var to: String
+        var head: UInt32? = nil
+    }
 
     let file: any PositionalFile
     /// Bytes recorded; a flush forgets the moves only if none were added since it took this mark.
@@ -24,7 +30,7 @@ struct MoveJournal {
 
     /// Durable before the rename it announces, so no rename can reach the disk without it.
     mutating func record(_ move: Move) throws(BackingStoreError) {
-        let line = Array("\(move.from)\t\(move.to)\n".utf8)
+        let line = Array("\(move.from)\t\(move.to)\(move.head.map { "\t\($0)" } ?? "")\n".utf8)
         try file.write(line, at: length)
         try file.synchronizeData()
         length += UInt64(line.count)
@@ -36,9 +42,12 @@ struct MoveJournal {
         var moves: [Move] = []
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let parts = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains(0), !parts[1].contains(0)
-            else { continue }
-            moves.append(Move(from: String(decoding: parts[0], as: UTF8.self), to: String(decoding: parts[1], as: UTF8.self)))
+            guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains(0),
+                  !parts[1].contains(0) else { continue }
+            let head = parts.count == 3 ? UInt32(String(decoding: parts[2], as: UTF8.self)) : nil
+            if parts.count == 3 && head == nil { continue }
+            moves.append(Move(from: String(decoding: parts[0], as: UTF8.self), to: String(decoding: parts[1], as: UTF8.self),
+                              head: head))
         }
         // A last line without its LF was cut short.
         if bytes.last != UInt8(ascii: "\n"), !moves.isEmpty { moves.removeLast() }

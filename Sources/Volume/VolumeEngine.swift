@@ -35,6 +35,8 @@ public final class VolumeEngine: Sendable {
         var writeSequence: UInt64 = 0
         var bytesSinceWritebackHint = 0
         var lastErrorLog: ContinuousClock.Instant?
+        /// When the oldest car write that no synchronization covers yet arrived; nil when everything is durable.
+        var unsyncedSince: ContinuousClock.Instant?
     }
     private struct SyncState { var syncedSequence: UInt64 = 0 }
 
@@ -65,6 +67,17 @@ public final class VolumeEngine: Sendable {
     /// image's refused pages are always held: its size (both FATs, a few MiB) bounds them.
     public static let defaultHoldLimit = 64 << 20
 
+    /// How long a car write may wait in memory for a flush: older than this, `settle()` makes it durable on the
+    /// car's behalf (`writeBack()`), as a drive's volatile cache drains on its own.
+    ///
+    /// The car's `sync` (sync(2)) on vfat writes every dirty buffer but sends no SYNCHRONIZE CACHE (FAT has no
+    /// `sync_fs`); its fsyncs flush only the file synced. `mkdir TeslaCam/RecentClips` leaves the entry naming
+    /// RecentClips in TeslaCam's directory cluster, which reaches the drive only with such a `sync`: held in the
+    /// write cache until the next flush, a power cut lost it, and with it every clip under RecentClips (their bytes
+    /// safe in pending chain files, but named by nothing). A USB stick has such writes on flash within milliseconds.
+    public static let writebackDelay: Duration = .milliseconds(250)
+    private let now: @Sendable () -> ContinuousClock.Instant
+
     /// The harvest's archive (also in the harvest, behind `state`), for its free space; nil for a plain device.
     private let archive: ArchiveStore?
     private var hasHarvest: Bool { archive != nil }
@@ -85,6 +98,7 @@ public final class VolumeEngine: Sendable {
         self.metadata = metadata
         self.staging = staging
         self.logger = logger
+        self.now = now
         metadata.holdRefusedWrites(limit: nil, logger: logger)
         staging.holdRefusedWrites(limit: holdLimit, logger: logger)
         let harvest = archive.map {
@@ -258,6 +272,7 @@ public final class VolumeEngine: Sendable {
                 if !hint.contains(segment.region) { hint.append(segment.region) }
             }
             st.writeSequence += 1
+            if st.unsyncedSince == nil { st.unsyncedSince = now() }
             st.statistics.writes += 1
             st.statistics.carBytesWritten += UInt64(length)
             st.bytesSinceWritebackHint += length
@@ -347,15 +362,36 @@ public final class VolumeEngine: Sendable {
             return (st.writeSequence, metadata.holdStatistics.heldBytes + staging.holdStatistics.heldBytes > 0)
         }
         recorder?.recordFlush()
+        synchronize(upTo: target, holding: holding, carFlush: true)
+    }
+
+    /// Makes every write so far durable without the car asking (`writebackDelay`): what a car flush does, except
+    /// what only the car's flush may tell (a complete file's rewrite waits for it, `HarvestPlanner.rewrite`) and
+    /// data no FAT chain claims yet, which stays cached (its FAT sector usually follows; staging it now would cost
+    /// a second write). The car's metadata (FAT, directory clusters) and every placed cluster become durable.
+    public func writeBack() {
+        let target = state.withLock { $0.writeSequence }
+        synchronize(upTo: target, holding: false, carFlush: false)
+    }
+
+    /// Whether a car write has waited longer than `writebackDelay` for a synchronization.
+    var writebackDue: Bool {
+        state.withLock { st in st.unsyncedSince.map { now() - $0 >= Self.writebackDelay } ?? false }
+    }
+
+    private func synchronize(upTo target: UInt64, holding: Bool, carFlush: Bool) {
         sync.withLock { s in
             // Held pages are never covered: each flush tries to get them onto the disk.
             guard s.syncedSequence < target || holding else { return }
             let (covered, events, moves) = state.withLock { st -> (UInt64, [HarvestEvent], UInt64?) in
                 metadata.retryHeld(throttled: false)
                 st.statistics.synchronizations += 1
+                if !carFlush { st.statistics.writebacks += 1 }
+                // Every write so far is covered by this synchronization (the pass and the syncs below).
+                st.unsyncedSince = nil
                 // The harvest pass runs under the lock so no car write slips between placement and the sync.
                 let harvest = st.harvest
-                let events = harvest?.drain(synchronize: true) ?? []
+                let events = harvest?.drain(synchronize: true, carFlush: carFlush) ?? []
                 if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
                 return (st.writeSequence, events, archive?.journalMark)
             }
@@ -363,13 +399,12 @@ public final class VolumeEngine: Sendable {
             do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
-                // The car's metadata behind this pass's renames is durable now: their journal can go.
-                if let moves {
-                    state.withLock { st in
-                        guard let harvest = st.harvest else { return }
-                        harvest.forgetMoves(through: moves)
-                        for error in harvest.takeErrors() { record(error, in: &st) }
-                    }
+                // The car's metadata behind this pass's renames is durable now: their journal can go, and so can
+                // pending files whose clusters found a durable home.
+                state.withLock { st in
+                    guard let harvest = st.harvest else { return }
+                    harvest.synchronized(moves: moves)
+                    for error in harvest.takeErrors() { record(error, in: &st) }
                 }
             } catch {
                 state.withLock { record(error, in: &$0) }
@@ -385,8 +420,11 @@ public final class VolumeEngine: Sendable {
     ///
     /// A harvest pass without a sync: what the car has not flushed stays in the write cache (spilling it here would
     /// send data whose FAT sector is still on its way through staging), and a completed clip's bytes were made
-    /// durable by the flush that wrote them.
+    /// durable by the flush that wrote them. Writes older than `writebackDelay` are first made durable by a
+    /// writeback (`writeBack()`), which spills only the car's directory clusters.
     public func settle() {
+        // A write the car left unflushed for too long (its `sync` sends no flush) is made durable now.
+        if writebackDue { writeBack() }
         guard hasHarvest else { return }
         sync.withLock { _ in
             let events = state.withLock { st -> [HarvestEvent] in

@@ -8,6 +8,8 @@ public struct VolumeStatistics: Sendable, Equatable {
     public var flushRequests: UInt64 = 0
     /// fdatasync calls actually issued; fewer than `flushRequests` when requests were grouped.
     public var synchronizations: UInt64 = 0
+    /// Synchronizations the engine made on its own for writes no flush had covered within `writebackDelay`.
+    public var writebacks: UInt64 = 0
     /// Failed operations on the board's disk, absorbed (the car never saw them).
     public var backingStoreErrors: UInt64 = 0
     /// Bytes the board's disk refused and that wait in memory (whole pages).

@@ -21,30 +21,23 @@ struct BoardInABoxTests {
         #expect(result.output.contains("missing-volume=0 missing-archive=0 fsck-record=clean"), "\(result.output)")
     }
 
-    /// Known issue, seen on every run here: a cut 2 s after the car synced its first minute loses the four synced
-    /// clips from the volume and leaves their bytes only in `.teslacam-pending/chain-N` files. The car creates
-    /// `TeslaCam/RecentClips` (chain 5) and its clips fsync before `sync(2)` writes TeslaCam's directory cluster
-    /// naming it, so at those flushes chain 5 is an orphan and its cluster (the RecentClips directory) is placed as
-    /// data into pending chain-5. After the cut, recovery finds a cluster's bytes in the archive only through a
-    /// file the volume names (README "Durability", the known issue there), so RecentClips reads as zeros: an empty
-    /// directory, the clips' clusters unreferenced (fsck reclaims them), the clips neither on the volume nor named in
-    /// the archive. A later cut, after more flushes, keeps every synced clip. On the state after such a cut:
-    /// `.teslacam-pending/` holds chain-5 (4096 bytes) beside the clips' chains.
-    /// Reproduce: scripts/board-in-a-box.sh /tmp/bb --minutes 3 --clip 1048576 --cut-minute 1 --powercut-after 2
+    /// A cut 2 s after the car synced its first minute once lost the four synced clips, on most runs. The car makes
+    /// `TeslaCam/RecentClips` and fsyncs each clip, which flushes the clip (data, FAT, its entry in RecentClips)
+    /// but not the entry naming RecentClips in TeslaCam's directory cluster; the minute's `sync` (sync(2)) writes
+    /// that one without a SYNCHRONIZE CACHE (vfat has no `sync_fs`), and the engine held it in its write cache
+    /// until the next flush. The cut lost it: RecentClips named by nothing, its clips' bytes only in
+    /// `.teslacam-pending/chain-N`. Now a write unflushed for `VolumeEngine.writebackDelay` is made durable by the
+    /// engine's own writeback (in-process: `BoardPowerCutTests`).
     @Test func aPowerCutKeepsWhatTheCarSynced() {
         let result = run("board-cut", "--minutes 3 --clip 1048576 --cut-minute 1 --powercut-after 2")
         #expect(result.output.contains("powercut=1"), "the cut did not land in the recording:\n\(result.output)")
-        withKnownIssue("a whole-board power cut loses the clips the car's last flush covered (see above)", isIntermittent: true) {
-            #expect(result.status == 0, "\(result.output)")
-        }
+        #expect(result.status == 0, "\(result.output)")
     }
 
     @Test func aLaterPowerCutKeepsEverySyncedMinute() {
         let result = run("board-cut-late", "--minutes 4 --clip 1048576 --cut-minute 2 --powercut-after 5")
         #expect(result.output.contains("powercut=1"), "the cut did not land in the recording:\n\(result.output)")
-        withKnownIssue("the same loss when the cut follows the car's last flush closely", isIntermittent: true) {
-            #expect(result.status == 0, "\(result.output)")
-        }
+        #expect(result.status == 0, "\(result.output)")
     }
 }
 

@@ -34,4 +34,16 @@ import Testing
         try journal.clear()
         #expect(try MoveJournal(file: file).moves().isEmpty && journal.length == 0)
     }
+
+    /// A move records the head cluster of the file's chain (recovery finds the file by it); lines without one,
+    /// as older journals hold, still read, and a head that is not a number makes the line no move.
+    @Test func theHeadClusterIsRecordedWithTheMove() throws {
+        let fs = PageCacheFileSystem()
+        var journal = try MoveJournal(file: fs.openFile("/moves", [.create]))
+        try journal.record(.init(from: "a", to: "b", head: 4711))
+        try journal.record(.init(from: "c", to: "d"))
+        let file = try fs.openFile("/moves", [])
+        try file.write(Array("e\tf\tx\n".utf8), at: try file.size())
+        #expect(try MoveJournal(file: file).moves() == [.init(from: "a", to: "b", head: 4711), .init(from: "c", to: "d")])
+    }
 }

@@ -49,6 +49,12 @@ import Testing
         // only in the archive file of a record that recovery does not rebuild, and read back as zeros after a
         // restart. At each flush such clusters are now copied to staging.
         8, 15, 61, 143,
+        // An event save cut (a tear, 1022) or killed (1202) while its directory clusters were half written to
+        // staging: RecentClips already without the clips' entries, the event folder not yet there. The archive had
+        // renamed the clips into the event folder, and recovery, which found clusters only through files the
+        // volume names, served zeros for them. The move journal now records each file's head cluster, and
+        // recovery takes such a file in as one whose entry vanished.
+        1022, 1202,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a
