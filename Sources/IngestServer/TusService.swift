@@ -28,9 +28,7 @@ final class TusService: Sendable {
     let metrics: IngestMetrics
     let dispatch: RecordDispatch
     let logger: Logger
-    private let limiter: Mutex<RateLimiter>
-    /// Uploads with a PATCH in progress on this instance: a second one at the same time would race for part numbers.
-    private let inFlight = Mutex<Set<String>>([])
+    let limits: SharedRateLimits
 
     init(config: IngestConfig, store: ObjectStore, catalog: FleetCatalog, metrics: IngestMetrics, logger: Logger) {
         self.config = config
@@ -40,15 +38,15 @@ final class TusService: Sendable {
         self.logger = logger
         keys = ObjectKeys(prefix: config.storage.prefix)
         dispatch = RecordDispatch(dispatchers: config.dispatchers, records: config.records, logger: logger, metrics: metrics)
-        limiter = Mutex(RateLimiter(requestsPerMinute: config.rateLimit.requestsPerMinute, bytesPerSecond: config.rateLimit.bytesPerSecond))
+        limits = SharedRateLimits(config.rateLimit, catalog: catalog)
     }
 
     static var now: Double { Date().timeIntervalSince1970 }
 
     // MARK: rate limits
 
-    func admit(device: String) throws(TusError) {
-        if let wait = limiter.withLock({ $0.admit(device: device, now: Self.now) }) {
+    func admit(device: String) async throws(TusError) {
+        if let wait = await limits.admit(device: device) {
             metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "requestsPerMinute")])
             throw TusError(429, "device \(device) is over its \(config.rateLimit.requestsPerMinute ?? 0) requests per minute; try again in \(wait) s", retryAfter: wait)
         }
@@ -134,10 +132,37 @@ final class TusService: Sendable {
         try Tus.checkPatchContentType(header("Content-Type"))
         let claimed = try Tus.nonNegative(header("Upload-Offset"), header: "Upload-Offset")
         let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
-        guard inFlight.withLock({ $0.insert(id).inserted }) else {
-            throw TusError(423, "another PATCH of this upload is still in progress; wait for it (or for its connection to close) and ask with HEAD")
+        // Across instances, one PATCH of an upload at a time: the other answers 409 with where the upload is.
+        let lease: UploadLease
+        do {
+            guard let taken = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds) else {
+                let state = try await loadState(id, device: device)
+                metrics.add("teslacam_ingest_errors_total", [("reason", "concurrent_patch")])
+                throw TusError(409, "another PATCH of this upload is in progress (on this or another instance); nothing of this one was kept: "
+                               + "ask with HEAD and continue from Upload-Offset \(reportedOffset(state)) once it is done",
+                               retryAfter: 1, headers: ["Upload-Offset": "\(reportedOffset(state))"])
+            }
+            lease = taken
+        } catch let error as TusError { throw error } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            logger.warning("cannot take the upload \(id) for a PATCH: \(String(reflecting: error))")
+            throw TusError(503, "the catalog (PostgreSQL) cannot be reached, so this PATCH cannot be kept apart from others of the same upload (\(error)); "
+                           + "nothing is acknowledged, try again shortly", retryAfter: 5)
         }
-        defer { _ = inFlight.withLock { $0.remove(id) } }
+        do {
+            let reply = try await patchHeld(device: device, id: id, claimed: claimed, checksum: checksum, lease: lease, header: header, body: body)
+            await lease.release()
+            return reply
+        } catch {
+            await lease.release()
+            throw error
+        }
+    }
+
+    /// The PATCH with its upload held (`lease`): nothing else writes this upload's parts, tail or state meanwhile.
+    private func patchHeld<Body: AsyncSequence & Sendable>(device: String, id: String, claimed: Int64, checksum: UploadChecksum?, lease: UploadLease,
+                                                         header: (String) -> String?, body: Body) async throws(TusError) -> TusReply
+    where Body.Element == ByteBuffer {
         var state = try await loadState(id, device: device)
         if state.completed {
             // Acknowledged before (an ack the client missed): say so again. A file stored before this upload was
@@ -150,7 +175,7 @@ final class TusService: Sendable {
         if let declared = header("Content-Length").flatMap({ Int64($0) }), claimed + declared > state.length {
             throw TusError(413, "this PATCH would end at \(claimed + declared), past the upload's length \(state.length)")
         }
-        if let wait = limiter.withLock({ $0.byteDebt(device: device, now: Self.now) }) {
+        if let wait = await limits.byteDebt(device: device) {
             metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "bytesPerSecond")])
             throw TusError(429, "device \(device) is over its \(config.rateLimit.bytesPerSecond ?? 0) bytes per second; try again in \(wait) s", retryAfter: wait)
         }
@@ -170,6 +195,7 @@ final class TusService: Sendable {
         var received: Int64 = 0
         var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
         var failure: TusError?
+        var renewed = Self.now
         do {
             for try await chunk in body {
                 let bytes = Array(chunk.readableBytesView)
@@ -179,14 +205,20 @@ final class TusService: Sendable {
                 }
                 received += Int64(bytes.count)
                 metrics.add("teslacam_ingest_bytes_total", [("kind", state.kind.rawValue)], Double(bytes.count))
-                let pause = limiter.withLock { $0.take(device: device, bytes: bytes.count, now: Self.now) }
+                let pause = await limits.take(device: device, bytes: bytes.count)
                 if pause > 0 { try? await Task.sleep(for: .seconds(min(pause, 30))) }
+                if Self.now - renewed > Double(lease.seconds) / 3 {
+                    try await fence(lease, "receive more of it")
+                    renewed = Self.now
+                }
                 if resending { continue }
                 if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
                 buffer.append(contentsOf: bytes)
-                if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false) }
+                if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false, lease: lease) }
             }
         } catch let error as TusError {
+            // The upload taken by another PATCH: this one writes nothing more.
+            if error.status == 409 { throw error }
             failure = error
         } catch {
             // The client went away (or the connection broke): keep what arrived, as tus does.
@@ -202,9 +234,10 @@ final class TusService: Sendable {
         if !resending {
             let final = state.parts.reduce(0) { $0 + $1.size } + Int64(buffer.count) == state.length
             if final {
-                try await flushParts(&state, &buffer, final: true)
+                try await flushParts(&state, &buffer, final: true, lease: lease)
             } else {
-                try await flushParts(&state, &buffer, final: false)
+                try await flushParts(&state, &buffer, final: false, lease: lease)
+                try await fence(lease, "keep its tail")
                 try await storeCall("keep the upload's tail") {
                     if !buffer.isEmpty { try await store.put(keys.tail(id), buffer) }
                     state.tailSize = Int64(buffer.count)
@@ -215,7 +248,7 @@ final class TusService: Sendable {
         }
         if let failure { throw failure }
         if state.offset == state.length {
-            try await finish(&state)
+            try await finish(&state, lease: lease)
             return ack(state)
         }
         return TusReply(status: 204, headers: [("Upload-Offset", "\(reportedOffset(state))"),
@@ -227,7 +260,7 @@ final class TusService: Sendable {
     }
 
     /// Cuts `buffer` into parts and uploads them, recording each in the state object as it is stored.
-    private func flushParts(_ state: inout UploadState, _ buffer: inout [UInt8], final: Bool) async throws(TusError) {
+    private func flushParts(_ state: inout UploadState, _ buffer: inout [UInt8], final: Bool, lease: UploadLease) async throws(TusError) {
         let cuts = UploadState.partCuts(buffered: Int64(buffer.count), partSize: config.storage.partSize, final: final)
         guard !cuts.isEmpty, let multipart = state.multipartID else {
             if final { state.tailSize = 0 }
@@ -237,6 +270,7 @@ final class TusService: Sendable {
         for cut in cuts {
             let bytes = Array(buffer[start..<start + Int(cut)])
             let number = state.parts.count + 1
+            try await fence(lease, "store part \(number)")
             let etag = try await storeCall("store part \(number)") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
             state.parts.append(.init(number: number, etag: etag, size: cut))
             state.tailSize = 0
@@ -249,7 +283,8 @@ final class TusService: Sendable {
     }
 
     /// Completes the object, reads it back against the metadata's sha256, catalogues it: then it is acknowledged.
-    private func finish(_ state: inout UploadState) async throws(TusError) {
+    private func finish(_ state: inout UploadState, lease: UploadLease) async throws(TusError) {
+        try await fence(lease, "complete it")
         if let multipart = state.multipartID {
             let current = state
             try await storeCall("complete the object") {
@@ -287,6 +322,22 @@ final class TusService: Sendable {
         metrics.add("teslacam_ingest_reliable_acks_total", [("kind", state.kind.rawValue)])
         dispatch.dispatch(state)
         logger.info("stored \(state.objectKey) (\(state.length) bytes) for \(state.device)")
+    }
+
+    /// Renews the PATCH's hold before it writes: if another PATCH took the upload meanwhile (this one stalled past
+    /// uploads.leaseSeconds), this one stops with 409 and writes nothing more.
+    private func fence(_ lease: UploadLease, _ what: String) async throws(TusError) {
+        let held: Bool
+        do { held = try await lease.renew() } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            throw TusError(503, "the catalog (PostgreSQL) cannot be reached to hold this upload while it is written (\(error)); "
+                           + "nothing more of this PATCH was kept, ask with HEAD and try again shortly", retryAfter: 5)
+        }
+        guard held else {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "lease_lost")])
+            throw TusError(409, "this PATCH stalled for more than \(lease.seconds) s and another took the upload before it could \(what); "
+                           + "ask with HEAD where the upload is", retryAfter: 1)
+        }
     }
 
     // MARK: state
