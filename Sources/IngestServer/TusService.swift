@@ -29,6 +29,7 @@ final class TusService: Sendable {
     let dispatch: RecordDispatch
     let logger: Logger
     let limits: SharedRateLimits
+    let digests = StreamDigests()
 
     init(config: IngestConfig, store: ObjectStore, catalog: FleetCatalog, metrics: IngestMetrics, logger: Logger) {
         self.config = config
@@ -75,7 +76,7 @@ final class TusService: Sendable {
         let id = Self.newID()
         var state = UploadState(id: id, device: device, metadata: metadata, length: length,
                                 objectKey: keys.file(device: device, path: metadata.path), now: Self.now)
-        try await storeCall("open the upload") {
+        try await storeCall("open the upload", step: "create") {
             try await catalog.seen(device: device)
             if try await catalog.isStored(device: device, path: state.path, sha256: state.sha256) {
                 state.completed = true
@@ -121,6 +122,7 @@ final class TusService: Sendable {
             try await store.delete(keys.state(id))
             try await catalog.terminated(id)
         }
+        digests.forget(id)
         return TusReply(status: 204)
     }
 
@@ -134,8 +136,11 @@ final class TusService: Sendable {
         let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
         // Across instances, one PATCH of an upload at a time: the other answers 409 with where the upload is.
         let lease: UploadLease
+        let leasing = ContinuousClock.now
         do {
-            guard let taken = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds) else {
+            let acquired = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds)
+            metrics.time("lease", since: leasing)
+            guard let taken = acquired else {
                 let state = try await loadState(id, device: device)
                 metrics.add("teslacam_ingest_errors_total", [("reason", "concurrent_patch")])
                 throw TusError(409, "another PATCH of this upload is in progress (on this or another instance); nothing of this one was kept: "
@@ -185,20 +190,24 @@ final class TusService: Sendable {
         var buffer: [UInt8] = []
         if state.tailSize > 0 && !resending {
             // A tail written just before an instance died may be longer than the state says: its start is the same.
-            guard let tail = try await storeCall("read the upload's tail", { try await store.get(keys.tail(id)) }),
+            guard let tail = try await storeCall("read the upload's tail", step: "s3_state", { try await store.get(keys.tail(id)) }),
                   tail.count >= state.tailSize else {
                 throw TusError(503, "the upload's stored tail is missing or short; try again shortly", retryAfter: 5)
             }
             buffer = Array(tail.prefix(Int(state.tailSize)))
         }
         var hasher = checksum.map { UploadChecksum.Hasher($0.algorithm) }
+        // The whole file's sha256 as it arrives, when every byte so far came through this instance.
+        var running = resending ? nil : digests.take(id, at: state.offset)
         var received: Int64 = 0
         var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
         var failure: TusError?
         var renewed = Self.now
+        let receiving = ContinuousClock.now
+        defer { metrics.time("patch_body", since: receiving) }
         do {
             for try await chunk in body {
-                let bytes = Array(chunk.readableBytesView)
+                let bytes = chunk.readableBytesView
                 guard claimed + received + Int64(bytes.count) <= state.length else {
                     failure = TusError(413, "the PATCH body goes past the upload's length \(state.length)")
                     break
@@ -213,6 +222,7 @@ final class TusService: Sendable {
                 }
                 if resending { continue }
                 if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
+                running?.update(bytes)
                 buffer.append(contentsOf: bytes)
                 if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false, lease: lease) }
             }
@@ -229,6 +239,7 @@ final class TusService: Sendable {
                 metrics.add("teslacam_ingest_errors_total", [("reason", "checksum")])
                 throw error
             }
+            running?.update(request)
             buffer.append(contentsOf: request)
         }
         if !resending {
@@ -238,17 +249,18 @@ final class TusService: Sendable {
             } else {
                 try await flushParts(&state, &buffer, final: false, lease: lease)
                 try await fence(lease, "keep its tail")
-                try await storeCall("keep the upload's tail") {
+                try await storeCall("keep the upload's tail", step: "s3_state") {
                     if !buffer.isEmpty { try await store.put(keys.tail(id), buffer) }
                     state.tailSize = Int64(buffer.count)
                     state.updated = Self.now
                     try await saveState(state)
                 }
+                if let running, running.count == state.offset { digests.keep(id, running) }
             }
         }
         if let failure { throw failure }
         if state.offset == state.length {
-            try await finish(&state, lease: lease)
+            try await finish(&state, lease: lease, digest: running?.count == state.length && !config.uploads.readBack ? running : nil)
             return ack(state)
         }
         return TusReply(status: 204, headers: [("Upload-Offset", "\(reportedOffset(state))"),
@@ -271,32 +283,38 @@ final class TusService: Sendable {
             let bytes = Array(buffer[start..<start + Int(cut)])
             let number = state.parts.count + 1
             try await fence(lease, "store part \(number)")
-            let etag = try await storeCall("store part \(number)") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
+            let etag = try await storeCall("store part \(number)", step: "s3_part") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
             state.parts.append(.init(number: number, etag: etag, size: cut))
             state.tailSize = 0
             state.updated = Self.now
             start += Int(cut)
             let saved = state
-            try await storeCall("record part \(number)") { try await saveState(saved) }
+            try await storeCall("record part \(number)", step: "s3_state") { try await saveState(saved) }
         }
         buffer.removeFirst(start)
     }
 
     /// Completes the object, reads it back against the metadata's sha256, catalogues it: then it is acknowledged.
-    private func finish(_ state: inout UploadState, lease: UploadLease) async throws(TusError) {
+    /// `digest`, the sha256 of every byte as this instance received and stored it in the parts, stands in for the
+    /// read-back (S3 checked each part against its signed payload hash, and the completion against the parts' ETags).
+    private func finish(_ state: inout UploadState, lease: UploadLease, digest running: StreamDigests.Running?) async throws(TusError) {
         try await fence(lease, "complete it")
         if let multipart = state.multipartID {
             let current = state
-            try await storeCall("complete the object") {
+            try await storeCall("complete the object", step: "s3_complete") {
                 try await store.completeMultipart(current.objectKey, uploadID: multipart, parts: current.parts)
             }
             state.multipartID = nil
             let saved = state
-            try await storeCall("record the completed object") { try await saveState(saved) }
+            try await storeCall("record the completed object", step: "s3_state") { try await saveState(saved) }
         } else if state.length == 0 {
             try await storeCall("store the empty file") { try await store.put(state.objectKey, []) }
         }
-        let digest = try await storeCall("read the object back") { try await store.sha256(of: state.objectKey) }
+        let key = state.objectKey
+        let digest = if let running { Array(running.hash.finalize()) } else {
+            try await storeCall("read the object back", step: "s3_read_back") { try await store.sha256(of: key) }
+        }
+        metrics.add("teslacam_ingest_verified_total", [("by", running == nil ? "read_back" : "stream")])
         guard SigV4Encoding.hex(digest) == state.sha256 else {
             metrics.add("teslacam_ingest_errors_total", [("reason", "sha256")])
             let current = state
@@ -306,6 +324,8 @@ final class TusService: Sendable {
                                 + "nothing was kept: create the upload again")
         }
         let stored = state
+        let cataloguing = ContinuousClock.now
+        defer { metrics.time("catalog", since: cataloguing) }
         do { try await catalog.stored(stored) } catch {
             metrics.add("teslacam_ingest_errors_total", [("reason", "catalog")])
             logger.warning("cannot catalogue \(stored.objectKey): \(String(reflecting: error))")
@@ -314,7 +334,7 @@ final class TusService: Sendable {
         state.completed = true
         state.updated = Self.now
         let done = state
-        try await storeCall("record the acknowledgement") {
+        try await storeCall("record the acknowledgement", step: "s3_state") {
             try await saveState(done)
             try await store.delete(keys.tail(done.id))
         }
@@ -348,7 +368,7 @@ final class TusService: Sendable {
 
     private func loadState(_ id: String, device: String, allowExpired: Bool = false) async throws(TusError) -> UploadState {
         guard Tus.isUploadID(Substring(id)) else { throw .notFound }
-        guard let bytes = try await storeCall("read the upload's state", { try await store.get(keys.state(id)) }) else { throw .notFound }
+        guard let bytes = try await storeCall("read the upload's state", step: "s3_state", { try await store.get(keys.state(id)) }) else { throw .notFound }
         guard let state = try? JSONDecoder().decode(UploadState.self, from: Data(bytes)), state.device == device else { throw .notFound }
         if !allowExpired && !state.completed && state.expires(after: config.uploads.expireAfterSeconds) < Self.now {
             if let multipart = state.multipartID { try? await store.abortMultipart(state.objectKey, uploadID: multipart) }
@@ -360,7 +380,9 @@ final class TusService: Sendable {
     }
 
     /// A step that needs the store or the catalog: their failure is a 503 in words, and no ack.
-    private func storeCall<T>(_ what: String, _ body: () async throws -> T) async throws(TusError) -> T {
+    private func storeCall<T>(_ what: String, step: String = "other", _ body: () async throws -> T) async throws(TusError) -> T {
+        let started = ContinuousClock.now
+        defer { metrics.time(step, since: started) }
         do { return try await body() } catch let error as TusError { throw error } catch {
             metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
             logger.warning("cannot \(what): \(String(reflecting: error))")
