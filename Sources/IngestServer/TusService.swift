@@ -203,6 +203,8 @@ final class TusService: Sendable {
         var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
         var failure: TusError?
         var renewed = Self.now
+        // One part at a time is stored while the next one's bytes arrive (receiving and storing overlap).
+        var inFlight: PartInFlight?
         let receiving = ContinuousClock.now
         defer { metrics.time("patch_body", since: receiving) }
         do {
@@ -224,16 +226,18 @@ final class TusService: Sendable {
                 if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
                 running?.update(bytes)
                 buffer.append(contentsOf: bytes)
-                if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false, lease: lease) }
+                if buffer.count >= partSize { try await startPart(&state, &buffer, &inFlight, lease: lease) }
             }
         } catch let error as TusError {
-            // The upload taken by another PATCH: this one writes nothing more.
-            if error.status == 409 { throw error }
-            failure = error
+            // The upload taken by another PATCH, or a part that could not be stored (its bytes are no longer in the
+            // buffer): this PATCH writes nothing more, and answers only once its part in flight has settled.
+            _ = await inFlight?.value
+            throw error
         } catch {
             // The client went away (or the connection broke): keep what arrived, as tus does.
             logger.info("PATCH of \(id) from \(device) cut after \(received) bytes: \(error)")
         }
+        try await landPart(&state, &inFlight)
         if let checksum, let hasher {
             do { try checksum.verify(hasher) } catch {
                 metrics.add("teslacam_ingest_errors_total", [("reason", "checksum")])
@@ -269,6 +273,43 @@ final class TusService: Sendable {
 
     private func ack(_ state: UploadState) -> TusReply {
         TusReply(status: 204, headers: [("Upload-Offset", "\(state.length)")] + (state.alreadyStored ? [("TeslaCam-Ack", "already-stored")] : []))
+    }
+
+    typealias PartInFlight = Task<Result<UploadState, TusError>, Never>
+
+    /// Takes the next part's bytes off `buffer` and stores it (then records it in the state object) in a task of
+    /// its own, once the part before it has landed.
+    private func startPart(_ state: inout UploadState, _ buffer: inout [UInt8], _ inFlight: inout PartInFlight?,
+                           lease: UploadLease) async throws(TusError) {
+        try await landPart(&state, &inFlight)
+        guard let multipart = state.multipartID else { return }
+        let size = Int(config.storage.partSize)
+        let number = state.parts.count + 1
+        try await fence(lease, "store part \(number)")
+        let bytes = Array(buffer.prefix(size))
+        buffer.removeFirst(size)
+        let key = state.objectKey
+        var next = state
+        inFlight = Task {
+            do throws(TusError) {
+                let etag = try await storeCall("store part \(number)", step: "s3_part") { try await store.uploadPart(key, uploadID: multipart, number: number, bytes) }
+                next.parts.append(.init(number: number, etag: etag, size: Int64(size)))
+                next.tailSize = 0
+                next.updated = Self.now
+                let saved = next
+                try await storeCall("record part \(number)", step: "s3_state") { try await saveState(saved) }
+                return .success(saved)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Waits for the part in flight; the upload's state is then the one it recorded.
+    private func landPart(_ state: inout UploadState, _ inFlight: inout PartInFlight?) async throws(TusError) {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        state = try await task.value.get()
     }
 
     /// Cuts `buffer` into parts and uploads them, recording each in the state object as it is stored.

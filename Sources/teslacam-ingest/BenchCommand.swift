@@ -13,12 +13,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Simulated boards uploading in parallel (1-64).") var devices: Int = 8
     @Option(help: "Files per board (1-16).") var files: Int = 2
     @Option(help: "MiB per file (1-256).") var mib: Int = 16
+    @Option(help: "MiB per tus PATCH (the instances' partSize is 8 MiB; more than one part per PATCH lets storing overlap receiving).")
+    var chunkMib: Int = 8
     @Option(help: "The folder of the Python peers (ingest-bench.py, ingest-client.py).") var peers: String?
     @Flag(help: "Skip the phase that reads every object back.") var skipReadBack = false
 
     func validate() throws {
-        guard (1...64).contains(devices), (1...16).contains(files), (1...256).contains(mib) else {
-            throw ValidationError("bounded: --devices 1-64, --files 1-16, --mib 1-256")
+        guard (1...64).contains(devices), (1...16).contains(files), (1...256).contains(mib), (1...256).contains(chunkMib) else {
+            throw ValidationError("bounded: --devices 1-64, --files 1-16, --mib 1-256, --chunk-mib 1-256")
         }
     }
 
@@ -48,7 +50,8 @@ struct Bench: ParsableCommand {
         }
         try "testing\n".write(toFile: work + "/s3.key", atomically: true, encoding: .utf8)
 
-        print("teslacam-ingest bench: \(devices) boards × \(files) files × \(mib) MiB = \(devices * files * mib) MiB per phase; binary \(me)")
+        print("teslacam-ingest bench: \(devices) boards × \(files) files × \(mib) MiB = \(devices * files * mib) MiB per phase, "
+              + "\(chunkMib) MiB per PATCH; binary \(me)")
         var rows: [Row] = []
         for readBack in skipReadBack ? [false] : [false, true] {
             let port = BenchShell.freePort()
@@ -70,7 +73,7 @@ struct Bench: ParsableCommand {
             let result = try python(peersFolder + "/ingest-bench.py", [
                 "--mode", "tus", "--tag", readBack ? "read-back" : "stream", "--url", "https://localhost:\(port)/files/",
                 "--ca", ca + "/ca.pem", "--certs", ca + "/devices", "--devices", "\(devices)", "--files", "\(files)",
-                "--size", "\(mib << 20)", "--work", work])
+                "--size", "\(mib << 20)", "--chunk", "\(chunkMib << 20)", "--work", work])
             let cpu = instance.cpuSeconds - before
             let steps = try stepSeconds(peersFolder, port: port, ca: ca)
             rows.append(Row(name: readBack ? "tuspy → ingest (read back)" : "tuspy → ingest", result: result,

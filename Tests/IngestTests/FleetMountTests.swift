@@ -48,7 +48,8 @@ struct FleetMountTests {
             let result = try run("/usr/bin/env", ["MTOOLS_SKIP_CHECK=1", "/usr/bin/\(tool)", "-i", image + "@@1M"] + arguments)
             #expect(result.status == 0, "\(tool) \(arguments): \(result.output)")
         }
-        try mtools("mmd", ["::TeslaCam", "::TeslaCam/RecentClips", "::TeslaCam/SentryClips", "::" + event])
+        // `teslacam format` made TeslaCam/ already, as the car expects it.
+        try mtools("mmd", ["::TeslaCam/RecentClips", "::TeslaCam/SentryClips", "::" + event])
         var written: [String: String] = [:]  // archive path → sha256
         func put(_ name: String, size: Int, into folder: String) throws {
             let clip = try fleet.file(name, size: size)
