@@ -45,6 +45,8 @@ struct IngestEndToEndTests {
         let metrics = try fleet.request(port: port, "GET", "/metrics")
         #expect(metrics.body.contains("teslacam_ingest_reliable_acks_total{kind=\"sentry\"} 2"), "\(metrics.body)")
         #expect(metrics.body.contains("teslacam_ingest_already_stored_total 1"))
+        // Every byte came through this instance: the sha256 it computed as they arrived stood in for a read-back.
+        #expect(metrics.body.contains("teslacam_ingest_verified_total{by=\"stream\"} 2") && !metrics.body.contains("read_back\"}"), "\(metrics.body)")
         // One connection per tuspy request session and per raw request; at least one of each was counted.
         #expect(metrics.body.range(of: #"teslacam_ingest_connections_total [1-9][0-9]*"#, options: .regularExpression) != nil)
     }

@@ -20,11 +20,14 @@ struct StatelessIngestTests {
         #expect(patches.count == 4 && Set(patches).count == 2, "\(patches)")
         #expect(try fleet.moto.sha256("fleet/\(fleet.device)/\(path)") == clip.sha256)
         #expect(try fleet.postgres.query("SELECT size, kind FROM clips WHERE path = '\(path)'") == ["\(17 << 20 + 4321)|sentry"])
-        // Both served PATCHes; the one that received the last bytes gave the ack.
+        // Both served PATCHes; the one that received the last bytes gave the ack, and (having seen only half of
+        // the bytes) read the object back to check its sha256.
         for port in [first, second] {
             let metrics = try fleet.request(port: port, "GET", "/metrics").body
             #expect(metrics.contains("teslacam_ingest_requests_total{method=\"PATCH\",status=\"204\"} 2"), "\(port): \(metrics)")
         }
+        let acking = try fleet.request(port: second, "GET", "/metrics").body
+        #expect(acking.contains("teslacam_ingest_verified_total{by=\"read_back\"} 1") && !acking.contains("by=\"stream\""), "\(acking)")
     }
 
     @Test func aPATCHRacingAnotherOnAnotherInstanceIsRefusedWith409AndTheOffset() throws {
