@@ -115,6 +115,20 @@ final class TusService: Sendable {
 
     func terminate(device: String, id: String, header: (String) -> String?) async throws(TusError) -> TusReply {
         try Tus.checkResumable(header("Tus-Resumable"))
+        guard Tus.isUploadID(Substring(id)) else { throw .notFound }
+        // Not under a PATCH in progress (which would write its state back after the removal).
+        let lease = try await hold(id, device: device)
+        do {
+            let reply = try await terminateHeld(device: device, id: id)
+            await lease.release()
+            return reply
+        } catch {
+            await lease.release()
+            throw error
+        }
+    }
+
+    private func terminateHeld(device: String, id: String) async throws(TusError) -> TusReply {
         let state = try await loadState(id, device: device, allowExpired: true)
         try await storeCall("terminate the upload") {
             if let multipart = state.multipartID, !state.completed { try await store.abortMultipart(state.objectKey, uploadID: multipart) }
@@ -135,25 +149,7 @@ final class TusService: Sendable {
         let claimed = try Tus.nonNegative(header("Upload-Offset"), header: "Upload-Offset")
         let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
         // Across instances, one PATCH of an upload at a time: the other answers 409 with where the upload is.
-        let lease: UploadLease
-        let leasing = ContinuousClock.now
-        do {
-            let acquired = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds)
-            metrics.time("lease", since: leasing)
-            guard let taken = acquired else {
-                let state = try await loadState(id, device: device)
-                metrics.add("teslacam_ingest_errors_total", [("reason", "concurrent_patch")])
-                throw TusError(409, "another PATCH of this upload is in progress (on this or another instance); nothing of this one was kept: "
-                               + "ask with HEAD and continue from Upload-Offset \(reportedOffset(state)) once it is done",
-                               retryAfter: 1, headers: ["Upload-Offset": "\(reportedOffset(state))"])
-            }
-            lease = taken
-        } catch let error as TusError { throw error } catch {
-            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
-            logger.warning("cannot take the upload \(id) for a PATCH: \(String(reflecting: error))")
-            throw TusError(503, "the catalog (PostgreSQL) cannot be reached, so this PATCH cannot be kept apart from others of the same upload (\(error)); "
-                           + "nothing is acknowledged, try again shortly", retryAfter: 5)
-        }
+        let lease = try await hold(id, device: device)
         do {
             let reply = try await patchHeld(device: device, id: id, claimed: claimed, checksum: checksum, lease: lease, header: header, body: body)
             await lease.release()
@@ -161,6 +157,29 @@ final class TusService: Sendable {
         } catch {
             await lease.release()
             throw error
+        }
+    }
+
+    /// Takes the upload for this request across instances, or answers 409 with where the upload is.
+    private func hold(_ id: String, device: String) async throws(TusError) -> UploadLease {
+        guard Tus.isUploadID(Substring(id)) else { throw .notFound }
+        let leasing = ContinuousClock.now
+        do {
+            let acquired = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds)
+            metrics.time("lease", since: leasing)
+            guard let taken = acquired else {
+                let state = try await loadState(id, device: device)
+                metrics.add("teslacam_ingest_errors_total", [("reason", "concurrent_patch")])
+                throw TusError(409, "another PATCH of this upload is in progress (on this or another instance); nothing of this request was done: "
+                               + "ask with HEAD and continue from Upload-Offset \(reportedOffset(state)) once it is done",
+                               retryAfter: 1, headers: ["Upload-Offset": "\(reportedOffset(state))"])
+            }
+            return taken
+        } catch let error as TusError { throw error } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            logger.warning("cannot take the upload \(id) for a request: \(String(reflecting: error))")
+            throw TusError(503, "the catalog (PostgreSQL) cannot be reached, so this request cannot be kept apart from others of the same upload (\(error)); "
+                           + "nothing is acknowledged, try again shortly", retryAfter: 5)
         }
     }
 

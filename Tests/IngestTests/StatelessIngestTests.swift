@@ -58,6 +58,9 @@ struct StatelessIngestTests {
                                       "Upload-Offset: \(5 << 20)"], body: (clip.path, 5 << 20, 64 << 10))
         #expect(raced.status == 409 && raced.headers["upload-offset"] == "\(5 << 20)" && raced.headers["retry-after"] != nil, "\(raced)")
         #expect(raced.body.contains("another PATCH of this upload is in progress"), "\(raced.body)")
+        // Nor may it be terminated under the PATCH (whose state would come back after the removal).
+        let removed = try fleet.request(port: second, "DELETE", location, headers: [Self.tus])
+        #expect(removed.status == 409, "\(removed)")
         // The first PATCH is unharmed: it finishes and the file completes on either instance.
         try stdin.fileHandleForWriting.close()
         let answer = out.fileHandleForReading.readLine()
