@@ -207,13 +207,15 @@ final class TusService: Sendable {
         let resending = state.offset == state.length
         let partSize = Int(config.storage.partSize)
         var buffer: [UInt8] = []
+        // A part and a read's worth: growing to it by doubling cost copies and page faults (perf: ~10 % of the CPU).
+        buffer.reserveCapacity(partSize + (1 << 20))
         if state.tailSize > 0 && !resending {
             // A tail written just before an instance died may be longer than the state says: its start is the same.
             guard let tail = try await storeCall("read the upload's tail", step: "s3_state", { try await store.get(keys.tail(id)) }),
                   tail.count >= state.tailSize else {
                 throw TusError(503, "the upload's stored tail is missing or short; try again shortly", retryAfter: 5)
             }
-            buffer = Array(tail.prefix(Int(state.tailSize)))
+            buffer.append(contentsOf: tail.prefix(Int(state.tailSize)))
         }
         var hasher = checksum.map { UploadChecksum.Hasher($0.algorithm) }
         // The whole file's sha256 as it arrives, when every byte so far came through this instance.
@@ -305,8 +307,12 @@ final class TusService: Sendable {
         let size = Int(config.storage.partSize)
         let number = state.parts.count + 1
         try await fence(lease, "store part \(number)")
-        let bytes = Array(buffer.prefix(size))
-        buffer.removeFirst(size)
+        // The part leaves with the buffer's storage (no copy of it); only the few bytes past it are copied back.
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        buffer.reserveCapacity(size + (1 << 20))
+        buffer.append(contentsOf: bytes[size...])
+        bytes.removeLast(bytes.count - size)
         let key = state.objectKey
         var next = state
         inFlight = Task {

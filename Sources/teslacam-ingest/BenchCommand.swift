@@ -98,12 +98,12 @@ struct Bench: ParsableCommand {
                 return text + String(repeating: " ", count: max(1, width - text.count))
             }
             var out = cell("client", 28) + cell("MiB/s", 8) + cell("ack p50", 9) + cell("ack p99", 9) + cell("errors", 8)
-                + cell("CPU s/GiB", 11) + "peak RSS\n"
+                + cell("CPU s/GiB", 11) + cell("client CPU s/GiB", 18) + "peak RSS\n"
             for row in rows {
                 let errors = (row.result["errors"] as? [Any])?.count ?? 0
                 out += cell(row.name, 28) + cell(row.result["MiB_s"], 8) + cell(row.result["p50_s"].map { "\($0) s" }, 9)
                     + cell(row.result["p99_s"].map { "\($0) s" }, 9) + cell(errors, 8)
-                    + cell(row.cpuPerGiB.map { String(format: "%.1f", $0) }, 11) + (row.rssMiB.map { "\($0) MiB" } ?? "-") + "\n"
+                    + cell(row.cpuPerGiB.map { String(format: "%.1f", $0) }, 11) + cell(row.result["client_cpu_s_per_GiB"], 18) + (row.rssMiB.map { "\($0) MiB" } ?? "-") + "\n"
             }
             for row in rows where !row.steps.isEmpty {
                 let total = row.steps.values.reduce(0, +)

@@ -3,7 +3,7 @@
 upload M files through tus + mTLS (tuspy) to an ingest instance; `--mode boto3` puts the same files straight into
 the same S3 (the reference). The files are made once per work folder and shared by the phases. Prints one JSON
 object of figures."""
-import argparse, hashlib, json, os, threading, time
+import argparse, hashlib, json, os, resource, threading, time
 
 
 def main():
@@ -62,11 +62,14 @@ def main():
                         errors.append(str(error))
         work = direct
 
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     start = time.monotonic()
     threads = [threading.Thread(target=work, args=(n,)) for n in range(a.devices)]
     for t in threads: t.start()
     for t in threads: t.join()
     seconds = time.monotonic() - start
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     total = a.devices * a.files * a.size
 
     def q(values, fraction):
@@ -75,7 +78,8 @@ def main():
 
     print(json.dumps({"mode": a.mode, "devices": a.devices, "files": a.devices * a.files, "bytes": total, "seconds": round(seconds, 3),
                       "done": len(times), "errors": errors[:3], "MiB_s": round(total / seconds / 2**20, 1),
-                      "p50_s": q(times, 0.5), "p99_s": q(times, 0.99)}))
+                      "p50_s": q(times, 0.5), "p99_s": q(times, 0.99),
+                      "client_cpu_s_per_GiB": round(client_cpu / (total / 2**30), 1)}))
 
 
 if __name__ == "__main__":
