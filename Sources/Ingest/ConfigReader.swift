@@ -39,6 +39,12 @@ public struct ConfigReader {
         return text
     }
 
+    public mutating func bool(_ key: String) throws(IngestConfigError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case let .bool(flag) = value else { throw invalid(key, value, "true or false") }
+        return flag
+    }
+
     /// A whole number within `range`.
     public mutating func integer(_ key: String, in range: ClosedRange<Int64>, unit: String) throws(IngestConfigError) -> Int64? {
         guard let value = value(key) else { return nil }

@@ -38,6 +38,12 @@ public struct IngestConfig: Sendable, Equatable {
         public var maxSize: Int64 = 4 << 30
         /// An unfinished upload is forgotten (and its parts aborted) this long after its last byte.
         public var expireAfterSeconds: Int64 = 24 * 3600
+        /// How long a PATCH holds its upload against PATCHes on other instances without renewing (it renews while
+        /// bytes arrive): an instance killed mid-PATCH frees the upload for the others after this.
+        public var leaseSeconds: Int64 = 30
+        /// Read every finished object back from the store to check its sha256, even when this instance hashed every
+        /// byte of it as it arrived (which it otherwise trusts: S3 checked each part against its signed hash).
+        public var readBack = false
     }
 
     public var host: String
@@ -149,6 +155,8 @@ public struct IngestConfig: Sendable, Equatable {
             var uploads = Uploads()
             if let size = try u.size("maxSize") { uploads.maxSize = size }
             if let hours = try u.integer("expireAfterHours", in: 1...24 * 365, unit: "hours") { uploads.expireAfterSeconds = hours * 3600 }
+            if let seconds = try u.integer("leaseSeconds", in: 2...3600, unit: "seconds") { uploads.leaseSeconds = seconds }
+            if let readBack = try u.bool("readBack") { uploads.readBack = readBack }
             return uploads
         } ?? Uploads()
     }

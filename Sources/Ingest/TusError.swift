@@ -5,11 +5,14 @@ public struct TusError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
     /// Seconds the client should wait (429, 503).
     public var retryAfter: Int?
+    /// tus headers the answer carries besides the body (a 409's `Upload-Offset`, where the upload really is).
+    public var headers: [String: String]
 
-    public init(_ status: Int, _ message: String, retryAfter: Int? = nil) {
+    public init(_ status: Int, _ message: String, retryAfter: Int? = nil, headers: [String: String] = [:]) {
         self.status = status
         self.message = message
         self.retryAfter = retryAfter
+        self.headers = headers
     }
 
     public var description: String { "\(status): \(message)" }

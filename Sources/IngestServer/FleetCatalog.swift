@@ -29,6 +29,13 @@ struct FleetCatalog: Sendable {
             kind text NOT NULL, fields jsonb NOT NULL DEFAULT '{}', first_seen timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (device, folder))
         """,
+        // Which PATCH holds an upload, across instances (UploadLease), and the per-device rate buckets that every
+        // instance charges (SharedRateLimits): the only state instances share besides the bucket.
+        "CREATE TABLE IF NOT EXISTS upload_leases (id text PRIMARY KEY, holder text NOT NULL, until timestamptz NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS rate_buckets (device text NOT NULL, resource text NOT NULL, tokens float8 NOT NULL,
+            updated timestamptz NOT NULL, refused boolean NOT NULL DEFAULT false, PRIMARY KEY (device, resource))
+        """,
     ]
 
     /// Creates the tables once; an advisory lock keeps two instances starting together from racing.
@@ -121,17 +128,18 @@ struct FleetCatalog: Sendable {
     }
 
     struct Unavailable: Error, CustomStringConvertible {
-        var description: String { "PostgreSQL did not answer within 10 s" }
+        var seconds: Int
+        var description: String { "PostgreSQL did not answer within \(seconds) s" }
     }
 
     /// A catalog call that gives up: the pool waits for a connection without end while PostgreSQL is down, and a
     /// request must get its 503 instead.
-    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func bounded<T: Sendable>(seconds: Int = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: .seconds(10))
-                throw Unavailable()
+                try await Task.sleep(for: .seconds(seconds))
+                throw Unavailable(seconds: seconds)
             }
             defer { group.cancelAll() }
             return try await group.next()!

@@ -43,13 +43,14 @@ public struct IngestServer {
                 do throws(TusError) {
                     let device = try await DeviceIdentity.device(on: context.channel, allow: allow)
                     metrics.saw(connection: context.channel)
-                    try service.admit(device: device)
+                    try await service.admit(device: device)
                     reply = try await body(device, request, context)
                 } catch {
                     if error.status >= 500 { logger.warning("\(method) \(request.uri.path): \(error.message)") }
                     metrics.add("teslacam_ingest_errors_total", [("reason", "\(error.status)")])
                     var headers: [(String, String)] = []
                     if let retry = error.retryAfter { headers.append(("Retry-After", "\(retry)")) }
+                    headers += error.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                     reply = TusReply(status: error.status, headers: headers, json: Self.errorJSON(error))
                 }
                 metrics.add("teslacam_ingest_requests_total", [("method", method), ("status", "\(reply.status)")])

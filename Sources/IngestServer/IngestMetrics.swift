@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Synchronization
 
@@ -20,6 +21,8 @@ final class IngestMetrics: Sendable {
         "teslacam_ingest_rate_limit_hits_total": "requests answered 429, by limit",
         "teslacam_ingest_errors_total": "requests refused or failed, by reason",
         "teslacam_ingest_dispatch_errors_total": "records a dispatcher could not deliver, by dispatcher",
+        "teslacam_ingest_verified_total": "acknowledged files checked against their sha256, by how: as received (stream) or read back",
+        "teslacam_ingest_step_seconds_total": "seconds spent in each step of handling uploads (where an upload's time goes), by step",
     ]
 
     func add(_ name: String, _ labels: [(String, String)] = [], _ amount: Double = 1) {
@@ -35,6 +38,12 @@ final class IngestMetrics: Sendable {
         channel.closeFuture.whenComplete { _ in _ = self.open.withLock { $0.remove(id) } }
     }
 
+    /// Adds the seconds since `start` to the step's total.
+    func time(_ step: String, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        add("teslacam_ingest_step_seconds_total", [("step", step)], Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
     func value(_ name: String) -> Double { counters.withLock { $0.filter { $0.key.name == name }.values.reduce(0, +) } }
 
     func exposition() -> String {
@@ -45,7 +54,8 @@ final class IngestMetrics: Sendable {
             let series = snapshot.filter { $0.key.name == name }.sorted { $0.key.labels < $1.key.labels }
             if series.isEmpty { out += "\(name) 0\n" }
             for (key, value) in series {
-                out += key.labels.isEmpty ? "\(name) \(Int(value))\n" : "\(name){\(key.labels)} \(Int(value))\n"
+                let shown = value == value.rounded() ? "\(Int(value))" : String(format: "%.3f", value)
+                out += key.labels.isEmpty ? "\(name) \(shown)\n" : "\(name){\(key.labels)} \(shown)\n"
             }
         }
         return out

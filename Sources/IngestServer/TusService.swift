@@ -28,9 +28,8 @@ final class TusService: Sendable {
     let metrics: IngestMetrics
     let dispatch: RecordDispatch
     let logger: Logger
-    private let limiter: Mutex<RateLimiter>
-    /// Uploads with a PATCH in progress on this instance: a second one at the same time would race for part numbers.
-    private let inFlight = Mutex<Set<String>>([])
+    let limits: SharedRateLimits
+    let digests = StreamDigests()
 
     init(config: IngestConfig, store: ObjectStore, catalog: FleetCatalog, metrics: IngestMetrics, logger: Logger) {
         self.config = config
@@ -40,15 +39,15 @@ final class TusService: Sendable {
         self.logger = logger
         keys = ObjectKeys(prefix: config.storage.prefix)
         dispatch = RecordDispatch(dispatchers: config.dispatchers, records: config.records, logger: logger, metrics: metrics)
-        limiter = Mutex(RateLimiter(requestsPerMinute: config.rateLimit.requestsPerMinute, bytesPerSecond: config.rateLimit.bytesPerSecond))
+        limits = SharedRateLimits(config.rateLimit, catalog: catalog)
     }
 
     static var now: Double { Date().timeIntervalSince1970 }
 
     // MARK: rate limits
 
-    func admit(device: String) throws(TusError) {
-        if let wait = limiter.withLock({ $0.admit(device: device, now: Self.now) }) {
+    func admit(device: String) async throws(TusError) {
+        if let wait = await limits.admit(device: device) {
             metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "requestsPerMinute")])
             throw TusError(429, "device \(device) is over its \(config.rateLimit.requestsPerMinute ?? 0) requests per minute; try again in \(wait) s", retryAfter: wait)
         }
@@ -77,7 +76,7 @@ final class TusService: Sendable {
         let id = Self.newID()
         var state = UploadState(id: id, device: device, metadata: metadata, length: length,
                                 objectKey: keys.file(device: device, path: metadata.path), now: Self.now)
-        try await storeCall("open the upload") {
+        try await storeCall("open the upload", step: "create") {
             try await catalog.seen(device: device)
             if try await catalog.isStored(device: device, path: state.path, sha256: state.sha256) {
                 state.completed = true
@@ -116,6 +115,20 @@ final class TusService: Sendable {
 
     func terminate(device: String, id: String, header: (String) -> String?) async throws(TusError) -> TusReply {
         try Tus.checkResumable(header("Tus-Resumable"))
+        guard Tus.isUploadID(Substring(id)) else { throw .notFound }
+        // Not under a PATCH in progress (which would write its state back after the removal).
+        let lease = try await hold(id, device: device)
+        do {
+            let reply = try await terminateHeld(device: device, id: id)
+            await lease.release()
+            return reply
+        } catch {
+            await lease.release()
+            throw error
+        }
+    }
+
+    private func terminateHeld(device: String, id: String) async throws(TusError) -> TusReply {
         let state = try await loadState(id, device: device, allowExpired: true)
         try await storeCall("terminate the upload") {
             if let multipart = state.multipartID, !state.completed { try await store.abortMultipart(state.objectKey, uploadID: multipart) }
@@ -123,6 +136,7 @@ final class TusService: Sendable {
             try await store.delete(keys.state(id))
             try await catalog.terminated(id)
         }
+        digests.forget(id)
         return TusReply(status: 204)
     }
 
@@ -134,10 +148,45 @@ final class TusService: Sendable {
         try Tus.checkPatchContentType(header("Content-Type"))
         let claimed = try Tus.nonNegative(header("Upload-Offset"), header: "Upload-Offset")
         let checksum = try header("Upload-Checksum").map { (h) throws(TusError) in try UploadChecksum(header: h) }
-        guard inFlight.withLock({ $0.insert(id).inserted }) else {
-            throw TusError(423, "another PATCH of this upload is still in progress; wait for it (or for its connection to close) and ask with HEAD")
+        // Across instances, one PATCH of an upload at a time: the other answers 409 with where the upload is.
+        let lease = try await hold(id, device: device)
+        do {
+            let reply = try await patchHeld(device: device, id: id, claimed: claimed, checksum: checksum, lease: lease, header: header, body: body)
+            await lease.release()
+            return reply
+        } catch {
+            await lease.release()
+            throw error
         }
-        defer { _ = inFlight.withLock { $0.remove(id) } }
+    }
+
+    /// Takes the upload for this request across instances, or answers 409 with where the upload is.
+    private func hold(_ id: String, device: String) async throws(TusError) -> UploadLease {
+        guard Tus.isUploadID(Substring(id)) else { throw .notFound }
+        let leasing = ContinuousClock.now
+        do {
+            let acquired = try await UploadLease.acquire(id, catalog: catalog, seconds: config.uploads.leaseSeconds)
+            metrics.time("lease", since: leasing)
+            guard let taken = acquired else {
+                let state = try await loadState(id, device: device)
+                metrics.add("teslacam_ingest_errors_total", [("reason", "concurrent_patch")])
+                throw TusError(409, "another PATCH of this upload is in progress (on this or another instance); nothing of this request was done: "
+                               + "ask with HEAD and continue from Upload-Offset \(reportedOffset(state)) once it is done",
+                               retryAfter: 1, headers: ["Upload-Offset": "\(reportedOffset(state))"])
+            }
+            return taken
+        } catch let error as TusError { throw error } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            logger.warning("cannot take the upload \(id) for a request: \(String(reflecting: error))")
+            throw TusError(503, "the catalog (PostgreSQL) cannot be reached, so this request cannot be kept apart from others of the same upload (\(error)); "
+                           + "nothing is acknowledged, try again shortly", retryAfter: 5)
+        }
+    }
+
+    /// The PATCH with its upload held (`lease`): nothing else writes this upload's parts, tail or state meanwhile.
+    private func patchHeld<Body: AsyncSequence & Sendable>(device: String, id: String, claimed: Int64, checksum: UploadChecksum?, lease: UploadLease,
+                                                         header: (String) -> String?, body: Body) async throws(TusError) -> TusReply
+    where Body.Element == ByteBuffer {
         var state = try await loadState(id, device: device)
         if state.completed {
             // Acknowledged before (an ack the client missed): say so again. A file stored before this upload was
@@ -150,7 +199,7 @@ final class TusService: Sendable {
         if let declared = header("Content-Length").flatMap({ Int64($0) }), claimed + declared > state.length {
             throw TusError(413, "this PATCH would end at \(claimed + declared), past the upload's length \(state.length)")
         }
-        if let wait = limiter.withLock({ $0.byteDebt(device: device, now: Self.now) }) {
+        if let wait = await limits.byteDebt(device: device) {
             metrics.add("teslacam_ingest_rate_limit_hits_total", [("limit", "bytesPerSecond")])
             throw TusError(429, "device \(device) is over its \(config.rateLimit.bytesPerSecond ?? 0) bytes per second; try again in \(wait) s", retryAfter: wait)
         }
@@ -158,64 +207,85 @@ final class TusService: Sendable {
         let resending = state.offset == state.length
         let partSize = Int(config.storage.partSize)
         var buffer: [UInt8] = []
+        // A part and a read's worth: growing to it by doubling cost copies and page faults (perf: ~10 % of the CPU).
+        buffer.reserveCapacity(partSize + (1 << 20))
         if state.tailSize > 0 && !resending {
             // A tail written just before an instance died may be longer than the state says: its start is the same.
-            guard let tail = try await storeCall("read the upload's tail", { try await store.get(keys.tail(id)) }),
+            guard let tail = try await storeCall("read the upload's tail", step: "s3_state", { try await store.get(keys.tail(id)) }),
                   tail.count >= state.tailSize else {
                 throw TusError(503, "the upload's stored tail is missing or short; try again shortly", retryAfter: 5)
             }
-            buffer = Array(tail.prefix(Int(state.tailSize)))
+            buffer.append(contentsOf: tail.prefix(Int(state.tailSize)))
         }
         var hasher = checksum.map { UploadChecksum.Hasher($0.algorithm) }
+        // The whole file's sha256 as it arrives, when every byte so far came through this instance.
+        var running = resending ? nil : digests.take(id, at: state.offset)
         var received: Int64 = 0
         var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
         var failure: TusError?
+        var renewed = Self.now
+        // One part at a time is stored while the next one's bytes arrive (receiving and storing overlap).
+        var inFlight: PartInFlight?
+        let receiving = ContinuousClock.now
+        defer { metrics.time("patch_body", since: receiving) }
         do {
             for try await chunk in body {
-                let bytes = Array(chunk.readableBytesView)
+                let bytes = chunk.readableBytesView
                 guard claimed + received + Int64(bytes.count) <= state.length else {
                     failure = TusError(413, "the PATCH body goes past the upload's length \(state.length)")
                     break
                 }
                 received += Int64(bytes.count)
                 metrics.add("teslacam_ingest_bytes_total", [("kind", state.kind.rawValue)], Double(bytes.count))
-                let pause = limiter.withLock { $0.take(device: device, bytes: bytes.count, now: Self.now) }
+                let pause = await limits.take(device: device, bytes: bytes.count)
                 if pause > 0 { try? await Task.sleep(for: .seconds(min(pause, 30))) }
+                if Self.now - renewed > Double(lease.seconds) / 3 {
+                    try await fence(lease, "receive more of it")
+                    renewed = Self.now
+                }
                 if resending { continue }
                 if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
+                running?.update(bytes)
                 buffer.append(contentsOf: bytes)
-                if buffer.count >= partSize { try await flushParts(&state, &buffer, final: false) }
+                if buffer.count >= partSize { try await startPart(&state, &buffer, &inFlight, lease: lease) }
             }
         } catch let error as TusError {
-            failure = error
+            // The upload taken by another PATCH, or a part that could not be stored (its bytes are no longer in the
+            // buffer): this PATCH writes nothing more, and answers only once its part in flight has settled.
+            _ = await inFlight?.value
+            throw error
         } catch {
             // The client went away (or the connection broke): keep what arrived, as tus does.
             logger.info("PATCH of \(id) from \(device) cut after \(received) bytes: \(error)")
         }
+        try await landPart(&state, &inFlight)
         if let checksum, let hasher {
             do { try checksum.verify(hasher) } catch {
                 metrics.add("teslacam_ingest_errors_total", [("reason", "checksum")])
                 throw error
             }
+            running?.update(request)
             buffer.append(contentsOf: request)
         }
         if !resending {
             let final = state.parts.reduce(0) { $0 + $1.size } + Int64(buffer.count) == state.length
             if final {
-                try await flushParts(&state, &buffer, final: true)
+                try await flushParts(&state, &buffer, final: true, lease: lease)
             } else {
-                try await flushParts(&state, &buffer, final: false)
-                try await storeCall("keep the upload's tail") {
+                try await flushParts(&state, &buffer, final: false, lease: lease)
+                try await fence(lease, "keep its tail")
+                try await storeCall("keep the upload's tail", step: "s3_state") {
                     if !buffer.isEmpty { try await store.put(keys.tail(id), buffer) }
                     state.tailSize = Int64(buffer.count)
                     state.updated = Self.now
                     try await saveState(state)
                 }
+                if let running, running.count == state.offset { digests.keep(id, running) }
             }
         }
         if let failure { throw failure }
         if state.offset == state.length {
-            try await finish(&state)
+            try await finish(&state, lease: lease, digest: running?.count == state.length && !config.uploads.readBack ? running : nil)
             return ack(state)
         }
         return TusReply(status: 204, headers: [("Upload-Offset", "\(reportedOffset(state))"),
@@ -226,8 +296,49 @@ final class TusService: Sendable {
         TusReply(status: 204, headers: [("Upload-Offset", "\(state.length)")] + (state.alreadyStored ? [("TeslaCam-Ack", "already-stored")] : []))
     }
 
+    typealias PartInFlight = Task<Result<UploadState, TusError>, Never>
+
+    /// Takes the next part's bytes off `buffer` and stores it (then records it in the state object) in a task of
+    /// its own, once the part before it has landed.
+    private func startPart(_ state: inout UploadState, _ buffer: inout [UInt8], _ inFlight: inout PartInFlight?,
+                           lease: UploadLease) async throws(TusError) {
+        try await landPart(&state, &inFlight)
+        guard let multipart = state.multipartID else { return }
+        let size = Int(config.storage.partSize)
+        let number = state.parts.count + 1
+        try await fence(lease, "store part \(number)")
+        // The part leaves with the buffer's storage (no copy of it); only the few bytes past it are copied back.
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        buffer.reserveCapacity(size + (1 << 20))
+        buffer.append(contentsOf: bytes[size...])
+        bytes.removeLast(bytes.count - size)
+        let key = state.objectKey
+        var next = state
+        inFlight = Task {
+            do throws(TusError) {
+                let etag = try await storeCall("store part \(number)", step: "s3_part") { try await store.uploadPart(key, uploadID: multipart, number: number, bytes) }
+                next.parts.append(.init(number: number, etag: etag, size: Int64(size)))
+                next.tailSize = 0
+                next.updated = Self.now
+                let saved = next
+                try await storeCall("record part \(number)", step: "s3_state") { try await saveState(saved) }
+                return .success(saved)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Waits for the part in flight; the upload's state is then the one it recorded.
+    private func landPart(_ state: inout UploadState, _ inFlight: inout PartInFlight?) async throws(TusError) {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        state = try await task.value.get()
+    }
+
     /// Cuts `buffer` into parts and uploads them, recording each in the state object as it is stored.
-    private func flushParts(_ state: inout UploadState, _ buffer: inout [UInt8], final: Bool) async throws(TusError) {
+    private func flushParts(_ state: inout UploadState, _ buffer: inout [UInt8], final: Bool, lease: UploadLease) async throws(TusError) {
         let cuts = UploadState.partCuts(buffered: Int64(buffer.count), partSize: config.storage.partSize, final: final)
         guard !cuts.isEmpty, let multipart = state.multipartID else {
             if final { state.tailSize = 0 }
@@ -237,31 +348,39 @@ final class TusService: Sendable {
         for cut in cuts {
             let bytes = Array(buffer[start..<start + Int(cut)])
             let number = state.parts.count + 1
-            let etag = try await storeCall("store part \(number)") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
+            try await fence(lease, "store part \(number)")
+            let etag = try await storeCall("store part \(number)", step: "s3_part") { try await store.uploadPart(state.objectKey, uploadID: multipart, number: number, bytes) }
             state.parts.append(.init(number: number, etag: etag, size: cut))
             state.tailSize = 0
             state.updated = Self.now
             start += Int(cut)
             let saved = state
-            try await storeCall("record part \(number)") { try await saveState(saved) }
+            try await storeCall("record part \(number)", step: "s3_state") { try await saveState(saved) }
         }
         buffer.removeFirst(start)
     }
 
     /// Completes the object, reads it back against the metadata's sha256, catalogues it: then it is acknowledged.
-    private func finish(_ state: inout UploadState) async throws(TusError) {
+    /// `digest`, the sha256 of every byte as this instance received and stored it in the parts, stands in for the
+    /// read-back (S3 checked each part against its signed payload hash, and the completion against the parts' ETags).
+    private func finish(_ state: inout UploadState, lease: UploadLease, digest running: StreamDigests.Running?) async throws(TusError) {
+        try await fence(lease, "complete it")
         if let multipart = state.multipartID {
             let current = state
-            try await storeCall("complete the object") {
+            try await storeCall("complete the object", step: "s3_complete") {
                 try await store.completeMultipart(current.objectKey, uploadID: multipart, parts: current.parts)
             }
             state.multipartID = nil
             let saved = state
-            try await storeCall("record the completed object") { try await saveState(saved) }
+            try await storeCall("record the completed object", step: "s3_state") { try await saveState(saved) }
         } else if state.length == 0 {
             try await storeCall("store the empty file") { try await store.put(state.objectKey, []) }
         }
-        let digest = try await storeCall("read the object back") { try await store.sha256(of: state.objectKey) }
+        let key = state.objectKey
+        let digest = if let running { Array(running.hash.finalize()) } else {
+            try await storeCall("read the object back", step: "s3_read_back") { try await store.sha256(of: key) }
+        }
+        metrics.add("teslacam_ingest_verified_total", [("by", running == nil ? "read_back" : "stream")])
         guard SigV4Encoding.hex(digest) == state.sha256 else {
             metrics.add("teslacam_ingest_errors_total", [("reason", "sha256")])
             let current = state
@@ -271,6 +390,8 @@ final class TusService: Sendable {
                                 + "nothing was kept: create the upload again")
         }
         let stored = state
+        let cataloguing = ContinuousClock.now
+        defer { metrics.time("catalog", since: cataloguing) }
         do { try await catalog.stored(stored) } catch {
             metrics.add("teslacam_ingest_errors_total", [("reason", "catalog")])
             logger.warning("cannot catalogue \(stored.objectKey): \(String(reflecting: error))")
@@ -279,7 +400,7 @@ final class TusService: Sendable {
         state.completed = true
         state.updated = Self.now
         let done = state
-        try await storeCall("record the acknowledgement") {
+        try await storeCall("record the acknowledgement", step: "s3_state") {
             try await saveState(done)
             try await store.delete(keys.tail(done.id))
         }
@@ -287,6 +408,22 @@ final class TusService: Sendable {
         metrics.add("teslacam_ingest_reliable_acks_total", [("kind", state.kind.rawValue)])
         dispatch.dispatch(state)
         logger.info("stored \(state.objectKey) (\(state.length) bytes) for \(state.device)")
+    }
+
+    /// Renews the PATCH's hold before it writes: if another PATCH took the upload meanwhile (this one stalled past
+    /// uploads.leaseSeconds), this one stops with 409 and writes nothing more.
+    private func fence(_ lease: UploadLease, _ what: String) async throws(TusError) {
+        let held: Bool
+        do { held = try await lease.renew() } catch {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
+            throw TusError(503, "the catalog (PostgreSQL) cannot be reached to hold this upload while it is written (\(error)); "
+                           + "nothing more of this PATCH was kept, ask with HEAD and try again shortly", retryAfter: 5)
+        }
+        guard held else {
+            metrics.add("teslacam_ingest_errors_total", [("reason", "lease_lost")])
+            throw TusError(409, "this PATCH stalled for more than \(lease.seconds) s and another took the upload before it could \(what); "
+                           + "ask with HEAD where the upload is", retryAfter: 1)
+        }
     }
 
     // MARK: state
@@ -297,7 +434,7 @@ final class TusService: Sendable {
 
     private func loadState(_ id: String, device: String, allowExpired: Bool = false) async throws(TusError) -> UploadState {
         guard Tus.isUploadID(Substring(id)) else { throw .notFound }
-        guard let bytes = try await storeCall("read the upload's state", { try await store.get(keys.state(id)) }) else { throw .notFound }
+        guard let bytes = try await storeCall("read the upload's state", step: "s3_state", { try await store.get(keys.state(id)) }) else { throw .notFound }
         guard let state = try? JSONDecoder().decode(UploadState.self, from: Data(bytes)), state.device == device else { throw .notFound }
         if !allowExpired && !state.completed && state.expires(after: config.uploads.expireAfterSeconds) < Self.now {
             if let multipart = state.multipartID { try? await store.abortMultipart(state.objectKey, uploadID: multipart) }
@@ -309,7 +446,9 @@ final class TusService: Sendable {
     }
 
     /// A step that needs the store or the catalog: their failure is a 503 in words, and no ack.
-    private func storeCall<T>(_ what: String, _ body: () async throws -> T) async throws(TusError) -> T {
+    private func storeCall<T>(_ what: String, step: String = "other", _ body: () async throws -> T) async throws(TusError) -> T {
+        let started = ContinuousClock.now
+        defer { metrics.time(step, since: started) }
         do { return try await body() } catch let error as TusError { throw error } catch {
             metrics.add("teslacam_ingest_errors_total", [("reason", "backend")])
             logger.warning("cannot \(what): \(String(reflecting: error))")

@@ -9,7 +9,7 @@ struct TeslaCamIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "teslacam-ingest",
         abstract: "The fleet ingest server: boards upload clips over tus and mutual TLS; S3 stores, PostgreSQL catalogues.",
-        subcommands: [Serve.self, CheckConfig.self, CA.self, Check.self],
+        subcommands: [Serve.self, CheckConfig.self, CA.self, Check.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 

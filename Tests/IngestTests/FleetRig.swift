@@ -31,9 +31,14 @@ final class FleetRig: @unchecked Sendable {
         }
     }
 
-    init(rateLimit: [String: Any]? = nil, webhook: Bool = false) throws {
+    /// With `relayedStorage`, the instances reach moto through a relay the test can stop (object storage down
+    /// while moto keeps what it holds) and start again.
+    let relay: TCPRelay?
+
+    init(rateLimit: [String: Any]? = nil, webhook: Bool = false, relayedStorage: Bool = false) throws {
         postgres = try PostgresPeer()
         moto = try MotoPeer()
+        relay = relayedStorage ? try TCPRelay(to: moto.port, log: moto.scratch.path + "/relay.log") : nil
         self.rateLimit = rateLimit
         if webhook {
             let peers = URL(fileURLWithPath: ingestClient).deletingLastPathComponent().path
@@ -58,10 +63,12 @@ final class FleetRig: @unchecked Sendable {
             "listen": "127.0.0.1:\(port)",
             "tls": ["certFile": ca + "/server.pem", "keyFile": ca + "/server.key", "caFile": caFile],
             "devices": ["allow": [device]],
-            "storage": ["type": "s3", "endpoint": moto.endpoint, "bucket": moto.bucket, "region": "us-east-1",
+            "storage": ["type": "s3", "endpoint": relay.map { "http://127.0.0.1:\($0.port)" } ?? moto.endpoint, "bucket": moto.bucket, "region": "us-east-1",
                         "accessKeyId": "testing", "secretAccessKeyFile": scratch.path + "/s3.key", "prefix": "fleet/", "partSize": "5M"],
             "catalog": ["postgres": postgres.url],
             "records": ["sentry": webhookPort > 0 ? ["ops", "logger"] : ["logger"]],
+            // Short, so an instance killed mid-PATCH frees its upload within the tests' patience.
+            "uploads": ["leaseSeconds": 3],
         ]
         if webhookPort > 0 { config["dispatchers"] = ["ops": ["type": "webhook", "url": "http://127.0.0.1:\(webhookPort)/hook"]] }
         if let rateLimit { config["rateLimit"] = rateLimit }
@@ -118,5 +125,29 @@ final class FleetRig: @unchecked Sendable {
     deinit {
         for peer in instances.values { peer.kill() }
         webhook?.kill()
+        relay?.stop()
     }
+}
+
+/// A TCP relay on loopback (ingest-client.py tcp-proxy): stopped, whatever is behind it is unreachable.
+final class TCPRelay: @unchecked Sendable {
+    let port = freePort()
+    let target: Int
+    let log: String
+    private var peer: Peer?
+
+    init(to target: Int, log: String) throws {
+        self.target = target
+        self.log = log
+        try start()
+    }
+
+    func start() throws {
+        let peer = try Peer(pythonExecutable, [ingestClient, "tcp-proxy", "--listen", "\(port)", "--to", "\(target)"], log: log)
+        self.peer = peer
+        try waitFor("the relay on \(port)") { peer.output.contains("listening") || !peer.process.isRunning }
+        guard peer.process.isRunning else { throw RigError("the relay did not start: \(peer.output)") }
+    }
+
+    func stop() { peer?.kill() }
 }

@@ -61,6 +61,15 @@ import Testing
         #expect((try? parse(variant { $0["rateLimit"] = ["bytesPerSecond": "2M/s"] }))?.rateLimit.bytesPerSecond == 2 << 20)
     }
 
+    @Test func uploadsLeaseAndReadBackAreValidated() throws {
+        let defaults = try parse(Self.issueExample)
+        #expect(defaults.uploads.leaseSeconds == 30 && defaults.uploads.readBack == false)
+        let set = try parse(variant { $0["uploads"] = ["leaseSeconds": 5, "readBack": true] })
+        #expect(set.uploads.leaseSeconds == 5 && set.uploads.readBack)
+        #expect(error(variant { $0["uploads"] = ["leaseSeconds": 1] }).hasPrefix("uploads.leaseSeconds is 1, expected a whole number from 2 to 3600"))
+        #expect(error(variant { $0["uploads"] = ["readBack": "yes"] }).hasPrefix("uploads.readBack is \"yes\", expected true or false"))
+    }
+
     @Test func undefinedDispatchersAndUnknownKindsAreRefused() {
         #expect(error(variant { $0["records"] = ["sentry": ["ops", "kafka"]] })
             .hasPrefix("records.sentry[1] names the dispatcher \"kafka\", which is not defined"))

@@ -29,6 +29,21 @@ def cmd_upload(args):
     uploader = client.uploader(args.file, url=args.resume, metadata=metadata, chunk_size=args.chunk,
                                retries=args.retries, retry_delay=1, upload_checksum=args.checksum)
     start = uploader.offset
+    if args.alternate:
+        # As a load balancer would: every PATCH to the other instance (same upload, same bucket and catalog).
+        if not uploader.url:
+            uploader.set_url(uploader.create_url())
+            uploader.offset = 0
+        path = uploader.url[uploader.url.index("/files/"):]
+        bases = [args.url[:args.url.index("/files/")], args.alternate[:args.alternate.index("/files/")]]
+        sent_to = []
+        while uploader.offset < uploader.get_file_size():
+            base = bases[len(sent_to) % 2]
+            uploader.url = base + path
+            sent_to.append(base)
+            uploader.upload_chunk()
+        print(json.dumps({"url": uploader.url, "startedAt": start, "offset": uploader.offset, "patches": sent_to}))
+        return
     if args.stop_at:
         uploader.upload(stop_at=args.stop_at)
     else:
@@ -74,10 +89,44 @@ def cmd_cut_patch(args):
     print(json.dumps({"sent": sent}), flush=True)
     try:
         sys.stdin.read()  # until the test closes our stdin
+        if args.rest:
+            connection.send(data[sent:])
         response = connection.getresponse()
-        print(json.dumps({"status": response.status}), flush=True)
+        print(json.dumps({"status": response.status, "offset": response.getheader("Upload-Offset")}), flush=True)
     except Exception as error:
         print(json.dumps({"status": 0, "error": str(error)}), flush=True)
+
+
+def cmd_tcp_proxy(args):
+    """A TCP relay on `--listen` to `--to` (both loopback): killing it is object storage going down while moto
+    keeps what it holds; a new relay on the same port brings it back."""
+    import asyncio
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(1 << 16):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader, writer):
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", args.to)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    async def serve():
+        server = await asyncio.start_server(relay, "127.0.0.1", args.listen, reuse_address=True)
+        print(json.dumps({"listening": args.listen}), flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
 
 
 def s3(args):
@@ -130,6 +179,7 @@ def main():
     up.add_argument("--field", action="append"); up.add_argument("--resume")
     up.add_argument("--chunk", type=int, default=4 << 20); up.add_argument("--stop-at", type=int)
     up.add_argument("--retries", type=int, default=0); up.add_argument("--checksum", action="store_true")
+    up.add_argument("--alternate", help="a second instance's /files/ URL: PATCHes go to the two in turn")
     rq = sub.add_parser("request"); tls(rq)
     rq.add_argument("--host", default="localhost"); rq.add_argument("--port", type=int, required=True)
     rq.add_argument("--method", required=True); rq.add_argument("--path", required=True)
@@ -141,6 +191,9 @@ def main():
     cp.add_argument("--path", required=True); cp.add_argument("--file", required=True)
     cp.add_argument("--offset", type=int, required=True); cp.add_argument("--length", type=int, required=True)
     cp.add_argument("--send", type=int, required=True)
+    cp.add_argument("--rest", action="store_true", help="once stdin closes, send the rest and read the answer")
+    tp = sub.add_parser("tcp-proxy")
+    tp.add_argument("--listen", type=int, required=True); tp.add_argument("--to", type=int, required=True)
     for name in ("s3-bucket", "s3-sha256", "s3-age", "s3-list"):
         p = sub.add_parser(name)
         p.add_argument("--endpoint", required=True); p.add_argument("--bucket", required=True)
@@ -149,7 +202,7 @@ def main():
         if name == "s3-age":
             p.add_argument("--seconds", type=int, required=True)
     args = parser.parse_args()
-    {"upload": cmd_upload, "request": cmd_request, "cut-patch": cmd_cut_patch,
+    {"upload": cmd_upload, "request": cmd_request, "cut-patch": cmd_cut_patch, "tcp-proxy": cmd_tcp_proxy,
      "s3-bucket": cmd_s3_bucket, "s3-sha256": cmd_s3_sha256, "s3-age": cmd_s3_age, "s3-list": cmd_s3_list}[args.command](args)
 
 
