@@ -79,7 +79,8 @@ final class FDStoreStandIn {
         if handing, let stored { posix_spawn_file_actions_adddup2(&actions, stored, 3) }
         let listen = handing && stored != nil ? "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=fuse " : ""
         let script = "\(listen)NOTIFY_SOCKET=\(environmentValue) exec \(teslacamBinary) \(arguments) >>\(log) 2>&1"
-        let argv: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", script].map { strdup($0) } + [nil]
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
         // A blocked signal mask would reach the daemon: the test runner's threads may block some.

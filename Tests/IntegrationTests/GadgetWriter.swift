@@ -1,87 +1,53 @@
 import Foundation
-import Glibc
-import Synchronization
 
-/// What the USB gadget does to volume.img, from a thread of the test: 16 KiB O_DIRECT writes going round a region,
-/// each read back at once, an fsync every few writes (the car's SYNCHRONIZE CACHE). Every block carries its
-/// offset and round, so a lost, stale or misplaced write shows when read back.
-final class GadgetWriter: @unchecked Sendable {
-    static let block = 16 * 1024
-    let path: String
-    let base: UInt64
-    let blocks: Int
-    private let stopping = Atomic<Bool>(false)
-    private let state = Mutex<(writes: Int, errors: [String], latest: [Int: UInt32])>((0, [], [:]))
-    private let finished = DispatchSemaphore(value: 0)
+/// What the USB gadget does to volume.img: 16 KiB O_DIRECT writes going round a region, each read back at once,
+/// an fsync every eighth (the car's SYNCHRONIZE CACHE), and at the end every block read back as written last.
+///
+/// In its own process (a shell running dd), never in the test's: every close(2) of a FUSE file waits for the
+/// server's FLUSH answer, so a test process holding volume.img open would hang the start of the next daemon (its
+/// child closes the inherited descriptor at exec) while no daemon serves, which the gadget, in the kernel, never does.
+final class GadgetWriter {
+    let directory: String
+    private let process = Process()
 
-    init(path: String, base: UInt64 = 96 << 20, blocks: Int = 1024) {
-        self.path = path; self.base = base; self.blocks = blocks
+    static let script = #"""
+        img=$1 dir=$2 n=0
+        while [ ! -e "$dir/stop" ]; do
+            idx=$((n % 64)); seek=$((6144 + idx))
+            head -c 16384 /dev/urandom > "$dir/blk"
+            if [ $((n % 8)) = 7 ]; then conv=notrunc,fsync; else conv=notrunc; fi
+            dd if="$dir/blk" of="$img" bs=16384 seek=$seek count=1 oflag=direct conv=$conv 2>"$dir/dd.err" \
+                || { echo "write $n: $(cat "$dir/dd.err")" >> "$dir/errors"; break; }
+            mv "$dir/blk" "$dir/last.$idx"
+            dd if="$img" bs=16384 skip=$seek count=1 iflag=direct 2>/dev/null | cmp -s - "$dir/last.$idx" \
+                || { echo "read-back $n (block $idx) differs" >> "$dir/errors"; break; }
+            n=$((n + 1)); echo $n > "$dir/count.tmp"; mv "$dir/count.tmp" "$dir/count"
+        done
+        for f in "$dir"/last.*; do
+            idx=${f##*.}
+            dd if="$img" bs=16384 skip=$((6144 + idx)) count=1 iflag=direct 2>/dev/null | cmp -s - "$f" \
+                || echo "block $idx does not read back as written last" >> "$dir/errors"
+        done
+        """#
+
+    init(image: String, directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory + "/errors", contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", Self.script, "writer", image, directory]
+        try process.run()
     }
 
-    var writes: Int { state.withLock { $0.writes } }
-    var errors: [String] { state.withLock { $0.errors } }
-
-    static func pattern(block: Int, round: UInt32, into buffer: UnsafeMutableRawBufferPointer) {
-        var x = UInt64(block) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(round) &* 0xBF58_476D_1CE4_E5B9
-        for i in stride(from: 0, to: buffer.count, by: 8) {
-            x ^= x >> 31; x = x &* 0x94D0_49BB_1331_11EB; x ^= x >> 29
-            buffer.storeBytes(of: x, toByteOffset: i, as: UInt64.self)
-        }
+    var writes: Int { Int(((try? String(contentsOfFile: directory + "/count", encoding: .utf8)) ?? "0").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+    var errors: [String] {
+        ((try? String(contentsOfFile: directory + "/errors", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
+    var running: Bool { process.isRunning }
 
-    func start() {
-        Thread.detachNewThread { [self] in run(); finished.signal() }
-    }
-
-    /// Stops after the write under way and waits for the thread.
+    /// Stops after the write under way, verifies every block, and waits for the process.
     func stop() {
-        stopping.store(true, ordering: .relaxed)
-        finished.wait()
-    }
-
-    private func fail(_ text: String) { state.withLock { $0.errors.append(text) } }
-
-    private func run() {
-        let fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC)
-        guard fd >= 0 else { fail("open: errno \(errno)"); return }
-        defer { close(fd) }
-        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.block, alignment: 4096)
-        let back = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.block, alignment: 4096)
-        defer { out.deallocate(); back.deallocate() }
-        var n = 0
-        while !stopping.load(ordering: .relaxed) {
-            let index = n % blocks
-            let round = UInt32(n / blocks + 1)
-            Self.pattern(block: index, round: round, into: out)
-            let offset = off_t(base + UInt64(index * Self.block))
-            let w = pwrite(fd, out.baseAddress, Self.block, offset)
-            if w != Self.block { fail("write \(n) at \(offset): \(w < 0 ? "errno \(errno)" : "\(w) bytes")"); break }
-            state.withLock { $0.writes = n + 1; $0.latest[index] = round }
-            let r = pread(fd, back.baseAddress, Self.block, offset)
-            if r != Self.block || memcmp(out.baseAddress, back.baseAddress, Self.block) != 0 {
-                fail("read-back \(n) at \(offset): \(r < 0 ? "errno \(errno)" : "\(r) bytes, other data")"); break
-            }
-            if n % 8 == 7, fsync(fd) != 0 { fail("fsync after write \(n): errno \(errno)"); break }
-            n += 1
-        }
-    }
-
-    /// Every block written holds the round written last; the mismatches.
-    func verify() -> [String] {
-        let fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC)
-        guard fd >= 0 else { return ["open for verify: errno \(errno)"] }
-        defer { close(fd) }
-        let expected = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.block, alignment: 4096)
-        let back = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.block, alignment: 4096)
-        defer { expected.deallocate(); back.deallocate() }
-        var problems: [String] = []
-        for (index, round) in state.withLock({ $0.latest }).sorted(by: { $0.key < $1.key }) {
-            Self.pattern(block: index, round: round, into: expected)
-            let r = pread(fd, back.baseAddress, Self.block, off_t(base + UInt64(index * Self.block)))
-            if r != Self.block || memcmp(expected.baseAddress, back.baseAddress, Self.block) != 0 {
-                problems.append("block \(index) (round \(round)) does not read back")
-            }
-        }
-        return problems
+        FileManager.default.createFile(atPath: directory + "/stop", contents: nil)
+        process.waitUntilExit()
     }
 }

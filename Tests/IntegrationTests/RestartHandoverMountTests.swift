@@ -15,7 +15,7 @@ struct RestartHandoverMountTests {
 
     /// Waits for `count` writes in all (the writer runs on; a failed writer ends the wait).
     func waitForWrites(_ writer: GadgetWriter, _ count: Int) {
-        while writer.writes < count && writer.errors.isEmpty { usleep(2000) }
+        while writer.writes < count && writer.errors.isEmpty && writer.running { usleep(20000) }
     }
 
     @Test func theWriterSeesNothingOfAKillAndAReload() throws {
@@ -29,11 +29,10 @@ struct RestartHandoverMountTests {
         #expect(first.contains { $0.hasPrefix("FDSTORE=1\nFDNAME=fuse") }, "\(first)")
         #expect(store.stored != nil, "the FDSTORE datagram carried no descriptor")
 
-        let writer = GadgetWriter(path: daemon.image)
-        writer.start()
+        let writer = try GadgetWriter(image: daemon.image, directory: daemon.root.path + "/writer")
         // Kills at three moments of the write stream: whatever the daemon held is replayed by the next one.
         for round in 1 ... 3 {
-            waitForWrites(writer, round * 300)
+            waitForWrites(writer, round * 100)
             kill(pid, SIGKILL)
             #expect(FDStoreStandIn.wait(pid) == 128 + SIGKILL)
             pid = store.start(arguments(daemon), log: daemon.logPath, handing: true)
@@ -42,18 +41,17 @@ struct RestartHandoverMountTests {
             #expect(!messages.isEmpty)
         }
         // A reload: RELOADING=1, then READY=1 from the same process.
-        waitForWrites(writer, 1200)
+        waitForWrites(writer, 400)
         kill(pid, SIGHUP)
         let reload = try #require(store.receive(until: "READY=1"), "no READY=1 after SIGHUP:\n\(daemon.log)")
         #expect(reload.first?.hasPrefix("RELOADING=1") == true, "\(reload)")
         #expect(kill(pid, 0) == 0, "the reloaded daemon is not the same process")
-        waitForWrites(writer, 1500)
+        waitForWrites(writer, 500)
         writer.stop()
 
-        #expect(writer.errors.isEmpty, "the writer saw: \(writer.errors)")
-        #expect(writer.writes >= 1500)
-        let problems = writer.verify()
-        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        // Every write and read-back succeeded, and every block reads back as written last.
+        #expect(writer.errors.isEmpty, "the writer saw: \(writer.errors.prefix(5))")
+        #expect(writer.writes >= 500)
         let log = daemon.log
         #expect(log.components(separatedBy: "took over the FUSE connection").count - 1 == 4, "\(log)")
 

@@ -126,6 +126,7 @@ record)
             "$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')" "$(up)" \
             "$(tail -n +$((seen + 1)) $log | grep -o 'took over the FUSE connection.*\|answered=[0-9]* descriptor=[0-9]* replayed=[0-9]*' | head -1)"
         wait $car; rc=$?
+        sleep 2   # tail -f looks once a second: the car's last manifest must reach the console first
         kill $tailer
         printf 'CAR-SAW\tio-errors=%s\tread-only=%s\tmedium-changes=%s\n' "$(dmesg | grep -c 'I/O error\|critical medium error')" \
             "$(dmesg | grep -c 'read-only\|Filesystem has been set read-only')" "$(dmesg | grep -ci 'medium\|media change')"
@@ -155,6 +156,8 @@ else printf 'FSCK\tdirty\t%s\n' "$(echo "$out" | grep -v '^[[:space:]]\|^$\|^fsc
 sh /usr/local/lib/teslacam/gadget.sh down || die "gadget.sh down failed"
 kill -TERM $daemon; wait $daemon; drc=$?
 exec 7<&-   # the board's copy of the connection (kill mode): the daemon has unmounted
+exec 8>&-   # tee ends with the last writer, and lets go of the log on /board
+sleep 0.2
 printf 'DAEMON-STOPPED\t%s\t%s\n' "$drc" "$(up)"
 if [ "$TC_scenario" = check ]; then
     (cd /board/var/lib/teslacam/archive && find . -type f | sort | while read -r f; do
