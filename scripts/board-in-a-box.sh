@@ -6,13 +6,16 @@
 #
 #   scripts/board-in-a-box.sh WORKDIR [--minutes N] [--cameras 4|6] [--clip BYTES] [--seed S]
 #                             [--powercut-after SECONDS [--cut-minute K]] [--restart-after K] [--memory MiB]
-#                             [--teslacam PATH]
+#                             [--restart-mode kill|reload|remount] [--teslacam PATH]
 #
 # 1. record: a fresh board disk, the car records N minutes. --powercut-after S kills QEMU S seconds after the car
 #    synced its K-th minute (--cut-minute, default 1), so the cut lands in the recording whatever the speed of the
 #    emulation: the whole board loses power, the daemon's page cache and memory with it.
 #    --restart-after K: SIGKILL the daemon after the car's K-th synced minute, start a new one on the same state and
 #    point the gadget's LUN at it (RESTART: how long the car had no drive; CAR-SAW: the car kernel's I/O errors).
+#    --restart-mode: kill (default; SIGKILL, the board holds the /dev/fuse connection as systemd's fd store does and
+#    the next daemon takes it over), reload (SIGHUP: the daemon execs itself, connection kept), remount (SIGKILL, a
+#    fresh mount and the LUN re-pointed: what a restart did before the handover).
 # 2. check: a fresh boot of the same disk; the daemon recovers, the gadget comes back, and every file the car had
 #    synced before the cut must be on the volume (read through the gadget) and in the archive, byte for byte.
 # Exit 0 when both hold (and, without a cut, fsck.fat found the volume clean); WORKDIR keeps the consoles, the
@@ -20,11 +23,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 work=${1:?usage: board-in-a-box.sh WORKDIR [options]}; shift
-minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 restart_after=0 memory=512 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
+minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 restart_after=0 restart_mode=kill memory=512 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
 while [ $# -gt 0 ]; do
     case $1 in
         --minutes) minutes=$2 ;; --cameras) cameras=$2 ;; --clip) clip=$2 ;; --seed) seed=$2 ;;
-        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --restart-after) restart_after=$2 ;; --memory) memory=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
+        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --restart-after) restart_after=$2 ;; --restart-mode) restart_mode=$2 ;; --memory) memory=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2 || exit 2
@@ -50,7 +53,7 @@ field() { clean "$1" | awk -F'\t' -v k="$2" -v n="$3" '$1 == k { v = $n } END { 
 # 1. record
 start=$(date +%s)
 boot "$work/record.console" record tc.minutes=$minutes tc.cameras=$cameras tc.clip=$clip tc.chunk=262144 \
-    tc.seed=$seed tc.keep=2 tc.event_every=3 tc.fsync_every=4 tc.daemon_console=1 tc.restart_after=$restart_after
+    tc.seed=$seed tc.keep=2 tc.event_every=3 tc.fsync_every=4 tc.daemon_console=1 tc.restart_after=$restart_after tc.restart_mode=$restart_mode
 cut=0
 while kill -0 $qpid 2>/dev/null; do
     if [ $(( $(date +%s) - start )) -gt "$timeout" ]; then echo "board: record timed out" >&2; kill -KILL $qpid; break; fi

@@ -11,6 +11,8 @@ public enum MountError: Error, CustomStringConvertible, Sendable {
     case fuseUnavailable(String)
     case mountFailed(String)
     case staleMount(String)
+    case journal(String, Int32)
+    case handover(Int32)
 
     public var description: String {
         switch self {
@@ -23,23 +25,48 @@ public enum MountError: Error, CustomStringConvertible, Sendable {
         case let .staleMount(path):
             return "a dead FUSE mount from a killed daemon is left at \(path) and this user may not remove it; "
                 + "run fusermount3 -u -z \(path) (or, as root, umount -l \(path))"
+        case let .journal(path, e):
+            return "cannot keep the request journal \(path): \(String(cString: strerror(e))); is its directory writable?"
+        case let .handover(fd):
+            return "the FUSE connection handed over as descriptor \(fd) is not usable; stop the service fully "
+                + "(systemctl stop teslacam) so the next start mounts afresh"
         }
     }
 }
 
-/// Mounts a `VolumeFilesystem` and serves it until SIGINT/SIGTERM/SIGHUP, then unmounts cleanly.
+/// How serving ended.
+public enum ServingEnd: Equatable, Sendable {
+    /// Unmounted: a real stop (SIGINT, SIGTERM), or the connection was ended from outside.
+    case stopped
+    /// SIGHUP with `reloadOnHangup`: still mounted, no request half answered; `descriptor` is the live /dev/fuse
+    /// connection for the process that replaces this one (FUSEHandover.reexec).
+    case reload(descriptor: Int32)
+}
+
+/// Mounts a `VolumeFilesystem` (or takes over a mounted connection) and serves it until a signal.
+///
+/// The connection can outlive the process: given the /dev/fuse descriptor of a mount that is still in place (from
+/// systemd's fd store after a crash, or from `exec` on a reload), it answers the kernel from where the previous
+/// process stopped: the INIT that process negotiated is replayed into this session (InitRecord), then every request
+/// it had read and not answered (RequestJournal). The gadget's open volume.img never sees the mount go.
 public final class FUSEMount {
     public let mountpoint: String
     let filesystem: VolumeFilesystem
     let logger: Logger
     /// Worker threads: the gadget uses one, but reads from the live view and tools may come in parallel.
-    public var maxThreads: UInt32 = 8
+    public var workers = 4
+    /// SIGHUP ends serving with `.reload` (the mount stays) instead of stopping.
+    public var reloadOnHangup = false
 
     public init(filesystem: VolumeFilesystem, mountpoint: String, logger: Logger) {
         self.filesystem = filesystem
-        self.mountpoint = mountpoint
+        self.mountpoint = mountpoint.count > 1 && mountpoint.hasSuffix("/") ? String(mountpoint.dropLast()) : mountpoint
         self.logger = logger
     }
+
+    /// Beside the mountpoint (under systemd /run/teslacam, a tmpfs): the journal of requests being answered.
+    var journalPath: String { mountpoint + ".fuse-requests" }
+    var initRecord: InitRecord { InitRecord(path: mountpoint + ".fuse-init") }
 
     /// Checks the mountpoint and clears a stale FUSE mount left by a daemon that was killed.
     public func prepareMountpoint() throws(MountError) {
@@ -72,52 +99,77 @@ public final class FUSEMount {
         return status == 0
     }
 
-    /// A parent may have spawned us with signals blocked (test runners do) or ignored (a shell's `&` ignores
-    /// SIGINT, and libfuse then leaves it ignored); SIGINT and SIGTERM must still stop the daemon.
-    /// Threads created after this (libfuse's workers) inherit the mask.
-    static func unblockTerminationSignals() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            sigaddset(&set, sig)
-            signal(sig, SIG_DFL)
-        }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    /// Mounts, calls `onReady`, serves requests until a termination signal, unmounts.
-    public func run(onReady: () -> Void) throws(MountError) {
-        try prepareMountpoint()
-        Self.unblockTerminationSignals()
+    /// Mounts (or, with `inherited`, takes over the connection of a mount in place), calls `onConnected` with the
+    /// connection's descriptor and `onReady`, serves until a signal, then unmounts or hands over.
+    public func run(inherited: Int32? = nil, onConnected: (Int32) -> Void = { _ in },
+                    onReady: () -> Void) throws(MountError) -> ServingEnd {
+        StopSignals.install()
         // allow_other: the USB gadget opens the file as root while the daemon runs as its own user.
         var options = "fsname=teslacam,subtype=teslacam,allow_other"
         if getuid() == 0 { options += ",dev,suid" }
         let argv: [UnsafeMutablePointer<CChar>] = ["teslacam", "-o", options].map { arg in arg.withCString { strdup($0)! } }
         defer { argv.forEach { free($0) } }
         var cArgv = argv.map { Optional($0) }
-        var ops = FUSEOperations.table()
-        let context = Unmanaged.passRetained(filesystem)
-        defer { context.release() }
-        let fuse: OpaquePointer? = cArgv.withUnsafeMutableBufferPointer { buffer in
+        let journal = try RequestJournal(path: journalPath, slots: workers)
+        let context = Unmanaged.passRetained(SessionContext(filesystem: filesystem, journal: journal))
+        var ops = LowLevelOperations.table()
+        let created: OpaquePointer? = cArgv.withUnsafeMutableBufferPointer { buffer in
             var args = fuse_args(argc: Int32(buffer.count), argv: buffer.baseAddress, allocated: 0)
-            let handle = fuse_new(&args, &ops, MemoryLayout<fuse_operations>.size, context.toOpaque())
+            let handle = fuse_session_new(&args, &ops, MemoryLayout<fuse_lowlevel_ops>.size, context.toOpaque())
             fuse_opt_free_args(&args)
             return handle
         }
-        guard let fuse else { throw .fuseUnavailable("fuse_new failed") }
-        defer { fuse_destroy(fuse) }
-        guard fuse_mount(fuse, mountpoint) == 0 else { throw .mountFailed(mountpoint) }
-        let session = fuse_get_session(fuse)
-        guard fuse_set_signal_handlers(session) == 0 else {
-            fuse_unmount(fuse)
-            throw .fuseUnavailable("cannot install signal handlers")
+        guard let session = created else { context.release(); throw .fuseUnavailable("fuse_session_new failed") }
+        let descriptor: Int32
+        if let inherited {
+            // libfuse ≥ 3.3: a mountpoint /dev/fd/N is a /dev/fuse connection already open and mounted.
+            guard fcntl(inherited, F_GETFD) >= 0, fuse_session_mount(session, "/dev/fd/\(inherited)") == 0 else {
+                fuse_session_destroy(session); context.release()
+                throw .handover(inherited)
+            }
+            descriptor = inherited
+            if initRecord.replay(into: session) {
+                let outcome = JournalReplay.replay(journal, session: session, descriptor: descriptor)
+                logger.notice("took over the FUSE connection", metadata: [
+                    "descriptor": "\(descriptor)", "replayed": "\(outcome.rerun)", "answered": "\(outcome.answered)",
+                ])
+            } else {
+                // The first process on a connection someone else mounted: the kernel's INIT is still queued.
+                journal.clear()
+                logger.notice("serving a FUSE connection mounted by the parent", metadata: ["descriptor": "\(descriptor)"])
+            }
+        } else {
+            do throws(MountError) { try prepareMountpoint() } catch {
+                fuse_session_destroy(session); context.release(); throw error
+            }
+            // A new connection: an earlier one's INIT and requests mean nothing to it.
+            initRecord.remove()
+            journal.clear()
+            guard fuse_session_mount(session, mountpoint) == 0 else {
+                fuse_session_destroy(session); context.release()
+                throw .mountFailed(mountpoint)
+            }
+            descriptor = fuse_session_fd(session)
         }
+        onConnected(descriptor)
+        let pool = SessionWorkers(session: session, journal: journal, initRecord: initRecord)
         onReady()
-        let rc = cfuse_loop_mt(fuse, maxThreads)
-        fuse_remove_signal_handlers(session)
-        fuse_unmount(fuse)
-        if rc != 0 && rc != SIGINT && rc != SIGTERM && rc != SIGHUP {
-            logger.warning("FUSE loop ended with status \(rc)")
+        let reason = StopSignals.wait(reloadOnHangup: reloadOnHangup)
+        pool.stop()
+        if reason == .reload {
+            // The session and its descriptor stay for the exec; nothing of this process serves any more.
+            return .reload(descriptor: descriptor)
         }
+        StopSignals.uninstall()
+        if inherited == nil {
+            fuse_session_unmount(session)
+        } else if umount2(mountpoint, Int32(MNT_DETACH)) != 0 && !Self.fusermountDetach(mountpoint) {
+            logger.warning("could not unmount \(mountpoint): \(String(cString: strerror(errno)))")
+        }
+        initRecord.remove()
+        fuse_session_destroy(session)
+        context.release()
+        if reason == .connectionEnded { logger.warning("the FUSE connection ended (unmounted from outside?)") }
+        return .stopped
     }
 }

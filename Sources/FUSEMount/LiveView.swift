@@ -29,6 +29,9 @@ final class LiveView: Sendable {
     /// The node at an absolute mount path that starts with `/live`.
     func node(at path: String) -> Node? { index().nodes[path] }
 
+    /// Every path under `/live` now (to find the path of an inode number an earlier process handed out).
+    var paths: [String] { Array(index().nodes.keys) }
+
     private func index() -> Index {
         let now = ContinuousClock.now
         if let current = snapshot.withLock({ $0 }), now - current.taken < Self.refreshInterval { return current.index }

@@ -5,7 +5,7 @@ import Volume
 
 /// What the FUSE mount shows: `/volume.img`, the car's disk, backed by the engine.
 ///
-/// Path-level logic only; the C callback table lives in `FUSEOperations.swift`.
+/// Path-level logic only; the C callback table lives in `LowLevelOperations.swift`.
 public final class VolumeFilesystem: Sendable {
     public static let imageName = "volume.img"
     public let engine: VolumeEngine
@@ -23,12 +23,6 @@ public final class VolumeFilesystem: Sendable {
     }
 
     enum Node { case root, image, live(LiveView.Node) }
-
-    /// The hot path: every car I/O names the image; compare the C string without building a String.
-    func node(at path: UnsafePointer<CChar>) -> Node? {
-        if strcmp(path, "/" + Self.imageName) == 0 { return .image }
-        return node(at: String(cString: path))
-    }
 
     func node(at path: String) -> Node? {
         switch path {
@@ -89,20 +83,20 @@ public final class VolumeFilesystem: Sendable {
         }
     }
 
-    func read(_ path: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t) -> Int32 {
+    func read(_ path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t) -> Int32 {
         guard offset >= 0 else { return -EINVAL }
         switch node(at: path) {
         case .image: return Int32(engine.read(into: buffer, at: UInt64(offset)))
         case let .live(.file(file)):
             // The size may have grown since the listing: read with the latest entry when there is one.
-            let latest = live.node(at: String(cString: path)).flatMap { if case let .file(f) = $0 { f } else { nil } } ?? file
+            let latest = live.node(at: path).flatMap { if case let .file(f) = $0 { f } else { nil } } ?? file
             return Int32(engine.read(file: latest, into: buffer, at: UInt64(offset)))
         case .live(.directory), .root: return -EISDIR
         case nil: return -ENOENT
         }
     }
 
-    func write(_ path: UnsafePointer<CChar>, from buffer: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
+    func write(_ path: String, from buffer: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
         guard case .image = node(at: path) else { return -EROFS }
         guard offset >= 0 else { return -EINVAL }
         if buffer.isEmpty { return 0 }

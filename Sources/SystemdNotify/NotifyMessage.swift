@@ -14,6 +14,13 @@ public struct NotifyMessage: Equatable, Sendable, CustomStringConvertible {
     public static let ready = NotifyMessage([("READY", "1")])
     /// The service is shutting down; systemd then no longer expects watchdog pings.
     public static let stopping = NotifyMessage([("STOPPING", "1")])
+    /// A reload has begun; systemd shows the unit as reloading until the next `READY=1`.
+    public static let reloading = NotifyMessage([("RELOADING", "1")])
+    /// The descriptors sent with this message go into the unit's fd store under `name` (FileDescriptorStoreMax=),
+    /// and come back as `$LISTEN_FDS` when the service restarts.
+    public static func fileDescriptorStore(name: String) -> NotifyMessage {
+        NotifyMessage([("FDSTORE", "1"), ("FDNAME", name)])
+    }
     /// Keep-alive for `WatchdogSec=`.
     public static let watchdog = NotifyMessage([("WATCHDOG", "1")])
 

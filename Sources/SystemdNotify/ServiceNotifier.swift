@@ -29,9 +29,10 @@ public final class ServiceNotifier: Sendable {
         return try ServiceNotifier(address: address)
     }
 
-    /// Sends one datagram. Retries only an interrupted call; a full socket buffer is reported, not waited on, so
-    /// a slow systemd never stalls the heartbeat (the next ping comes at half the timeout).
-    public func send(_ message: NotifyMessage) throws(NotifyError) {
+    /// Sends one datagram, with `descriptors` attached (SCM_RIGHTS) for `FDSTORE=1`. Retries only an interrupted
+    /// call; a full socket buffer is reported, not waited on, so a slow systemd never stalls the heartbeat (the next
+    /// ping comes at half the timeout).
+    public func send(_ message: NotifyMessage, descriptors: [Int32] = []) throws(NotifyError) {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = address.socketPathBytes
@@ -40,11 +41,40 @@ public final class ServiceNotifier: Sendable {
         }
         // Abstract names are exactly as long as their bytes: the length must not include trailing zeros.
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let text = Array(message.description.utf8)
+        var text = Array(message.description.utf8)
+        // CMSG_SPACE(n * 4): the header (len, level, type) then the descriptors, padded to the header's alignment.
+        let headerSize = MemoryLayout<cmsghdr>.size
+        let dataSize = descriptors.count * MemoryLayout<Int32>.size
+        let align = MemoryLayout<Int>.size
+        var control = [UInt8](repeating: 0, count: descriptors.isEmpty ? 0 : (headerSize + dataSize + align - 1) / align * align)
+        if !descriptors.isEmpty {
+            control.withUnsafeMutableBytes { raw in
+                var header = cmsghdr()
+                header.cmsg_len = headerSize + dataSize
+                header.cmsg_level = SOL_SOCKET
+                header.cmsg_type = Int32(SCM_RIGHTS)
+                raw.storeBytes(of: header, as: cmsghdr.self)
+                for (i, fd) in descriptors.enumerated() {
+                    raw.storeBytes(of: fd, toByteOffset: headerSize + i * MemoryLayout<Int32>.size, as: Int32.self)
+                }
+            }
+        }
         while true {
-            let sent = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    text.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
+            let sent = withUnsafeMutablePointer(to: &addr) { p in
+                text.withUnsafeMutableBytes { payload in
+                    control.withUnsafeMutableBytes { controlBytes in
+                        var iov = iovec(iov_base: payload.baseAddress, iov_len: payload.count)
+                        return withUnsafeMutablePointer(to: &iov) { iovp in
+                            var msg = msghdr()
+                            msg.msg_name = UnsafeMutableRawPointer(p)
+                            msg.msg_namelen = length
+                            msg.msg_iov = iovp
+                            msg.msg_iovlen = 1
+                            msg.msg_control = controlBytes.count == 0 ? nil : controlBytes.baseAddress
+                            msg.msg_controllen = controlBytes.count
+                            return sendmsg(descriptor, &msg, Int32(MSG_NOSIGNAL))
+                        }
+                    }
                 }
             }
             if sent >= 0 { return }

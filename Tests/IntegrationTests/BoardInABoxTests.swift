@@ -34,6 +34,17 @@ struct BoardInABoxTests {
         #expect(result.status == 0, "\(result.output)")
     }
 
+    /// Issue 12 point 3: the daemon SIGKILLed after the car's first synced minute; the board holds the /dev/fuse
+    /// connection as systemd's fd store does and the next daemon takes it over, so the gadget's open volume.img
+    /// never fails: no I/O error in the car's kernel, fsck clean, every synced clip on the volume and in the archive.
+    @Test func aDaemonKilledDuringRecordingGoesUnnoticed() {
+        let result = run("board-restart", "--minutes 3 --clip 1048576 --restart-after 1 --restart-mode kill")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("mode=kill"), "\(result.output)")
+        #expect(result.output.contains("io-errors=0\tread-only=0\tmedium-changes=0"), "\(result.output)")
+        #expect(result.output.contains("missing-volume=0 missing-archive=0 fsck-record=clean"), "\(result.output)")
+    }
+
     @Test func aLaterPowerCutKeepsEverySyncedMinute() {
         let result = run("board-cut-late", "--minutes 4 --clip 1048576 --cut-minute 2 --powercut-after 5")
         #expect(result.output.contains("powercut=1"), "the cut did not land in the recording:\n\(result.output)")

@@ -40,13 +40,35 @@ touch $log; seen=$(wc -l < $log)   # an earlier boot's lines are in the log too
 # tc.daemon_console=1 also copies its log to the console (it survives a power cut there, not on the disk).
 if [ "${TC_daemon_console:-0}" = 1 ]; then
     mkfifo /tmp/daemon.log; (tee -a $log < /tmp/daemon.log | sed 's/^/daemon-live: /' > /dev/console) &
+    # This shell keeps the pipe open for writing: a daemon killed mid-run must not end tee (the next one's output
+    # would then have no reader).
+    exec 8> /tmp/daemon.log
     out=/tmp/daemon.log
 else
     out=$log
 fi
-$lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
-    >> $out 2>&1 &
-daemon=$!
+# tc.restart_mode=kill: this shell holds the /dev/fuse connection as systemd's fd store does (FileDescriptorStoreMax=1
+# in teslacam.service): it mounts with its own descriptor 7 and every daemon gets it as LISTEN_FDS, so a daemon
+# killed during recording leaves the mount, and the gadget's open volume.img, in place for the next one.
+: "${TC_restart_mode:=kill}"
+daemon_start() {  # [handover]: fd 7 passed as fd 3 with LISTEN_FDS=1, LISTEN_PID the daemon's own (exec keeps it)
+    if [ "${1:-}" = handover ]; then
+        LISTEN_FDS=1 LISTEN_FDNAMES=fuse sh -c 'LISTEN_PID=$$ exec "$0" "$@"' $lib/ld-linux-x86-64.so.2 --library-path $lib \
+            /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json 3<&7 7<&- 8>&- >> $out 2>&1 &
+    else
+        $lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
+            7<&- 8>&- >> $out 2>&1 &
+    fi
+    daemon=$!
+}
+if [ "$TC_restart_mode" = kill ]; then
+    exec 7<>/dev/fuse
+    mount -t fuse.teslacam -o fd=7,rootmode=40000,user_id=0,group_id=0,allow_other teslacam /run/teslacam/drive \
+        || die "cannot mount FUSE with the board's own descriptor"
+    daemon_start handover
+else
+    daemon_start
+fi
 i=0; while ! tail -n +$((seen + 1)) $log | grep -q ' ready' && [ $i -lt 1200 ]; do
     kill -0 $daemon 2>/dev/null || die "teslacam exited"
     sleep 0.1; i=$((i + 1))
@@ -81,21 +103,32 @@ record)
         tail -f /tmp/car.out & tailer=$!
         while [ "$(grep -c '^MANIFEST-END' /tmp/car.out)" -lt $((2 * TC_restart_after)) ] && kill -0 $car 2>/dev/null; do sleep 0.1; done
         dmesg -c > /dev/null
-        t0=$(up)
-        kill -KILL $daemon; wait $daemon 2>/dev/null
-        umount -l /run/teslacam/drive 2>/dev/null
         seen=$(wc -l < $log)
-        $lib/ld-linux-x86-64.so.2 --library-path $lib /board/usr/local/bin/teslacam run --config /board/etc/teslacam/config.json \
-            >> $log 2>&1 &
-        daemon=$!
+        t0=$(up)
+        case $TC_restart_mode in
+        kill)    # a crash: the next daemon takes the connection over and answers what the dead one held
+            kill -KILL $daemon; wait $daemon 2>/dev/null
+            daemon_start handover ;;
+        reload)  # an upgrade: SIGHUP, the daemon execs itself with the connection kept (same pid)
+            kill -HUP $daemon ;;
+        remount) # what happened before the handover: a new mount, the gadget's LUN pointed at it again
+            kill -KILL $daemon; wait $daemon 2>/dev/null
+            umount -l /run/teslacam/drive 2>/dev/null
+            daemon_start ;;
+        esac
         while ! tail -n +$((seen + 1)) $log | grep -q ' ready'; do kill -0 $daemon 2>/dev/null || die "teslacam did not restart"; sleep 0.05; done
         t1=$(up)
-        lun=/sys/kernel/config/usb_gadget/teslacam/functions/mass_storage.0/lun.0
-        echo 1 > $lun/forced_eject; echo /run/teslacam/drive/volume.img > $lun/file
-        printf 'RESTART\tdown-to-ready=%s\treattached=%s\n' "$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')" "$(up)"
+        if [ "$TC_restart_mode" = remount ]; then
+            lun=/sys/kernel/config/usb_gadget/teslacam/functions/mass_storage.0/lun.0
+            echo 1 > $lun/forced_eject; echo /run/teslacam/drive/volume.img > $lun/file
+        fi
+        printf 'RESTART\tmode=%s\tdown-to-ready=%s\treattached=%s\t%s\n' "$TC_restart_mode" \
+            "$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')" "$(up)" \
+            "$(tail -n +$((seen + 1)) $log | grep -o 'took over the FUSE connection.*\|answered=[0-9]* descriptor=[0-9]* replayed=[0-9]*' | head -1)"
         wait $car; rc=$?
+        sleep 2   # tail -f looks once a second: the car's last manifest must reach the console first
         kill $tailer
-        printf 'CAR-SAW\tio-errors=%s\tread-only=%s\tmedium-changes=%s\n' "$(dmesg | grep -c 'I/O error')" \
+        printf 'CAR-SAW\tio-errors=%s\tread-only=%s\tmedium-changes=%s\n' "$(dmesg | grep -c 'I/O error\|critical medium error')" \
             "$(dmesg | grep -c 'read-only\|Filesystem has been set read-only')" "$(dmesg | grep -ci 'medium\|media change')"
         dmesg | grep -i 'sda\|fat\|usb' | tail -8 | sed 's/^/kernel: /'
     else
@@ -122,6 +155,9 @@ else printf 'FSCK\tdirty\t%s\n' "$(echo "$out" | grep -v '^[[:space:]]\|^$\|^fsc
 # Shutdown in the units' order: the gadget is ejected and removed, then the daemon stops.
 sh /usr/local/lib/teslacam/gadget.sh down || die "gadget.sh down failed"
 kill -TERM $daemon; wait $daemon; drc=$?
+exec 7<&-   # the board's copy of the connection (kill mode): the daemon has unmounted
+exec 8>&-   # tee ends with the last writer, and lets go of the log on /board
+sleep 0.2
 printf 'DAEMON-STOPPED\t%s\t%s\n' "$drc" "$(up)"
 if [ "$TC_scenario" = check ]; then
     (cd /board/var/lib/teslacam/archive && find . -type f | sort | while read -r f; do

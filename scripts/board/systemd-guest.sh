@@ -18,7 +18,7 @@ timeout -s KILL 1200 qemu-system-x86_64 -M q35 -m 1536 -smp 2 -nodefaults -no-re
     -append "console=ttyS0 quiet panic=-1 rdinit=/systemd-init systemd.unit=multi-user.target systemd.show_status=false tc.scenario_script=$here/systemd-scenario.sh tc.repo=$repo tc.binary=$tc" \
     > "$work/qemu.out" 2>&1
 tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[mK]//g' > "$work/console.clean"
-grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
+grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|GADGET-REBINDS|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
 ok=1
 check() { grep -aqE "$1" "$work/console.clean" || { echo "systemd-guest: missing: $1" >&2; ok=0; }; }
 check $'^INSTALL1\t0'; check $'^INSTALL2\t0'
@@ -27,6 +27,9 @@ check $'^STATUS\tserving /run/teslacam/drive/volume.img'
 check $'^CAR-DISK\t/dev/sda /dev/sda1'
 check $'^WATCHDOG\trestarts=0->1'
 check $'^AFTER-RESTART\tteslacam=active gadget=active'
+# The watchdog restart took the connection over from the fd store: the gadget was not bound again.
+check $'^GADGET-REBINDS\t0$'
+check 'took over the FUSE connection'
 check 'Watchdog timeout'
 check $'^UNINSTALL\t0 teslacam=inactive gadget-dir=$'
 check '^SYSTEMD-DONE'

@@ -21,12 +21,16 @@ say "CAR-DISK	$(ls /dev/sda* 2>/dev/null | tr '\n' ' ')"
 say "ORDER	daemon-ready=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam.service) gadget=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam-gadget.service)"
 # A hung daemon: SIGSTOP stops every thread, the heartbeat too; WatchdogSec=30 must restart it.
 before=$(systemctl show -p NRestarts --value teslacam.service)
+gadget_binds() { journalctl -u teslacam-gadget --no-pager | grep -c 'gadget: .* on '; }
+binds=$(gadget_binds)
 systemctl kill -s SIGSTOP teslacam.service
 i=0; while [ "$(systemctl show -p NRestarts --value teslacam.service)" = "$before" ] && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
 say "WATCHDOG	restarts=$before->$(systemctl show -p NRestarts --value teslacam.service)"
-i=0; while [ "$(systemctl is-active teslacam-gadget.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+# The gadget stays bound through the restart (the connection waits in the fd store); the daemon comes back.
+i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
 say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service)"
-journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
+say "GADGET-REBINDS	$(( $(gadget_binds) - binds ))"
+journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|took over|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
 "$repo/scripts/install.sh" --uninstall > /tmp/uninstall.log 2>&1; say "UNINSTALL	$? teslacam=$(systemctl is-active teslacam.service) gadget-dir=$(ls /sys/kernel/config/usb_gadget 2>/dev/null | tr '\n' ' ')"
 say "SYSTEMD-DONE	$(up)"
 systemctl poweroff -ff

@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // Read before anything runs: a reload execs exactly this again (FUSEHandover).
+        let program = FUSEHandover.Program.current()
         // FUSE serves requests from 8 threads; glibc would give each its own malloc arena, and cluster buffers
         // cycling through them would keep ~100 MiB resident on a board with 512 MiB.
         _ = clinux_limit_malloc_arenas(2)
@@ -38,8 +40,10 @@ struct RunCommand: ParsableCommand {
         let stateDirectory = StateDirectory(path: statePath)
         // Checked before anything is created, so a wrong path leaves nothing behind.
         if !stateDirectory.isEmpty { try stateDirectory.check() }
-        // A stale mount left by a killed daemon answers ENOTCONN; FUSEMount clears it.
-        guard access(mountPath, F_OK) == 0 || errno == ENOTCONN else {
+        // A stale mount left by a killed daemon answers ENOTCONN; FUSEMount clears it. A mount being handed over is
+        // not touched: nobody answers it until this process does, so even access(2) would wait for ever.
+        let handingOver = getenv(FUSEHandover.descriptorVariable) != nil || getenv("LISTEN_FDS") != nil
+        guard handingOver || access(mountPath, F_OK) == 0 || errno == ENOTCONN else {
             throw ValidationError("the mountpoint \(mountPath) does not exist; create it first")
         }
         let cacheBytes = try cache.map { text in
@@ -93,20 +97,34 @@ struct RunCommand: ParsableCommand {
         }
         let repairs = RepairLoop(catalog: catalog, state: statePath, archive: archivePath, logger: logger)
         defer { repairs.stop() }
-        try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath, logger: logger,
-                          retainer: retainer, uploader: uploader, web: web, systemd: SystemdService(logger: logger))
+        let systemd = SystemdService(logger: logger)
+        let end = try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath,
+                                    logger: logger, retainer: retainer, uploader: uploader, web: web, systemd: systemd,
+                                    reloadAs: program)
         repairs.stop()
         ingest.drain()
+        if case let .reload(descriptor) = end, let program {
+            logger.notice("reloading: exec \(program.executable), the FUSE connection kept", metadata: ["descriptor": "\(descriptor)"])
+            let failure = FUSEHandover.reexec(program, descriptor: descriptor, restore: systemd.inheritedEnvironment)
+            throw ValidationError("reload failed: cannot exec \(program.executable): \(String(cString: strerror(failure))); "
+                                  + "the mount stays until the service is restarted")
+        }
     }
 }
 
 /// Mounts an engine and serves it until a termination signal: shared by `run` and `trace record`.
 enum Serving {
-    /// `retainer`: retention running beside the car (stopped before the engine closes).
+    /// `retainer`: retention running beside the car (stopped before the engine closes). `reloadAs`: SIGHUP ends
+    /// serving with `.reload` (the mount kept for that program) instead of a stop.
+    @discardableResult
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
                       logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil,
-                      web: RunningWebServer? = nil, systemd: SystemdService? = nil) throws {
+                      web: RunningWebServer? = nil, systemd: SystemdService? = nil,
+                      reloadAs program: FUSEHandover.Program? = nil) throws -> ServingEnd {
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
+        mount.reloadOnHangup = program != nil
+        // A connection handed over: by a reload's exec, or from systemd's fd store after a crash.
+        let inherited = FUSEHandover.takeReloadDescriptor() ?? systemd?.storedConnection
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
         let settler = Settler(engine: engine)
@@ -114,7 +132,7 @@ enum Serving {
         defer { retainer?.stop() }
         defer { uploader?.stop() }
         defer { web?.stop() }
-        try mount.run {
+        let end = try mount.run(inherited: inherited, onConnected: { systemd?.storeConnection($0) }) {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
                 "size": "\(ByteSize(bytes: g.diskBytes))",
@@ -124,7 +142,7 @@ enum Serving {
             ])
             systemd?.ready(engine: engine, image: "\(mountpoint)/\(VolumeFilesystem.imageName)")
         }
-        systemd?.stopping()  // before the heartbeat could see a closing engine
+        if case .reload = end { systemd?.reloading() } else { systemd?.stopping() }  // before the heartbeat could see a closing engine
         web?.stop()  // no request may read through the engine once it closes
         uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
         settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
@@ -157,5 +175,6 @@ enum Serving {
             "uploadBytesSent": "\(uploader?.statistics.values.reduce(0) { $0 + $1.sentBytes } ?? 0)",
         ])
         withExtendedLifetime(lock) {}
+        return end
     }
 }
