@@ -18,9 +18,12 @@ public struct FleetSink: Sink {
     let chunkSize: Int
     /// Cuts in a row without progress before the delivery is handed back to the queue's backoff.
     let attempts: Int
+    /// Where uploads under way are remembered (`STATE/sinks/<name>`), so a later delivery of the same file goes on
+    /// from the server's offset; nil keeps them for one delivery only.
+    let resumeDirectory: String?
 
     public init(name: String, url: String, certFile: String, keyFile: String, caFile: String,
-                chunkSize: Int = 8 << 20, attempts: Int = 5) {
+                chunkSize: Int = 8 << 20, attempts: Int = 5, resumeDirectory: String? = nil) {
         self.name = name
         self.url = url.hasSuffix("/") ? url : url + "/"
         self.certFile = certFile
@@ -28,15 +31,21 @@ public struct FleetSink: Sink {
         self.caFile = caFile
         self.chunkSize = chunkSize
         self.attempts = attempts
+        self.resumeDirectory = resumeDirectory
     }
 
     public func deliver(_ record: OutgoingRecord, transfer: Transfer) throws(SinkError) {
         guard case let .file(archivePath, source, _, sha256, size) = record.content else {
             throw .permanent("the fleet sink \(name) carries files, not alerts: route alerts to a webhook or logger sink")
         }
-        let location = try create(archivePath: archivePath, source: source, kind: record.kind, sha256: sha256, size: size)
+        let stateFile = resumeDirectory.map { FleetResumeState.file(in: $0, archivePath: archivePath, sha256: sha256) }
+        let location = try resumeOrCreate(stateFile, archivePath: archivePath, source: source, kind: record.kind,
+                                          sha256: sha256, size: size)
         var offset = location.offset
-        guard offset < size else { return }
+        guard offset < size else {
+            if let stateFile { FleetResumeState.remove(stateFile) }
+            return
+        }
         let fd = open(source, O_RDONLY)
         guard fd >= 0 else { throw .transient("cannot open \(source): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -74,6 +83,28 @@ public struct FleetSink: Sink {
                 throw .transient("\(error)")
             }
         }
+        if let stateFile { FleetResumeState.remove(stateFile) }
+    }
+
+    /// The upload a previous delivery of the same file left on the server, where the server says it stands; else
+    /// a new one, remembered before any byte is sent.
+    private func resumeOrCreate(_ stateFile: String?, archivePath: String, source: String, kind: RecordKind,
+                                sha256: String, size: Int64) throws(SinkError) -> (url: String, offset: Int64) {
+        if let stateFile, let state = FleetResumeState.load(stateFile), state.size == size,
+           state.archivePath == archivePath, state.sha256 == sha256 {
+            let response = try request("HEAD", state.url, headers: [])
+            if response.status == 200, let offset = response.headers["upload-offset"].flatMap({ Int64($0) }) {
+                return (state.url, offset)
+            }
+            // Expired, removed or refused: the server's other answers say nothing about this file; start afresh.
+            guard [404, 410, 403].contains(response.status) else { throw Self.failure(response, url: url) }
+            FleetResumeState.remove(stateFile)
+        }
+        let location = try create(archivePath: archivePath, source: source, kind: kind, sha256: sha256, size: size)
+        if let stateFile, location.offset < size {
+            try FleetResumeState(archivePath: archivePath, sha256: sha256, size: size, url: location.url).save(stateFile)
+        }
+        return location
     }
 
     /// `teslacam sinks test`: the handshake with this board's certificate and the server's tus answer.

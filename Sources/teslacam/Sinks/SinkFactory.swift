@@ -60,7 +60,7 @@ enum SinkFactory {
                 }
             }
             sink = FleetSink(name: name, url: settings.url!, certFile: settings.certFile!, keyFile: settings.keyFile!,
-                             caFile: settings.caFile!)
+                             caFile: settings.caFile!, resumeDirectory: state + "/sinks/" + name)
         }
         return SinkSetup(sink: sink, prefix: settings.prefix ?? "", bytesPerSecond: settings.bandwidth.map { Double($0.bytes) })
     }
