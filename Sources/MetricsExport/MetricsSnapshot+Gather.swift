@@ -10,6 +10,7 @@ extension HarvestFigures {
         carBytesRead = statistics.carBytesRead
         flushRequests = statistics.flushRequests
         synchronizations = statistics.synchronizations
+        writebacks = statistics.writebacks
         let harvest = statistics.harvest
         carDataBytesWritten = harvest.carDataBytesWritten
         archiveBytesWritten = harvest.archiveBytesWritten

@@ -23,6 +23,8 @@ public struct HarvestFigures: Sendable, Equatable {
     public var cachedBytes: UInt64 = 0
     public var flushRequests: UInt64 = 0
     public var synchronizations: UInt64 = 0
+    /// Synchronizations the engine made itself for writes the car left unflushed (its cache drained).
+    public var writebacks: UInt64 = 0
     public var filesCompleted: UInt64 = 0
     public var completionLatencyMedianSeconds: Double = 0
     public var completionLatencyMaxSeconds: Double = 0

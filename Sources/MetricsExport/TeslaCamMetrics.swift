@@ -38,6 +38,9 @@ public enum TeslaCamMetrics {
                          value: Double(h.cachedBytes)),
             MetricFamily("teslacam_harvest_syncs_total", .counter, help: "fdatasync calls issued for the car's flushes.",
                          value: Double(h.synchronizations)),
+            MetricFamily("teslacam_harvest_writebacks_total", .counter,
+                         help: "Syncs the engine made on its own for car writes left unflushed (a cut loses none of them).",
+                         value: Double(h.writebacks)),
             MetricFamily("teslacam_harvest_files_completed_total", .counter, help: "Files judged complete.",
                          value: Double(h.filesCompleted)),
             // Gauges, not a summary: the engine keeps recent samples, not a summary's running count and sum.

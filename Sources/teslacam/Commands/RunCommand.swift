@@ -154,6 +154,7 @@ enum Serving {
             "carBytesWritten": "\(stats.carBytesWritten)",
             "flushRequests": "\(stats.flushRequests)",
             "synchronizations": "\(stats.synchronizations)",
+            "writebacks": "\(stats.writebacks)",
             "discardedClusters": "\(stats.discardedClusters)",
             "backingStoreErrors": "\(stats.backingStoreErrors)",
             "heldInMemoryBytes": "\(stats.unflushedBytes)",
