@@ -21,7 +21,12 @@ wifi_unit=$R/etc/systemd/system/teslacam-wifi-powersave.service
 swap_record=$R/usr/local/lib/teslacam/dphys-swapfile.masked
 
 # Whether the running system's root is an overlay (overlayroot active): anything written to it is lost at reboot.
-root_is_overlay() { [ $live = 1 ] && [ "$(findmnt -no FSTYPE / 2>/dev/null)" = overlay ]; }
+# A root in RAM as overlayroot or raspi-config's overlay makes it: an overlay on / *and* their boot token (a
+# container's or a test guest's overlay root is writable for as long as it lives, and is not refused).
+root_is_overlay() {
+    [ $live = 1 ] && [ "$(findmnt -no FSTYPE / 2>/dev/null)" = overlay ] &&
+        grep -qE '(^| )(overlayroot=[^ d][^ ]*|boot=overlay)( |$)' /proc/cmdline 2>/dev/null
+}
 
 # The kernel command line with `token` removed (and the spaces around it tidied).
 cmdline_without() { sed -E "s/(^| )$1( |\$)/\\1/; s/  +/ /g; s/^ //; s/ \$//" "$2"; }
