@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 import Glibc
 import Outbound
 
@@ -16,8 +14,7 @@ struct FleetResumeState: Codable, Equatable {
 
     /// `<directory>/<sha256 of path and content>.json`: a rewritten file (new sha256) starts its own upload.
     static func file(in directory: String, archivePath: String, sha256: String) -> String {
-        let name = SHA256.hash(data: Data("\(archivePath)\n\(sha256)".utf8)).map { String(format: "%02x", $0) }.joined()
-        return directory + "/" + name + ".json"
+        SinkStateFile.path(in: directory, for: "\(archivePath)\n\(sha256)")
     }
 
     static func load(_ path: String) -> FleetResumeState? { SinkStateFile.load(FleetResumeState.self, from: path) }

@@ -1,6 +1,5 @@
 import Glibc
 import Outbound
-import SigV4
 
 /// A multipart upload under way, kept beside the state so a cut connection or a restart goes on from the next
 /// part: which upload, and the ETag of every part the bucket acknowledged. One file per (sink, object, content);
@@ -17,7 +16,7 @@ struct S3ResumeState: Codable, Equatable {
     /// `<directory>/<sha256 of key and content>.json`: a name from the object, not the archive path alone, so a
     /// rewritten file starts its own upload.
     static func file(in directory: String, key: String, sha256: String) -> String {
-        directory + "/" + SigV4Request.payloadHash(of: Array("\(key)\n\(sha256)".utf8)) + ".json"
+        SinkStateFile.path(in: directory, for: "\(key)\n\(sha256)")
     }
 
     static func load(_ path: String) -> S3ResumeState? { SinkStateFile.load(S3ResumeState.self, from: path) }
