@@ -15,3 +15,6 @@ int clinux_syncfs(int fd) { return syncfs(fd); }
 
 #include <malloc.h>
 int clinux_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
+
+#include <sys/mman.h>
+int clinux_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }

@@ -86,7 +86,7 @@ extension Harvest {
             switch source {
             case .cache:
                 guard let buffer = cache[cluster] else { return true }
-                try buffer.withUnsafeBytes { raw in try archive.write(file, record.path, raw, at: start) }
+                try archive.write(file, record.path, UnsafeRawBufferPointer(buffer), at: start)
                 statistics.archiveBytesWritten += clusterBytes
                 home(cluster, at: .placed(file: file, index: index))
             case let .pending(pendingFile, pendingIndex):

@@ -42,12 +42,8 @@ final class Harvest {
     private var nextID: UInt32 = 1
     /// Where each cluster's current bytes live; the single source for reads and placement.
     var location: ClusterMap
-    /// The buffers of the clusters whose location is `.cached`.
-    var cache: [UInt32: [UInt8]] = [:]
-    /// Buffers of clusters that left the cache, reused by the next ones: the car's writes arrive on several FUSE
-    /// threads, and with malloc's per-thread arenas freed buffers would pile up in each arena (measured: 88 MiB
-    /// anonymous memory for a 32 MiB cache). With reuse the cache costs its limit, once.
-    private var spare: [[UInt8]] = []
+    /// The bytes of the clusters whose location is `.cached`, in memory a crash of the process does not take.
+    let cache: WriteCache
     /// Clusters the car wrote since the last flush: at a flush, those of a complete file are a rewrite of it.
     private var writtenSinceFlush: Set<UInt32> = []
     /// Records of files the car deleted, dropped once no cluster of theirs can still be read through the volume.
@@ -74,7 +70,8 @@ final class Harvest {
     var events: [HarvestEvent] = []
 
     init(geometry: VolumeGeometry, archive: ArchiveStore, staging: BackingFile, logger: Logger,
-         cacheLimit: Int = VolumeEngine.defaultCacheLimit, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+         cacheLimit: Int = VolumeEngine.defaultCacheLimit, cache: WriteCache? = nil,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.geometry = geometry
         self.now = now
         clusterSize = geometry.clusterSize
@@ -82,6 +79,9 @@ final class Harvest {
         self.staging = staging
         self.logger = logger
         self.cacheLimit = cacheLimit
+        // Twice the limit to start with: a write lands before the pass that makes room.
+        self.cache = cache ?? WriteCache(path: nil, identity: .init(volumeID: 0, formattedAt: 0, geometry: geometry),
+                                         slots: 2 * cacheLimit / geometry.clusterSize, logger: logger)
         fat = FATMirror(clusterCount: geometry.clusterCount)
         location = ClusterMap(clusterCount: geometry.clusterCount)
     }
@@ -137,6 +137,7 @@ final class Harvest {
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
+        takeBackCache()
         restoreInterruptedMoves()
         adoptUnnamedMoves()
         recovering = true
@@ -156,6 +157,18 @@ final class Harvest {
         logger.notice("harvest state recovered", metadata: [
             "files": "\(files.count)", "stagedClusters": "\(location.stagedCount)",
         ])
+    }
+
+    /// The clusters a killed process left in the write cache are the car's newest bytes of them: cached again, as
+    /// if the car had just written them, before the recovery's pass places them.
+    private func takeBackCache() {
+        for cluster in cache.restored where cache.contains(cluster) {
+            location[cluster] = .cached(staleCopyStaged: location[cluster].hasStagedCopy)
+            writtenSinceFlush.insert(cluster)
+        }
+        statistics.cachedBytes = UInt64(cache.count) * UInt64(clusterSize)
+        statistics.cachePeakBytes = max(statistics.cachePeakBytes, statistics.cachedBytes)
+        statistics.cacheClustersTakenBack += UInt64(cache.restored.count)
     }
 
     // MARK: Car I/O
@@ -190,23 +203,20 @@ final class Harvest {
                 return
             }
             writtenSinceFlush.insert(cluster)
-            var buffer = cache.removeValue(forKey: cluster) ?? {
+            let buffer = cache[cluster] ?? {
                 statistics.cachedBytes += UInt64(clusterSize)
-                var fresh = spare.popLast()
-                    ?? [UInt8](unsafeUninitializedCapacity: clusterSize) { _, count in count = clusterSize }
-                // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
-                // one never written holds zeros (staging is a hole there): no read needed.
-                if piece.count < clusterSize {
+                return cache.insert(cluster) { fresh in
+                    // Overwritten whole: the copy below fills every byte. Otherwise the cluster's current bytes;
+                    // one never written holds zeros (staging is a hole there): no read needed.
+                    guard piece.count < clusterSize else { return }
                     if !location[cluster].isWritten {
-                        fresh.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+                        fresh.initializeMemory(as: UInt8.self, repeating: 0)
                     } else {
-                        fresh.withUnsafeMutableBytes { read(cluster: cluster, into: $0, at: 0) }
+                        read(cluster: cluster, into: fresh, at: 0)
                     }
                 }
-                return fresh
             }()
-            buffer.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count) }
-            cache[cluster] = buffer
+            buffer.baseAddress!.advanced(by: inCluster).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
             // A staged copy left behind is stale now; staging gives it back once the cluster finds its home.
             location[cluster] = .cached(staleCopyStaged: location[cluster].hasStagedCopy)
             if tree.directoryClusters.contains(cluster) { treeDirty = true }
@@ -229,14 +239,11 @@ final class Harvest {
         }
     }
 
-    /// Drops a cluster's buffer from the cache (the caller sets its new location), keeping the buffer for reuse
-    /// while cache and spares stay within the limit.
+    /// Drops a cluster's bytes from the cache (the caller sets its new location); its slot takes the next one.
     private func uncache(_ cluster: UInt32) {
-        guard let buffer = cache.removeValue(forKey: cluster) else { return }
+        guard cache.contains(cluster) else { return }
+        cache.remove(cluster)
         statistics.cachedBytes -= UInt64(clusterSize)
-        if UInt64(spare.count + 1) * UInt64(clusterSize) + statistics.cachedBytes <= UInt64(cacheLimit) {
-            spare.append(buffer)
-        }
     }
 
     /// A cached or staged cluster reached its home in an archive file: its buffer goes back, and a staged copy
@@ -257,7 +264,7 @@ final class Harvest {
 
     private func read(cluster: UInt32, into piece: UnsafeMutableRawBufferPointer, at inCluster: Int) {
         if let cached = cache[cluster] {
-            cached.withUnsafeBytes { piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[inCluster..<inCluster + piece.count])) }
+            piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: cached[inCluster..<inCluster + piece.count]))
             return
         }
         do {
@@ -515,7 +522,7 @@ final class Harvest {
             }
             let rewrite = decision == .copy
             execute(HarvestPlan(steps: HarvestPlanner.placement(
-                of: record, clusters: file.clusters, size: file.size, rewrite: rewrite, cached: { cache[$0] != nil },
+                of: record, clusters: file.clusters, size: file.size, rewrite: rewrite, cached: { cache.contains($0) },
                 contested: tree.contested, files: files, map: location, clusterSize: clusterSize)))
             if rewrite, let record = files[id] {
                 // Told once the archive has the new bytes: a copy the disk refused is owed, not yet a rewrite.
@@ -582,7 +589,7 @@ final class Harvest {
     /// with another camera's fsync): placed into a pending file per chain, at their position from the chain's
     /// head, so the entry that arrives later costs a rename instead of a copy out of staging.
     private func placeOrphanChains() {
-        let candidates = cache.keys.filter { cluster in
+        let candidates = cache.clusters.filter { cluster in
             fat.entry(cluster).kind != .free && !tree.directoryClusters.contains(cluster) && !tree.contested.contains(cluster)
         }
         guard !candidates.isEmpty else { return }
@@ -604,7 +611,7 @@ final class Harvest {
                 head = previous
                 index += 1
             }
-            guard index < geometry.clusterCount, let buffer = cache[cluster] else { continue }
+            guard index < geometry.clusterCount, cache.contains(cluster) else { continue }
             let id: UInt32
             if let known = idByHead[head], files[known]?.isPending == true {
                 id = known
@@ -622,8 +629,9 @@ final class Harvest {
             for other in record.clusters where other != cluster && location[other] == .placed(file: id, index: index) {
                 evict(other, from: record, index: index)
             }
+            guard let buffer = cache[cluster] else { continue }
             do {
-                try buffer.withUnsafeBytes { raw in try archive.write(id, record.path, raw, at: UInt64(index) * size) }
+                try archive.write(id, record.path, UnsafeRawBufferPointer(buffer), at: UInt64(index) * size)
                 statistics.archiveBytesWritten += size
                 if !record.clusters.contains(cluster) { files[id]?.clusters.append(cluster) }
                 home(cluster, at: .placed(file: id, index: index))
@@ -658,12 +666,11 @@ final class Harvest {
 
     /// Whatever is still cached has no owner yet (or is a directory, or a tail): it goes to staging.
     private func spillCache(downTo target: UInt64) {
-        for (cluster, buffer) in cache.sorted(by: { $0.key < $1.key }) {
+        for cluster in cache.clusters.sorted() {
             if statistics.cachedBytes <= target { break }
+            guard let buffer = cache[cluster] else { continue }
             do {
-                try buffer.withUnsafeBytes { raw in
-                    try staging.write(raw, at: stagingOffset(cluster))
-                }
+                try staging.write(UnsafeRawBufferPointer(buffer), at: stagingOffset(cluster))
                 statistics.stagingBytesWritten += UInt64(clusterSize)
                 uncache(cluster)
                 location[cluster] = .staged
@@ -676,10 +683,10 @@ final class Harvest {
 
     /// The cached clusters of the car's directories go to staging (the engine's writeback).
     private func spillDirectories() {
-        for cluster in cache.keys.sorted() where tree.directoryClusters.contains(cluster) {
+        for cluster in cache.clusters.sorted() where tree.directoryClusters.contains(cluster) {
             guard let buffer = cache[cluster] else { continue }
             do {
-                try buffer.withUnsafeBytes { raw in try staging.write(raw, at: stagingOffset(cluster)) }
+                try staging.write(UnsafeRawBufferPointer(buffer), at: stagingOffset(cluster))
                 statistics.stagingBytesWritten += UInt64(clusterSize)
                 uncache(cluster)
                 location[cluster] = .staged

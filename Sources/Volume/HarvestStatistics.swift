@@ -11,6 +11,8 @@ public struct HarvestStatistics: Sendable, Equatable {
     /// Bytes in the write cache now, and the most it held.
     public var cachedBytes: UInt64 = 0
     public var cachePeakBytes: UInt64 = 0
+    /// Clusters a killed process had cached, taken back by this one's recovery (`WriteCache`).
+    public var cacheClustersTakenBack: UInt64 = 0
     public var passes: UInt64 = 0
     /// Duration of the longest harvest pass (the car's flush waits for it).
     public var longestPassSeconds: Double = 0

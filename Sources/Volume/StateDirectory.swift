@@ -41,7 +41,7 @@ public struct StateDirectory: Sendable {
                        recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
                        cacheLimit: Int = VolumeEngine.defaultCacheLimit,
                        discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit,
-                       now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws(StateError) -> VolumeEngine {
+                       cacheFile: String? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) throws(StateError) -> VolumeEngine {
         guard isEmpty else { throw .notEmpty(path: path) }
         let createdDirectories: [String]
         do { createdDirectories = try fileSystem.makeDirectories(path) } catch { throw .io(error) }
@@ -55,7 +55,7 @@ public struct StateDirectory: Sendable {
             try staging.setSize(regions.stagingBytes)
             engine = VolumeEngine(manifest: manifest, metadata: metadata, staging: staging, logger: logger,
                                   discardsFreedClusters: discardsFreedClusters, recorder: recorder, archive: archive,
-                                  cacheLimit: cacheLimit, holdLimit: holdLimit, now: now)
+                                  cacheLimit: cacheLimit, holdLimit: holdLimit, cacheFile: cacheFile, now: now)
         } catch { throw .io(error) }
         var sink = engine
         // UTC, so that a trace replayed elsewhere formats the very same bytes.
@@ -76,13 +76,14 @@ public struct StateDirectory: Sendable {
     /// Opens an existing state after checking that every file is there and has the size the manifest implies.
     public func open(logger: Logger, recorder: TraceRecorder? = nil,
                      archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
-                     discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit) throws(StateError) -> VolumeEngine {
+                     discardsFreedClusters: Bool = true, holdLimit: Int = VolumeEngine.defaultHoldLimit,
+                     cacheFile: String? = nil) throws(StateError) -> VolumeEngine {
         let manifest = try check()
         do {
             return VolumeEngine(manifest: manifest, metadata: try BackingFile(path: metadataPath, fileSystem: fileSystem),
                                 staging: try BackingFile(path: stagingPath, fileSystem: fileSystem),
                                 logger: logger, discardsFreedClusters: discardsFreedClusters, recorder: recorder,
-                                archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit)
+                                archive: archive, cacheLimit: cacheLimit, holdLimit: holdLimit, cacheFile: cacheFile)
         } catch { throw .io(error) }
     }
 

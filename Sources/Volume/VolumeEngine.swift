@@ -86,7 +86,7 @@ public final class VolumeEngine: Sendable {
     public init(manifest: VolumeManifest, metadata: BackingFile, staging: BackingFile, logger: Logger,
                 discardsFreedClusters: Bool = true, recorder: TraceRecorder? = nil, archive: ArchiveStore? = nil,
                 cacheLimit: Int = VolumeEngine.defaultCacheLimit, holdLimit: Int = VolumeEngine.defaultHoldLimit,
-                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+                cacheFile: String? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.manifest = manifest
         self.recorder = recorder
         self.archive = archive
@@ -102,8 +102,12 @@ public final class VolumeEngine: Sendable {
         metadata.holdRefusedWrites(limit: nil, logger: logger)
         staging.holdRefusedWrites(limit: holdLimit, logger: logger)
         let harvest = archive.map {
-            Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger, cacheLimit: cacheLimit,
-                    now: now)
+            // Twice the limit to start with: a write lands before the pass that makes room.
+            let cache = WriteCache(path: cacheFile, identity: .init(volumeID: manifest.volumeID,
+                                                                    formattedAt: manifest.formattedAt, geometry: g),
+                                   slots: 2 * cacheLimit / g.clusterSize, logger: logger)
+            return Harvest(geometry: manifest.geometry, archive: $0, staging: staging, logger: logger,
+                           cacheLimit: cacheLimit, cache: cache, now: now)
         }
         harvest?.recover(metadata: metadata)
         let recoveryErrors = harvest?.takeErrors() ?? []
@@ -448,6 +452,7 @@ public final class VolumeEngine: Sendable {
             let harvest = st.harvest
             let events = harvest?.finish() ?? []
             if let harvest { for error in harvest.takeErrors() { record(error, in: &st) } }
+            harvest?.cache.close()
             return events
         }
         // Staging received the trimmed slack.

@@ -11,4 +11,6 @@ int clinux_start_writeback(int fd);
 int clinux_syncfs(int fd);
 /// mallopt(M_ARENA_MAX, n): at most n malloc arenas however many threads allocate.
 int clinux_limit_malloc_arenas(int n);
+/// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory; returns its descriptor or -1 with errno set.
+int clinux_memfd(const char *name);
 #endif

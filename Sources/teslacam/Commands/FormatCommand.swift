@@ -50,7 +50,7 @@ enum VolumeFormatting {
     static func format(state: StateDirectory, size text: String, layout: PartitionLayout,
                        logger: Logger, archive: ArchiveStore? = nil, cacheLimit: Int = VolumeEngine.defaultCacheLimit,
                        holdLimit: Int = VolumeEngine.defaultHoldLimit, capacityOf directory: String? = nil,
-                       minFree: UInt64 = RetentionPolicy.standard.minFreeBytes) throws -> VolumeEngine {
+                       minFree: UInt64 = RetentionPolicy.standard.minFreeBytes, cacheFile: String? = nil) throws -> VolumeEngine {
         let geometry = try geometry(size: text, layout: layout, logger: logger)
         if let directory = directory ?? archive?.root,
            let warning = CapacityCheck.warning(for: geometry, archive: directory, minFree: minFree) {
@@ -59,6 +59,6 @@ enum VolumeFormatting {
         return try state.format(geometry: geometry,
                          volumeID: UInt32.random(in: 1...UInt32.max),
                          formattedAt: Int64(Date().timeIntervalSince1970), logger: logger, archive: archive,
-                         cacheLimit: cacheLimit, holdLimit: holdLimit)
+                         cacheLimit: cacheLimit, holdLimit: holdLimit, cacheFile: cacheFile)
     }
 }

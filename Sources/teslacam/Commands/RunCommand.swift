@@ -63,6 +63,9 @@ struct RunCommand: ParsableCommand {
         let lock = try stateDirectory.lock()
         let archiveStore = try ArchiveStore(root: archivePath)
         let engine: VolumeEngine
+        // Beside the FUSE request journal (tmpfs under systemd): what the car wrote and the harvest has not placed
+        // yet outlives a crash of this process (`WriteCache`).
+        let cacheFile = mountPath + ".write-cache"
         if stateDirectory.isEmpty {
             let sizeText = size ?? file.size?.description ?? "30G"
             logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
@@ -70,10 +73,10 @@ struct RunCommand: ParsableCommand {
                                                  layout: layout ?? file.layout ?? .mbr, logger: logger,
                                                  archive: archiveStore, cacheLimit: Int(cacheBytes.bytes),
                                                  holdLimit: Int(holdBytes.bytes),
-                                                 minFree: file.retentionPolicy.minFreeBytes)
+                                                 minFree: file.retentionPolicy.minFreeBytes, cacheFile: cacheFile)
         } else {
             engine = try stateDirectory.open(logger: logger, archive: archiveStore, cacheLimit: Int(cacheBytes.bytes),
-                                             holdLimit: Int(holdBytes.bytes))
+                                             holdLimit: Int(holdBytes.bytes), cacheFile: cacheFile)
         }
         let catalog = try ClipCatalog(path: stateDirectory.catalogPath, archiveRoot: archivePath, logger: logger,
                                       routes: file.outboundRoutes, telemetrySidecars: statePath + "/derived/telemetry")
