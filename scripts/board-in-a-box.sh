@@ -44,7 +44,7 @@ boot() {  # console scenario [extra kernel args]
     qemu-system-x86_64 -M q35 -m "$memory" -smp 2 -nodefaults -no-reboot -display none -monitor none -accel "$accel" \
         -kernel "$work/guest/vmlinux" -initrd "$work/guest/board-initramfs.cpio.gz" -serial "file:$console" \
         -drive "file=$work/board.ext4,format=raw,if=virtio,cache=writeback,aio=threads" \
-        -append "console=ttyS0 quiet panic=-1 tc.scenario=$scenario $*" > "$work/qemu.out" 2>&1 &
+        -append "console=ttyS0 quiet panic=-1 no_timer_check tc.scenario=$scenario $*" > "$work/qemu.out" 2>&1 &
     qpid=$!
 }
 clean() { tr -d '\r' < "$1"; }

@@ -19,7 +19,7 @@ boot() {
         -accel "$(cat "$work/guest/accel" 2>/dev/null || echo tcg)" \
         -kernel "$work/guest/vmlinux" -initrd "$work/guest/board-initramfs.cpio.gz" -serial "file:$console" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
-        -append "console=ttyS0 quiet panic=-1 rdinit=/systemd-init systemd.unit=multi-user.target systemd.show_status=false tc.scenario_script=$here/systemd-scenario.sh tc.repo=$repo tc.binary=$tc" \
+        -append "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/systemd-init systemd.unit=multi-user.target systemd.show_status=false tc.scenario_script=$here/systemd-scenario.sh tc.repo=$repo tc.binary=$tc" \
         > "$work/qemu.out" 2>&1 &
     local qpid=$! waited=0
     while kill -0 $qpid 2>/dev/null; do

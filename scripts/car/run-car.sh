@@ -53,7 +53,7 @@ if [ "$accel" = auto ]; then
         accel=tcg
         if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
             { timeout -s KILL 10 "${qemu[@]}" -accel kvm -serial "file:$work/probe" \
-                -append "console=ttyS0 quiet panic=-1 tc.scenario=probe" >/dev/null 2>&1; } 2>/dev/null
+                -append "console=ttyS0 quiet panic=-1 no_timer_check tc.scenario=probe" >/dev/null 2>&1; } 2>/dev/null
             grep -q PROBE-OK "$work/probe" 2>/dev/null && accel=kvm
         fi
         echo "$accel" > "$guest/accel"
@@ -67,7 +67,7 @@ fi
 drive="file=$image,format=raw,if=none,id=car,cache=writeback,aio=threads"
 if [ "$bus" = usb ]; then dev=(-device qemu-xhci -device usb-storage,drive=car,removable=on)
 else dev=(-device virtio-blk-pci,drive=car); fi
-append="console=ttyS0 quiet panic=-1 tc.scenario=record tc.bus=$bus tc.minutes=$minutes tc.cameras=$cameras"
+append="console=ttyS0 quiet panic=-1 no_timer_check tc.scenario=record tc.bus=$bus tc.minutes=$minutes tc.cameras=$cameras"
 append+=" tc.clip=$clip tc.chunk=$chunk tc.seed=$seed tc.keep=$keep tc.event_every=$event_every tc.fsync_every=$fsync_every tc.start=$start_minute tc.repair=$repair"
 append+=" tc.mux=$mux tc.mux_late=$mux_late"
 
