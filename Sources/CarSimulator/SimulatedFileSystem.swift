@@ -12,7 +12,7 @@ public struct SimulatedFileSystem {
 
     public let geometry: VolumeGeometry
     public private(set) var records: [TraceRecord] = []
-    private var fat: [UInt32]
+    private var fat: PagedFAT
     private var nextFree: UInt32
     /// Free clusters, kept as entries change: counting a 128 GiB volume's FAT at every flush would dominate a soak.
     private var freeCount: UInt32
@@ -62,7 +62,7 @@ public struct SimulatedFileSystem {
         self.geometry = geometry
         date = DOSDateTime(secondsSince1970: formattedAt)
         rng = SplitMix64(seed: seed)
-        fat = [UInt32](repeating: 0, count: Int(geometry.clusterCount) + 2)
+        fat = PagedFAT(count: Int(geometry.clusterCount) + 2)
         fat[0] = 0x0FFF_FFF8
         fat[1] = 0x0FFF_FFFF
         fat[2] = 0x0FFF_FFFF
