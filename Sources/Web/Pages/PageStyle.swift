@@ -52,6 +52,8 @@ extension PageAssets {
     .cam video{width:100%;height:100%;display:block;object-fit:contain;background:#000}
     .cam span{position:absolute;left:6px;top:4px;font-size:11px;color:#fff;background:rgba(0,0,0,.5);padding:1px 5px;border-radius:4px}
     .cam.missing video{visibility:hidden}
+    .cam video.next{position:absolute;inset:0;opacity:0;pointer-events:none}
+    .player .note{margin:0 0 8px;padding:8px 10px;border-radius:8px;background:rgba(255,170,0,.12);border:1px solid rgba(255,170,0,.4)}
     .cams.focus{grid-template-columns:repeat(5,1fr)}
     .cams.focus .cam.main{grid-column:1/-1;order:-1;aspect-ratio:auto;height:min(56vw,62vh)}
     .cams.one{grid-template-columns:1fr;max-width:860px}
