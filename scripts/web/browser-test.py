@@ -310,6 +310,7 @@ try:
             wait_until(page, f"{SHOWN}.currentTime > 1", 10000)
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
             watch = page.evaluate("window.liveWatch")
+            print(f"     {size_name}: live watch {watch}, swaps {page.evaluate('window.teslacamPlayer.swaps')}", flush=True)
             check(f"{size_name}: the live player grows without a blank frame or a reloaded element",
                   watch["frames"] > 30 and watch["blank"] == 0 and watch["reloaded"] == 0 and watch["elements"] >= 3
                   and watch["back"] < 0.35 and watch["hidden"] == 0, watch)

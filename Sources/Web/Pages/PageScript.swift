@@ -344,8 +344,8 @@ extension PageAssets {
       // so all range requests of one load see one file). Every few seconds a longer view loads in a second video
       // element underneath the one playing, seeks to where that one will be, and takes its place once it holds
       // that frame: no reload of the element on screen, no blank frame. (Media Source Extensions would append
-      // the new bytes to one element, but they need fragmented MP4 and iPhone Safari has no MSE for video
-      // elements before iOS 17.1; two elements work in every browser that plays the clip at all.)
+      // the new bytes to one element, but they need fragmented MP4 and iPhone Safari offers only ManagedMediaSource,
+      // since iOS 17.1; two elements work in every browser that plays the clip at all.)
       async renew(x, clip) {
         if (x.next) return;
         let f = null;
