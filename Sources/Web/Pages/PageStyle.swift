@@ -18,6 +18,8 @@ extension PageAssets {
     h2{font-size:16px;margin:18px 0 8px;color:var(--muted);font-weight:600}
     .muted{color:var(--muted)}
     .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px;margin-bottom:10px}
+    .card>p:first-child{margin-top:0}
+    .card>p:last-child{margin-bottom:0}
     .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
     .stat b{display:block;font-size:22px}
     .dot{display:inline-block;width:10px;height:10px;border-radius:50%;background:var(--muted);margin-right:6px;vertical-align:middle}
