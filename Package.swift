@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "Retention"),
         // libcurl from Debian (libcurl4-openssl-dev): HTTP for the webhook sink (and later S3, WebDAV, Dropbox).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // zlib from Debian (zlib1g-dev): the web UI's pages gzipped once at start.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure AWS Signature Version 4 (S3 and S3-likes): canonical request, string to sign, signing key.
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Pure outbound core: record kinds, routes, delivery order, backoff, circuit breaker, token bucket.
@@ -90,7 +92,7 @@ let package = Package(
         .target(name: "SystemdNotify"),
         // The web UI and its JSON API (Hummingbird): pages, clips by catalog id, live updates, /metrics.
         .target(name: "Web", dependencies: [
-            "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4", "ClipRepair",
+            "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4", "ClipRepair", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),

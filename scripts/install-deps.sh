@@ -5,7 +5,7 @@ set -euo pipefail
 # its dav modules and rclone (the independent client) for the webdav sink's tests; prometheus for promtool, which
 # checks the metrics text; postgresql for the ingest server's tests (a throwaway cluster each; the service
 # Debian starts is not used).
-packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev
+packages=(fuse3 libfuse3-dev libsqlite3-dev dosfstools mtools util-linux pkg-config libcurl4-openssl-dev zlib1g-dev
           openssh-client openssh-server rsync python3 curl
           nginx-light libnginx-mod-http-dav-ext rclone prometheus
           ffmpeg chromium postgresql)  # ffmpeg judges repaired clips; chromium plays clips in the browser tests

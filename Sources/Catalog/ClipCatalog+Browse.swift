@@ -107,6 +107,16 @@ extension ClipCatalog {
         try database.read { db in try TelemetryRecord.fetchOne(db, key: id) }
     }
 
+    /// Complete MP4 rows of `camera` anywhere in the archive (any day, RecentClips or an event), nearest to
+    /// `time` first, at most `limit`: where a growing clip's codec settings can be borrowed from.
+    public func completeClips(camera: String, near time: Int64, limit: Int = 8) throws -> [ClipRecord] {
+        try database.read { db in
+            try ClipRecord.filter(Column("camera") == camera && Column("state") == ClipState.complete.rawValue
+                && Column("kind") == ClipKind.mp4.rawValue)
+                .order(SQL("abs(coalesce(clipTime, 0) - \(time))"), Column("id").desc).limit(max(0, limit)).fetchAll(db)
+        }
+    }
+
     /// Rows the harvest still sees growing.
     public func growingClips() throws -> [ClipRecord] {
         try database.read { db in

@@ -38,6 +38,8 @@ public final class WebServer: Sendable {
     let playablePatches = RecentCache<String, [BrowserPlayable.Patch]>(capacity: 64)
     /// Growing clips' telemetry by clip and view, as JSON.
     let liveTelemetryCache = RecentCache<String, Data>(capacity: 24)
+    /// Events' places for naming drives' ends, by the event list they were read from.
+    let placesCache = RecentCache<String, DrivePlaces>(capacity: 2)
 
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
                 engine: VolumeEngine? = nil, sinks: SinkControl? = nil, retention: NowFigures.Retention? = nil,

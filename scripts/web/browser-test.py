@@ -81,6 +81,28 @@ def fixture_speeds(clip, t, window=0.15):
 
 IMAGE = os.path.join(WORK, "daemon", "mnt", "volume.img")
 
+# The first camera's video on screen (a longer live view loads beneath it, class "next", until it takes over).
+SHOWN = "document.querySelector('.cam video:not(.next)')"
+WATCH_LIVE = """(() => {
+  const w = window.liveWatch = {frames: 0, blank: 0, reloaded: 0, elements: 0, back: 0, hidden: 0};
+  const seen = new WeakMap();
+  let last = null, lastTime = 0;
+  const look = () => {
+    const v = document.querySelector('.cam video:not(.next)');
+    if (v) {
+      w.frames++;
+      if (!seen.has(v)) { seen.set(v, v.currentSrc); w.elements++; }
+      else if (seen.get(v) !== v.currentSrc) w.reloaded++;
+      if (v.readyState < 2) w.blank++;
+      if (getComputedStyle(v).opacity !== '1') w.hidden++;
+      if (last && !v.seeking) w.back = Math.max(w.back, lastTime - v.currentTime);
+      last = v; lastTime = v.currentTime;
+    }
+    if (window.teslacamPlayer) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})()"""
+
 def record(name, seconds=14.0):
     """Records the fixture's second front minute as a new RecentClips clip `name`: mtools writes its first fifth,
     then the file grows in place (FatVolume) every 0.5 s, its mdat size 0 and no moov, as the car's muxer leaves
@@ -144,6 +166,14 @@ try:
             check(f"{size_name}: the storage bar is not red with room to spare", page.locator("#storage").get_attribute("data-state") == "ok",
                   page.locator("#storage").get_attribute("data-state"))
             shot("now")
+            # The page's script and style came gzipped (fewer bytes on the wire than decoded) and, on a reload,
+            # from the browser's cache without a request (their names carry their digest).
+            sizes = page.evaluate("performance.getEntriesByType('resource').filter(e => /app\\.(js|css)/.test(e.name)).map(e => [e.name, e.encodedBodySize, e.decodedBodySize])")
+            check(f"{size_name}: app.js and app.css arrive gzipped", len(sizes) == 2 and all(0 < enc < dec / 2 for _, enc, dec in sizes), sizes)
+            page.reload()
+            page.wait_for_selector("#car")
+            again = page.evaluate("performance.getEntriesByType('resource').filter(e => /app\\.(js|css)/.test(e.name)).map(e => [e.name, e.transferSize])")
+            check(f"{size_name}: a reload takes app.js and app.css from the cache", len(again) == 2 and all(t == 0 for _, t in again), again)
             # A state change from the page (its CSRF token in the header): pause the sink, then resume it.
             page.click("button:has-text('Pause')")
             page.wait_for_selector("text=disabled")
@@ -179,6 +209,8 @@ try:
             text = page.locator("#drives .drive").first.inner_text()
             points = page.evaluate("document.querySelector('#drives svg.route polyline').getAttribute('points').split(' ').length")
             check(f"{size_name}: Drives shows the fixture's drive and route", "1.7 km" in text and "Autopilot 42 %" in text and points > 10, (text, points))
+            # Its ends named from the events' event.json (the Sentry event at its start, the Saved one at its end).
+            check(f"{size_name}: the drive's start and end are named offline", "From Palo Alto to Palo Alto" in text, text)
             with page.expect_download() as info:
                 page.click("#drives a:has-text('GPX')")
             gpx = open(info.value.path()).read()
@@ -262,14 +294,26 @@ try:
             writer = record(f"2026-11-20_08-0{5 if size_name == 'phone' else 6}-00-front.mp4")
             page.goto(url + "#/now")
             page.wait_for_selector("#watch-live", timeout=15000)
+            page.wait_for_timeout(1500)
+            heading, state = page.locator("#growing-head").inner_text(), page.locator("#car").inner_text()
+            check(f"{size_name}: Now's heading of the growing clip agrees with the car's state",
+                  (heading == "Recording now") == ("recording" in state) and "recording" in state, (heading, state))
             shot("now-recording")
             page.click("#watch-live")
-            wait_until(page, "window.teslacamPlayer && document.querySelector('video').readyState >= 2", 20000)
-            first = page.evaluate("document.querySelector('video').duration")
-            wait_until(page, f"document.querySelector('video').duration > {first} + 3", 20000)
-            later = page.evaluate("document.querySelector('video').duration")
-            wait_until(page, "document.querySelector('video').currentTime > 1", 10000)
+            wait_until(page, f"window.teslacamPlayer && {SHOWN}.readyState >= 2", 20000)
+            # Every animation frame: the video on screen has a frame (no blank), keeps its source (no reload of
+            # the element), and does not jump back; the player swaps in longer views beneath it.
+            page.evaluate(WATCH_LIVE)
+            first = page.evaluate(f"{SHOWN}.duration")
+            wait_until(page, f"{SHOWN}.duration > {first} + 3 && window.teslacamPlayer.swaps >= 2", 25000)
+            later = page.evaluate(f"{SHOWN}.duration")
+            wait_until(page, f"{SHOWN}.currentTime > 1", 10000)
             check(f"{size_name}: a growing clip plays and its duration grows", later > first + 3, (first, later))
+            watch = page.evaluate("window.liveWatch")
+            print(f"     {size_name}: live watch {watch}, swaps {page.evaluate('window.teslacamPlayer.swaps')}", flush=True)
+            check(f"{size_name}: the live player grows without a blank frame or a reloaded element",
+                  watch["frames"] > 30 and watch["blank"] == 0 and watch["reloaded"] == 0 and watch["elements"] >= 3
+                  and watch["back"] < 0.35 and watch["hidden"] == 0, watch)
             page.wait_for_selector("#speed")
             check(f"{size_name}: the live view shows the telemetry so far", page.locator("#speed").inner_text().endswith("km/h"))
             page.click("#live-edge")
@@ -277,6 +321,12 @@ try:
             check(f"{size_name}: 'Live edge' jumps to the end written so far", True)
             shot("live")
             writer.join()
+            # The car stops writing with the clip still open (no moov): Now says idle, and so does its heading.
+            page.goto(url + "#/now")
+            wait_until(page, "document.querySelector('#car') && /idle/.test(document.querySelector('#car').textContent)", 20000)
+            heading, note = page.locator("#growing-head").inner_text(), page.locator("#growing-note").inner_text()
+            check(f"{size_name}: an idle car's open clip is not headed 'Recording now'", heading == "Clips left open" and "idle" in note, (heading, note))
+            shot("now-idle")
             # Settings: the sinks, and (last, on the desktop) a password change from the page.
             page.goto(url + "#/settings")
             page.wait_for_selector("#sinks")

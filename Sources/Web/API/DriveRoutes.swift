@@ -14,11 +14,15 @@ extension WebServer {
     func registerDrives(_ add: Add) {
         add(.get, "/api/drives", .owner) { [self] _, _ in
             let drives = Drive.drives(from: try catalog.driveClips())
+            let places = try drivePlaces()
             struct List: Encodable { var items: [DriveSummary] }
             let items = try drives.enumerated().map { index, drive in
                 // The player opens a RecentClips run; a drive that starts in an event's copy has no such link.
                 let first = try catalog.clip(path: drive.clips.first ?? "")
-                return DriveSummary(number: index + 1, drive: drive, firstClip: first?.eventKind == .recent ? first?.id : nil)
+                var summary = DriveSummary(number: index + 1, drive: drive, firstClip: first?.eventKind == .recent ? first?.id : nil)
+                summary.startPlace = drive.startPosition.flatMap { places.name(latitude: $0.latitude, longitude: $0.longitude) }
+                summary.endPlace = drive.endPosition.flatMap { places.name(latitude: $0.latitude, longitude: $0.longitude) }
+                return summary
             }
             return try Reply.json(List(items: items.reversed()))
         }
@@ -64,6 +68,9 @@ struct DriveSummary: Encodable {
     var maxSpeed: Double
     var startPosition: [Double]?
     var endPosition: [Double]?
+    /// The start's and end's names from the events' event.json nearby (offline; nil where no event was).
+    var startPlace: String?
+    var endPlace: String?
     var clips: Int
     /// The first clip's catalog id when it is a RecentClips clip: the player opens there.
     var firstClip: Int64?

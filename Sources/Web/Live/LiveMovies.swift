@@ -74,7 +74,9 @@ final class LiveMovies: Sendable {
         return movie
     }
 
-    /// A complete clip of the same camera, the nearest in time: RecentClips around the clip, else its event's.
+    /// A complete clip of the same camera, the nearest in time: RecentClips around the clip and its event's
+    /// first, then any day's (a camera's codec settings stay the same from one day to the next until a firmware
+    /// update, and a reference that does not parse is passed over).
     func reference(for clip: ClipRecord) throws(WebError) -> RepairReference {
         let camera = clip.camera ?? ""
         if let known = references[camera] { return known }
@@ -84,7 +86,9 @@ final class LiveMovies: Sendable {
         let time = clip.clipTime ?? 0
         let usable = candidates.filter { $0.camera == clip.camera && $0.state == .complete && $0.kind == .mp4 && $0.id != clip.id }
             .sorted { abs(($0.clipTime ?? 0) - time) < abs(($1.clipTime ?? 0) - time) }
-        for candidate in usable.prefix(8) {
+        let anyDay = clip.camera.map { (try? catalog.completeClips(camera: $0, near: time)) ?? [] } ?? []
+        var tried = Set<Int64>()
+        for candidate in usable.prefix(8) + anyDay where tried.insert(candidate.id ?? 0).inserted {
             guard let reader = try? clips.open(candidate) else { continue }
             let read: (UInt64, Int) -> [UInt8] = { (try? reader.read(at: $0, count: $1)) ?? [] }
             if let reference = try? RepairReference.read(fileSize: reader.length, read: read) {
@@ -92,7 +96,14 @@ final class LiveMovies: Sendable {
                 return reference
             }
         }
-        throw WebError(.conflict, "no complete \(camera.isEmpty ? "" : camera + " ")clip to lend its codec settings "
-            + "to clip \(clip.id ?? 0) yet: it plays live once the car has finished one")
+        throw WebError(.conflict, Self.waitingForReference(camera: camera))
+    }
+
+    /// What the owner waits for when no clip of the camera has been finished yet, in words.
+    static func waitingForReference(camera: String) -> String {
+        let name = camera.isEmpty ? "this camera" : "the " + camera.replacingOccurrences(of: "_", with: " ") + " camera"
+        return "Waiting for the car to finish its first clip of \(name): a clip being recorded does not yet hold the "
+            + "index a browser needs, and the board has no finished clip of \(name) to borrow its settings from. "
+            + "Live playback starts when this minute ends."
     }
 }

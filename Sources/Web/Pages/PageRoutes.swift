@@ -1,21 +1,37 @@
+import Foundation
 import Hummingbird
 
 /// The single page and its two assets, compiled into the binary (the board often has no internet: no CDN, no
 /// files to install beside it). The page is the same for everyone; the data behind it needs a login.
 extension WebServer {
     func registerPages(_ add: Add) {
-        add(.get, "/", .anyone) { _, _ in Reply.text(PageAssets.html, type: "text/html; charset=utf-8", cache: "no-cache") }
-        add(.get, "/app.js", .anyone) { _, _ in
-            Reply.text(PageAssets.script, type: "text/javascript; charset=utf-8", cache: "no-cache")
-        }
-        add(.get, "/app.css", .anyone) { _, _ in Reply.text(PageAssets.style, type: "text/css; charset=utf-8", cache: "no-cache") }
-        add(.get, "/icon.svg", .anyone) { _, _ in
-            Reply.text(PageAssets.icon, type: "image/svg+xml", cache: "public, max-age=86400")
-        }
+        _ = PageAssets.served  // compressed now, not on a phone's first request
+        add(.get, "/", .anyone) { request, _ in PageAssets.served.page.response(to: request) }
+        add(.get, "/app.js", .anyone) { request, _ in PageAssets.served.script.response(to: request) }
+        add(.get, "/app.css", .anyone) { request, _ in PageAssets.served.style.response(to: request) }
+        add(.get, "/icon.svg", .anyone) { request, _ in PageAssets.served.icon.response(to: request) }
+    }
+}
+
+/// The four files as served: compressed and digested once, on first use.
+struct ServedPages: Sendable {
+    let page, script, style, icon: StaticAsset
+
+    init() {
+        script = StaticAsset(PageAssets.script, type: "text/javascript; charset=utf-8", versioned: true)
+        style = StaticAsset(PageAssets.style, type: "text/css; charset=utf-8", versioned: true)
+        icon = StaticAsset(PageAssets.icon, type: "image/svg+xml", versioned: true)
+        // The page names its files by their digests: a new build is a new name, so a phone may keep them.
+        let html = PageAssets.html.replacingOccurrences(of: "/app.js\"", with: "/app.js?v=\(script.version)\"")
+            .replacingOccurrences(of: "/app.css\"", with: "/app.css?v=\(style.version)\"")
+            .replacingOccurrences(of: "/icon.svg\"", with: "/icon.svg?v=\(icon.version)\"")
+        page = StaticAsset(html, type: "text/html; charset=utf-8", versioned: false)
     }
 }
 
 enum PageAssets {
+    static let served = ServedPages()
+
     static let html = #"""
     <!doctype html>
     <html lang="en">

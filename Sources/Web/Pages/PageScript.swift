@@ -65,6 +65,7 @@ extension PageAssets {
       // within 30 s are a connected car that is idle (parked, Sentry off).
       const idle = n.secondsSinceWrite != null ? "connected, idle (last write " + ago(n.secondsSinceWrite) + ")" : "connected, idle";
       const car = !n.engine ? ["", "No volume attached (catalog only)"] : n.carWriting && n.writeRate > 0 ? ["ok", "Car connected, recording"] : n.carConnected ? ["warn", "Car " + idle] : ["", "Car not connected"];
+      const recording = !!n.engine && n.carWriting && n.writeRate > 0;
       const disk = n.disk || {};
       const used = disk.archiveTotalBytes ? 1 - disk.archiveFreeBytes / disk.archiveTotalBytes : 0;
       // The bar's colour is retention's state: red only under the reserve (it is evicting), amber near it.
@@ -78,10 +79,14 @@ extension PageAssets {
           el("div", {cls: "card stat"}, "Last flush", el("b", {}, ago(n.secondsSinceFlush))),
           el("div", {cls: "card stat"}, "Written since start", el("b", {}, bytes(n.carBytesWritten))),
           el("div", {cls: "card stat"}, "Write cache", el("b", {}, bytes(n.cacheBytes)), n.heldBytes ? el("span", {cls: "error"}, bytes(n.heldBytes) + " held: disk refusing") : null)),
-        el("h2", {}, "Recording now"),
-        el("div", {cls: "card"}, n.growing.length ? [el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("a", {href: "#/live"}, g.name), el("b", {}, bytes(g.size))))),
-                                                     el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, "Watch live"))]
-                                                  : el("p", {cls: "muted"}, "No clip is growing.")),
+        // The heading says what the status line says: a clip left open while the car is idle is not "recording".
+        el("h2", {id: "growing-head"}, recording || !n.growing.length ? "Recording now" : "Clips left open"),
+        el("div", {cls: "card"}, n.growing.length ? [
+          recording ? null : el("p", {cls: "muted", id: "growing-note"}, n.carConnected ? "The car is idle" + (n.secondsSinceWrite != null ? " (its last write " + ago(n.secondsSinceWrite) + ")" : "") + ": these clips are still open. They play to their last frame and grow again when it records."
+                                                                                         : "The car is not writing: these clips stopped at their last write and play to their last frame."),
+          el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("a", {href: "#/live"}, g.name), el("b", {}, bytes(g.size))))),
+          el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, recording ? "Watch live" : "Watch"))]
+          : el("p", {cls: "muted"}, recording ? "The car is writing, but no clip is open." : "No clip is growing.")),
         el("h2", {}, "Storage"),
         el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar " + storage[0], id: "storage", "data-state": storage[0] || "ok"}, barFill(used)), storage[1] ? el("p", {cls: storage[0] === "bad" ? "error" : "muted"}, storage[1]) : null] : el("span", {cls: "muted"}, "No disk figures."),
           n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
@@ -225,7 +230,8 @@ extension PageAssets {
         el("div", {cls: "what"}, carTime(d.start)),
         el("div", {}, el("b", {}, (d.distance / 1000).toFixed(1) + " km"), " · " + hm(d.duration) + " · Autopilot " + Math.round(d.autopilotShare * 100) + " %"),
         el("div", {cls: "muted"}, "Top speed " + Math.round(d.maxSpeed * 3.6) + " km/h · " + d.clips + " clips"),
-        el("div", {cls: "muted"}, "From " + place(d.startPosition) + " to " + place(d.endPosition)),
+        // Named from the events' event.json nearby (the board has no geocoder); coordinates elsewhere.
+        el("div", {cls: "muted places"}, "From " + (d.startPlace || place(d.startPosition)) + " to " + (d.endPlace || place(d.endPosition))),
         el("div", {cls: "chips"}, d.firstClip ? el("a", {cls: "btn small", href: "#/play/" + d.firstClip}, "Play") : null,
           el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/gpx", download: ""}, "GPX"),
           el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/geojson", download: ""}, "GeoJSON"))));
@@ -258,12 +264,11 @@ extension PageAssets {
         this.total = t; this.index = -1; this.speed = 1; this.playing = false; this.focus = null; this.tracks = {};
         this.cameras = [...new Set(segments.flatMap(s => s.cameras.map(c => c.camera)))];
         this.cells = this.cameras.map(c => {
-          const v = el("video", {muted: true, playsinline: true, preload: "auto", "data-camera": c});
-          v.muted = true;
-          v.addEventListener("ended", () => { if (v === this.master() && !this.growing()) this.advance(); });
+          const v = this.video(c);
           const cell = el("div", {cls: "cam", onclick: () => this.setFocus(c)}, v, el("span", {}, LABEL[c] || c));
           return {camera: c, video: v, cell};
         });
+        this.swaps = 0;
         this.grid = el("div", {cls: "cams" + (this.cameras.length > 4 ? " six" : this.cameras.length === 1 ? " one" : "")}, this.cells.map(x => x.cell));
         this.slider = el("input", {type: "range", min: 0, max: this.total.toFixed(2), step: "0.1", value: 0, "aria-label": "Timeline"});
         this.slider.addEventListener("input", () => this.seek(Number(this.slider.value)));
@@ -276,7 +281,8 @@ extension PageAssets {
         this.playButton = el("button", {cls: "btn on", onclick: () => this.toggle()}, "Play");
         const speeds = el("select", {"aria-label": "Speed", onchange: e => this.setSpeed(Number(e.target.value))}, [0.25, 0.5, 1, 1.5, 2, 4].map(s => el("option", {value: s, selected: s === 1}, s + "×")));
         this.overlay = el("div", {cls: "overlay"});
-        this.root = el("div", {cls: "player"}, this.grid,
+        this.noteBox = el("p", {cls: "note", id: "player-note", hidden: true});
+        this.root = el("div", {cls: "player"}, this.noteBox, this.grid,
           el("div", {cls: "controls"}, this.track, this.playButton,
             el("button", {cls: "btn", title: "Previous frame (,)", onclick: () => this.step(-1)}, "◀︎"),
             el("button", {cls: "btn", title: "Next frame (.)", onclick: () => this.step(1)}, "▶︎"),
@@ -297,6 +303,12 @@ extension PageAssets {
         this.frame = requestAnimationFrame(() => this.tick());
         this.liveTimer = setInterval(() => this.renewAll(), 3000);
       }
+      video(camera) {
+        const v = el("video", {muted: true, playsinline: true, preload: "auto", "data-camera": camera});
+        v.muted = true;
+        v.addEventListener("ended", () => { if (v === this.master() && !this.growing()) this.advance(); });
+        return v;
+      }
       master() {
         const seg = this.segments[this.index], has = x => seg && seg.cameras.some(k => k.camera === x.camera);
         const c = this.cells.find(x => x.camera === this.focus && has(x)) || this.cells.find(has);
@@ -315,6 +327,7 @@ extension PageAssets {
           x.cell.classList.toggle("missing", !clip);
           if (!clip) { x.video.removeAttribute("src"); delete x.video.dataset.id; continue; }
           if (x.video.dataset.id !== String(clip.id)) {
+            if (x.next) { x.next.remove(); x.next = null; }
             x.video.dataset.id = clip.id; x.upto = 0;
             if (clip.state === "growing") this.renew(x, clip); else x.video.src = "/api/clips/" + clip.id + "?play=1";
           }
@@ -328,26 +341,68 @@ extension PageAssets {
       }
       growing() { const seg = this.segments[this.index]; return !!seg && seg.cameras.some(c => c.state === "growing"); }
       // A clip the car is still recording plays as the server's view of its bytes so far (named by their count,
-      // so all range requests of one load see one file); every few seconds a longer view takes over where the
-      // camera was.
+      // so all range requests of one load see one file). Every few seconds a longer view loads in a second video
+      // element underneath the one playing, seeks to where that one will be, and takes its place once it holds
+      // that frame: no reload of the element on screen, no blank frame. (Media Source Extensions would append
+      // the new bytes to one element, but they need fragmented MP4 and iPhone Safari offers only ManagedMediaSource,
+      // since iOS 17.1; two elements work in every browser that plays the clip at all.)
       async renew(x, clip) {
+        if (x.next) return;
         let f = null;
-        try { f = await api("/api/clips/" + clip.id + "/live"); } catch (_) { return; }
-        const v = x.video;
-        if (v.dataset.id !== String(clip.id)) return;
-        if (!f.growing) { clip.state = "complete"; x.upto = 0; v.src = "/api/clips/" + clip.id + "?play=1"; return; }
+        try { f = await api("/api/clips/" + clip.id + "/live"); } catch (err) { if (err instanceof LoginNeeded) return login(); this.note(x.camera, err.message); return; }
+        this.note(x.camera, "");
+        if (x.video.dataset.id !== String(clip.id)) return;
+        if (!f.growing) {
+          clip.state = "complete"; x.upto = 0;
+          if (!x.video.currentSrc) { x.video.src = "/api/clips/" + clip.id + "?play=1"; return; }  // it never played live
+          return this.replace(x, "/api/clips/" + clip.id + "?play=1");
+        }
         if (f.upto <= x.upto) return;
         // The front camera's clip carries the overlay's telemetry: read again for the longer view.
         if (this.segments[this.index] && this.segments[this.index].telemetry === clip.id) api("/api/clips/" + clip.id + "/telemetry").then(t => { this.tracks[clip.id] = t.track || []; }).catch(() => {});
-        const first = !x.upto, t = v.currentTime, resume = this.playing;
-        x.upto = f.upto;
-        v.src = "/api/clips/" + clip.id + "?play=1&upto=" + f.upto;
-        if (!first) v.addEventListener("loadedmetadata", () => { v.currentTime = t; v.playbackRate = this.speed; if (resume) v.play().catch(() => {}); }, {once: true});
+        const src = "/api/clips/" + clip.id + "?play=1&upto=" + f.upto;
+        if (!x.upto) { x.upto = f.upto; x.video.src = src; }
+        else { await this.replace(x, src); x.upto = Math.max(x.upto, f.upto); }
         const seg = this.segments[this.index];
         if (seg === this.segments[this.segments.length - 1] && f.duration > 0) {
           seg.duration = Math.max(f.duration, ...this.cells.filter(c => c.video.duration > 0).map(c => c.video.duration));
           this.total = this.offsets[this.index] + seg.duration; this.slider.max = this.total.toFixed(2);
         }
+      }
+      // Loads `src` in a video element beneath the one on screen and swaps it in at the same moment of the clip.
+      async replace(x, src) {
+        const old = x.video, next = this.video(x.camera);
+        next.dataset.id = old.dataset.id;
+        next.classList.add("next");
+        next.playbackRate = old.playbackRate;
+        x.next = next;
+        const once = (v, name) => new Promise((res, rej) => { v.addEventListener(name, res, {once: true}); v.addEventListener("error", () => rej(new Error("the longer view did not load")), {once: true}); });
+        try {
+          next.src = src;
+          old.before(next);
+          await once(next, "loadeddata");
+          // Aim a little ahead of a playing camera: the seek takes a moment, and the swap waits for it to catch up.
+          const lead = !old.paused && !old.ended ? 0.3 * old.playbackRate : 0;
+          const target = Math.min(old.currentTime + lead, Math.max(0, next.duration - 0.05));
+          if (Math.abs(next.currentTime - target) > 0.001) { next.currentTime = target; await once(next, "seeked"); }
+          while (x.video === old && !old.paused && !old.ended && old.currentTime < next.currentTime && x.next === next) await new Promise(r => requestAnimationFrame(r));
+          if (x.next !== next || !this.cells.includes(x)) { next.removeAttribute("src"); next.load(); next.remove(); return; }
+          if (this.playing && (!old.paused || old.ended)) { next.play().catch(() => {}); }
+          next.classList.remove("next");
+          x.video = next;
+          this.swaps++;
+          old.remove(); old.removeAttribute("src"); old.load();
+        } catch (err) {
+          next.remove(); this.note(x.camera, err.message);
+        } finally { if (x.next === next) x.next = null; }
+      }
+      // What keeps a camera from playing, in words (one camera's sentence, and how many more wait).
+      note(camera, text) {
+        this.notes = this.notes || {};
+        if (text) this.notes[camera] = text; else delete this.notes[camera];
+        const all = Object.values(this.notes), shown = all.length ? all[0] + (all.length > 1 ? " (" + (all.length - 1) + " more " + (all.length > 2 ? "cameras wait" : "camera waits") + " likewise.)" : "") : "";
+        if (this.noteBox.textContent !== shown) this.noteBox.textContent = shown;
+        this.noteBox.hidden = !shown;
       }
       renewAll() {
         const seg = this.segments[this.index];
@@ -426,7 +481,7 @@ extension PageAssets {
         const pts = track.filter(q => q[1] != null && q[2] != null).map(q => [q[1], q[2]]);
         return pts.length < 2 ? null : routeMap(pts, "map", p[1] != null ? [p[1], p[2]] : null);
       }
-      destroy() { cancelAnimationFrame(this.frame); clearInterval(this.liveTimer); document.removeEventListener("keydown", this.keys); for (const x of this.cells) { x.video.pause(); x.video.removeAttribute("src"); x.video.load(); } }
+      destroy() { cancelAnimationFrame(this.frame); clearInterval(this.liveTimer); document.removeEventListener("keydown", this.keys); for (const x of this.cells) for (const v of [x.video, x.next]) if (v) { v.pause(); v.removeAttribute("src"); v.load(); } for (const x of this.cells) x.next = null; }
     }
 
     async function playerView(kind, id) {

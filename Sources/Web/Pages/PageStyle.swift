@@ -18,6 +18,8 @@ extension PageAssets {
     h2{font-size:16px;margin:18px 0 8px;color:var(--muted);font-weight:600}
     .muted{color:var(--muted)}
     .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px;margin-bottom:10px}
+    .card>p:first-child{margin-top:0}
+    .card>p:last-child{margin-bottom:0}
     .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
     .stat b{display:block;font-size:22px}
     .dot{display:inline-block;width:10px;height:10px;border-radius:50%;background:var(--muted);margin-right:6px;vertical-align:middle}
@@ -52,6 +54,8 @@ extension PageAssets {
     .cam video{width:100%;height:100%;display:block;object-fit:contain;background:#000}
     .cam span{position:absolute;left:6px;top:4px;font-size:11px;color:#fff;background:rgba(0,0,0,.5);padding:1px 5px;border-radius:4px}
     .cam.missing video{visibility:hidden}
+    .cam video.next{position:absolute;inset:0;opacity:0;pointer-events:none}
+    .player .note{margin:0 0 8px;padding:8px 10px;border-radius:8px;background:rgba(255,170,0,.12);border:1px solid rgba(255,170,0,.4)}
     .cams.focus{grid-template-columns:repeat(5,1fr)}
     .cams.focus .cam.main{grid-column:1/-1;order:-1;aspect-ratio:auto;height:min(56vw,62vh)}
     .cams.one{grid-template-columns:1fr;max-width:860px}
