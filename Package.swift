@@ -120,12 +120,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Real servers on loopback for the tests and `teslacam-ingest bench`: PostgreSQL, moto, child processes.
+        .target(name: "LoopbackPeers"),
         .executableTarget(name: "teslacam-ingest", dependencies: [
-            "Ingest", "IngestServer",
+            "Ingest", "IngestServer", "LoopbackPeers",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -134,7 +137,7 @@ let package = Package(
         ]),
         // The ingest server end to end (PostgreSQL, moto, tuspy, the built teslacam-ingest) and the board's fleet sink against it.
         .testTarget(name: "IngestTests", dependencies: [
-            "Ingest", "IngestServer", "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32",
+            "Ingest", "IngestServer", "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "LoopbackPeers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FAT32Tests", dependencies: [
@@ -181,7 +184,7 @@ let package = Package(
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Sinks against real peers started on loopback (a folder, sshd + rsync, an HTTP server, moto's S3).
         .testTarget(name: "SinksTests", dependencies: [
-            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "MetricsExport",
+            "Sinks", "Outbound", "Catalog", "Volume", "CarSimulator", "FAT32", "SigV4", "MetricsExport", "LoopbackPeers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.

@@ -44,6 +44,11 @@ public struct IngestConfig: Sendable, Equatable {
         /// Read every finished object back from the store to check its sha256, even when this instance hashed every
         /// byte of it as it arrived (which it otherwise trusts: S3 checked each part against its signed hash).
         public var readBack = false
+        /// PUT each part to the store while its bytes arrive (unsigned payload, checked by the part's ETag), rather
+        /// than after the whole part is in. Off for a store that refuses `UNSIGNED-PAYLOAD`.
+        public var streamParts = true
+        /// How often each instance sweeps expired uploads nobody asks for again (UploadSweep).
+        public var sweepSeconds: Int64 = 600
     }
 
     public var host: String
@@ -157,6 +162,8 @@ public struct IngestConfig: Sendable, Equatable {
             if let hours = try u.integer("expireAfterHours", in: 1...24 * 365, unit: "hours") { uploads.expireAfterSeconds = hours * 3600 }
             if let seconds = try u.integer("leaseSeconds", in: 2...3600, unit: "seconds") { uploads.leaseSeconds = seconds }
             if let readBack = try u.bool("readBack") { uploads.readBack = readBack }
+            if let stream = try u.bool("streamParts") { uploads.streamParts = stream }
+            if let seconds = try u.integer("sweepSeconds", in: 1...86400, unit: "seconds") { uploads.sweepSeconds = seconds }
             return uploads
         } ?? Uploads()
     }

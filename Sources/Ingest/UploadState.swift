@@ -65,6 +65,14 @@ public struct UploadState: Codable, Equatable, Sendable {
         if final && left > 0 { cuts.append(left) }
         return cuts
     }
+
+    /// The size of the part starting at `start` if all its bytes come in a PATCH that ends at `patchEnd` (so it can
+    /// be stored while they arrive), else nil: a whole part, or the upload's last part; the same cuts as `partCuts`.
+    public static func streamedPart(start: Int64, patchEnd: Int64, length: Int64, partSize: Int64) -> Int64? {
+        guard start < length, patchEnd <= length else { return nil }
+        if start + partSize <= patchEnd { return partSize }
+        return patchEnd == length ? length - start : nil
+    }
 }
 
 /// Object keys: `<prefix><device>/<path>` for files, `<prefix>.tus/<id>.*` for upload state.

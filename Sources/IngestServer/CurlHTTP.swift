@@ -30,16 +30,31 @@ struct CurlHTTP: Sendable {
         }
     }
 
+    /// A PUT whose `length` bytes come from `pipe` as they arrive. Its own thread, not Dispatch's pool: it blocks
+    /// for as long as the client takes to send a part, and a pool of such threads would starve the others. No
+    /// overall timeout (a board on a slow link may take minutes for a part): two minutes with nothing moving end it.
+    static func stream(url: String, headers: [String], pipe: BodyPipe, length: Int64) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try perform(method: "PUT", url: url, headers: headers, body: [], source: (pipe, length), sink: .keep(limit: 1 << 20), timeout: 0)
+                })
+            }
+            thread.start()
+        }
+    }
+
     private final class Collector {
         var sink: Sink
+        var source: BodyPipe?
         var body: [UInt8] = []
         var hasher = DigestAccumulator()
         var headers: [String: String] = [:]
         init(_ sink: Sink) { self.sink = sink }
     }
 
-    private static func perform(method: String, url: String, headers: [String], body: [UInt8], sink: Sink,
-                                timeout: Double) throws -> Response {
+    private static func perform(method: String, url: String, headers: [String], body: [UInt8], source: (BodyPipe, Int64)? = nil,
+                                sink: Sink, timeout: Double) throws -> Response {
         _ = initialised
         guard let handle = curl_easy_init() else { throw Failure(description: "libcurl could not start a request") }
         defer { curl_easy_cleanup(handle) }
@@ -47,6 +62,7 @@ struct CurlHTTP: Sendable {
         for header in headers + ["Expect:"] { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
         let collector = Collector(sink)
+        collector.source = source?.0
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = withExtendedLifetime(collector) {
@@ -57,10 +73,25 @@ struct CurlHTTP: Sendable {
                     else { teslacam_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
                     teslacam_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
                     teslacam_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 10)
-                    teslacam_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+                    if timeout > 0 {
+                        teslacam_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+                    } else {
+                        teslacam_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+                        teslacam_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 120)
+                    }
                     teslacam_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                     teslacam_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
-                    if method == "PUT" || method == "POST" {
+                    if let length = source?.1 {
+                        teslacam_curl_set_long(handle, CURLOPT_UPLOAD, 1)
+                        teslacam_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
+                        teslacam_curl_set_callback(handle, CURLOPT_READFUNCTION) { data, size, count, context in
+                            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                            guard let data, let pipe = collector.source else { return Int(CURL_READFUNC_ABORT) }
+                            let target = UnsafeMutableRawBufferPointer(start: data, count: size * count)
+                            return pipe.read(into: target) ?? Int(CURL_READFUNC_ABORT)
+                        }
+                        teslacam_curl_set_pointer(handle, CURLOPT_READDATA, context)
+                    } else if method == "PUT" || method == "POST" {
                         teslacam_curl_set_size(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count))
                         if let base = bodyBytes.baseAddress {
                             teslacam_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: base))

@@ -31,6 +31,8 @@ struct FleetCatalog: Sendable {
         """,
         // Which PATCH holds an upload, across instances (UploadLease), and the per-device rate buckets that every
         // instance charges (SharedRateLimits): the only state instances share besides the bucket.
+        // When the sweep (UploadSweep) last looked at an open upload: it takes the least recently checked first.
+        "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS checked timestamptz",
         "CREATE TABLE IF NOT EXISTS upload_leases (id text PRIMARY KEY, holder text NOT NULL, until timestamptz NOT NULL)",
         """
         CREATE TABLE IF NOT EXISTS rate_buckets (device text NOT NULL, resource text NOT NULL, tokens float8 NOT NULL,
@@ -115,6 +117,29 @@ struct FleetCatalog: Sendable {
 
     func terminated(_ id: String) async throws {
         try await bounded { try await client.query("UPDATE uploads SET terminated = now() WHERE id = \(id)", logger: logger) }
+    }
+
+    /// Up to `limit` open uploads (neither completed nor terminated), least recently checked first, marked checked
+    /// now: instances sweeping at the same moment take different ones (SKIP LOCKED).
+    func claimForSweep(limit: Int) async throws -> [String] {
+        try await bounded { try await claim(limit: limit) }
+    }
+
+    private func claim(limit: Int) async throws -> [String] {
+        let rows = try await client.query("""
+            UPDATE uploads SET checked = now() WHERE id IN (
+                SELECT id FROM uploads WHERE completed IS NULL AND terminated IS NULL
+                ORDER BY checked NULLS FIRST, created LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, logger: logger)
+        var ids: [String] = []
+        for try await id in rows.decode(String.self) { ids.append(id) }
+        return ids
+    }
+
+    /// An upload acknowledged at its creation (already stored) is no longer open.
+    func closed(_ id: String) async throws {
+        try await bounded { try await client.query("UPDATE uploads SET completed = coalesce(completed, now()) WHERE id = \(id)", logger: logger) }
     }
 
     func devicesSeen() async throws -> Int {

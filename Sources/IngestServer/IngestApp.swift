@@ -95,13 +95,16 @@ public struct IngestServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "teslacam-ingest"),
-            services: [postgres],
+            services: [postgres, UploadSweep(service: service, interval: Double(config.uploads.sweepSeconds), batch: Self.sweepBatch)],
             logger: logger)
         app.beforeServerStarts {
             try await catalog.migrate()
         }
         try await app.runService()
     }
+
+    /// Open uploads one instance looks at per sweep round.
+    static let sweepBatch = 100
 
     struct SetupError: Error, CustomStringConvertible { var description: String }
 

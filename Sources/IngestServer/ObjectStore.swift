@@ -32,9 +32,11 @@ struct ObjectStore: Sendable {
 
     /// One signed request; statuses outside `ok` are errors with S3's own code and message.
     private func request(_ method: String, key: String?, query: [(name: String, value: String)] = [], body: [UInt8] = [],
+                         stream: (BodyPipe, Int64)? = nil,
                          sink: CurlHTTP.Sink = .keep(limit: 1 << 20), ok: Set<Int> = [200, 204]) async throws -> CurlHTTP.Response {
         let path = "/" + SigV4Encoding.uriEncode(bucket) + (key.map { "/" + SigV4Encoding.uriEncode($0, keepSlash: true) } ?? "")
-        let payloadHash = SigV4Request.payloadHash(of: body)
+        // A streamed body is not known when the request is signed: its check is the part's ETag (StreamedPart).
+        let payloadHash = stream == nil ? SigV4Request.payloadHash(of: body) : SigV4Request.unsignedPayload
         let unsigned = SigV4Request(method: method, encodedPath: path, query: query, headers: [("host", host)], payloadHash: payloadHash)
         let signature = signer.sign(unsigned, credentials: credentials, at: SigV4Timestamp(unixSeconds: Int64(Date().timeIntervalSince1970)))
         let queryText = unsigned.canonicalQuery
@@ -42,7 +44,13 @@ struct ObjectStore: Sendable {
         // libcurl would label a body form-encoded, and some S3-likes (moto) then parse it away.
         let headers = signature.headers.map { "\($0.name): \($0.value)" } + ["Content-Type: application/octet-stream"]
         let response: CurlHTTP.Response
-        do { response = try await CurlHTTP.send(method: method, url: url, headers: headers, body: body, sink: sink) } catch {
+        do {
+            if let stream {
+                response = try await CurlHTTP.stream(url: url, headers: headers, pipe: stream.0, length: stream.1)
+            } else {
+                response = try await CurlHTTP.send(method: method, url: url, headers: headers, body: body, sink: sink)
+            }
+        } catch {
             throw StoreError("object storage at \(endpoint) cannot be reached: \(error)")
         }
         guard ok.contains(response.status) else {
@@ -86,6 +94,13 @@ struct ObjectStore: Sendable {
 
     func uploadPart(_ key: String, uploadID: String, number: Int, _ bytes: [UInt8]) async throws -> String {
         let response = try await request("PUT", key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: bytes)
+        guard let etag = response.headers["etag"] else { throw StoreError("object storage stored part \(number) of \(key) without an ETag") }
+        return etag
+    }
+
+    /// A part whose `length` bytes come through `pipe` while the request runs (see StreamedPart).
+    func uploadPart(_ key: String, uploadID: String, number: Int, streaming pipe: BodyPipe, length: Int64) async throws -> String {
+        let response = try await request("PUT", key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], stream: (pipe, length))
         guard let etag = response.headers["etag"] else { throw StoreError("object storage stored part \(number) of \(key) without an ETag") }
         return etag
     }

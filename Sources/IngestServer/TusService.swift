@@ -161,7 +161,7 @@ final class TusService: Sendable {
     }
 
     /// Takes the upload for this request across instances, or answers 409 with where the upload is.
-    private func hold(_ id: String, device: String) async throws(TusError) -> UploadLease {
+    func hold(_ id: String, device: String) async throws(TusError) -> UploadLease {
         guard Tus.isUploadID(Substring(id)) else { throw .notFound }
         let leasing = ContinuousClock.now
         do {
@@ -196,7 +196,8 @@ final class TusService: Sendable {
             return ack(state)
         }
         try Tus.checkOffset(claimed, actual: reportedOffset(state))
-        if let declared = header("Content-Length").flatMap({ Int64($0) }), claimed + declared > state.length {
+        let declared = header("Content-Length").flatMap { Int64($0) }
+        if let declared, claimed + declared > state.length {
             throw TusError(413, "this PATCH would end at \(claimed + declared), past the upload's length \(state.length)")
         }
         if let wait = await limits.byteDebt(device: device) {
@@ -208,7 +209,8 @@ final class TusService: Sendable {
         let partSize = Int(config.storage.partSize)
         var buffer: [UInt8] = []
         // A part and a read's worth: growing to it by doubling cost copies and page faults (perf: ~10 % of the CPU).
-        buffer.reserveCapacity(partSize + (1 << 20))
+        // Streamed parts (a declared length) keep their bytes in the request's own buffers instead.
+        if declared == nil || !config.uploads.streamParts { buffer.reserveCapacity(partSize + (1 << 20)) }
         if state.tailSize > 0 && !resending {
             // A tail written just before an instance died may be longer than the state says: its start is the same.
             guard let tail = try await storeCall("read the upload's tail", step: "s3_state", { try await store.get(keys.tail(id)) }),
@@ -224,8 +226,27 @@ final class TusService: Sendable {
         var request: [UInt8] = []  // with a checksum, nothing is kept until the whole request is verified
         var failure: TusError?
         var renewed = Self.now
-        // One part at a time is stored while the next one's bytes arrive (receiving and storing overlap).
+        // Without a declared length: one part at a time is stored while the next one's bytes arrive.
         var inFlight: PartInFlight?
+        // With one: each part whose bytes all come in this PATCH is PUT while they arrive (StreamedPart).
+        var streaming: StreamedPart?
+        var streamed: [StreamedPart] = []  // every byte in, committed unless the request has a checksum
+        var landed = 0
+        let patchEnd = declared.map { claimed + $0 }
+        var partStart = state.parts.reduce(0) { $0 + $1.size }
+        func streamNext() {
+            guard config.uploads.streamParts, !resending, let patchEnd, let multipart = state.multipartID,
+                  let size = UploadState.streamedPart(start: partStart, patchEnd: patchEnd, length: state.length, partSize: config.storage.partSize)
+            else { return }
+            let part = StreamedPart(store: store, key: state.objectKey, uploadID: multipart, number: state.parts.count + streamed.count + 1, size: size)
+            if !buffer.isEmpty {
+                var tail = ByteBuffer(bytes: buffer)
+                part.take(&tail)
+                buffer.removeAll(keepingCapacity: true)
+            }
+            streaming = part
+        }
+        streamNext()
         let receiving = ContinuousClock.now
         defer { metrics.time("patch_body", since: receiving) }
         do {
@@ -244,33 +265,82 @@ final class TusService: Sendable {
                     renewed = Self.now
                 }
                 if resending { continue }
-                if hasher != nil { hasher!.update(bytes); request.append(contentsOf: bytes); continue }
+                hasher?.update(bytes)
                 running?.update(bytes)
-                buffer.append(contentsOf: bytes)
-                if buffer.count >= partSize { try await startPart(&state, &buffer, &inFlight, lease: lease) }
+                var rest = chunk
+                while rest.readableBytes > 0, let part = streaming {
+                    part.take(&rest)
+                    guard part.isFull else { continue }
+                    streamed.append(part)
+                    streaming = nil
+                    partStart += part.size
+                    if checksum == nil {
+                        try await fence(lease, "store part \(part.number)")
+                        part.commit()
+                        // A few parts in flight at most: beyond, receiving waits for the store (TCP pushes back).
+                        if streamed.count - landed > Self.partsInFlight {
+                            try await landStreamed(&state, streamed[landed], &running)
+                            landed += 1
+                        }
+                    }
+                    streamNext()
+                }
+                guard rest.readableBytes > 0 else { continue }
+                if hasher != nil { request.append(contentsOf: rest.readableBytesView); continue }
+                buffer.append(contentsOf: rest.readableBytesView)
+                if buffer.count >= partSize {
+                    // (Past the declared length's parts only with a body longer than declared: numbered after them.)
+                    while landed < streamed.count { try await landStreamed(&state, streamed[landed], &running); landed += 1 }
+                    try await startPart(&state, &buffer, &inFlight, lease: lease)
+                }
             }
         } catch let error as TusError {
             // The upload taken by another PATCH, or a part that could not be stored (its bytes are no longer in the
-            // buffer): this PATCH writes nothing more, and answers only once its part in flight has settled.
+            // buffer): this PATCH writes nothing more, and answers only once its parts in flight have settled.
             _ = await inFlight?.value
+            await streaming?.abandon()
+            for part in streamed[landed...] { await part.abandon() }
             throw error
         } catch {
             // The client went away (or the connection broke): keep what arrived, as tus does.
             logger.info("PATCH of \(id) from \(device) cut after \(received) bytes: \(error)")
         }
+        if let part = streaming {
+            // Cut short of the part's end: the store keeps nothing of it, its bytes become the tail.
+            await part.abandon()
+            buffer.insert(contentsOf: part.bytes, at: 0)
+            streaming = nil
+        }
         try await landPart(&state, &inFlight)
         if let checksum, let hasher {
             do { try checksum.verify(hasher) } catch {
                 metrics.add("teslacam_ingest_errors_total", [("reason", "checksum")])
+                for part in streamed[landed...] { await part.abandon() }
                 throw error
             }
-            running?.update(request)
+            if landed < streamed.count { try await fence(lease, "store part \(streamed[landed].number)") }
+            for part in streamed[landed...] { part.commit() }
             buffer.append(contentsOf: request)
+        }
+        do {
+            while landed < streamed.count {
+                try await landStreamed(&state, streamed[landed], &running)
+                landed += 1
+            }
+        } catch {
+            for part in streamed[landed...] { await part.abandon() }
+            throw error
         }
         if !resending {
             let final = state.parts.reduce(0) { $0 + $1.size } + Int64(buffer.count) == state.length
             if final {
                 try await flushParts(&state, &buffer, final: true, lease: lease)
+                if !streamed.isEmpty {
+                    // Its parts recorded before the object is completed: a client that lost the answer then
+                    // resends only the held-back last byte.
+                    let saved = state
+                    try await storeCall("record the parts", step: "s3_state") { try await saveState(saved) }
+                }
             } else {
                 try await flushParts(&state, &buffer, final: false, lease: lease)
                 try await fence(lease, "keep its tail")
@@ -297,6 +367,20 @@ final class TusService: Sendable {
     }
 
     typealias PartInFlight = Task<Result<UploadState, TusError>, Never>
+
+    /// Streamed parts of one PATCH stored at once (memory: a part each, shared with the request's buffers).
+    static let partsInFlight = 4
+
+    /// Waits for a streamed part and records it in `state` (saved by the PATCH once all its parts have landed). A
+    /// part whose ETag does not vouch for its bytes leaves the upload to be read back at its ack.
+    private func landStreamed(_ state: inout UploadState, _ part: StreamedPart, _ running: inout StreamDigests.Running?) async throws(TusError) {
+        let (etag, verified) = try await storeCall("store part \(part.number)", step: "s3_part") { try await part.land(store) }
+        state.parts.append(.init(number: part.number, etag: etag, size: part.size))
+        state.tailSize = 0
+        state.updated = Self.now
+        metrics.add("teslacam_ingest_streamed_parts_total", [("etag", verified ? "md5" : "other")])
+        if !verified { running = nil }
+    }
 
     /// Takes the next part's bytes off `buffer` and stores it (then records it in the state object) in a task of
     /// its own, once the part before it has landed.
@@ -432,17 +516,28 @@ final class TusService: Sendable {
         try await store.put(keys.state(state.id), Array(try JSONEncoder().encode(state)))
     }
 
-    private func loadState(_ id: String, device: String, allowExpired: Bool = false) async throws(TusError) -> UploadState {
+    /// The upload's state; an expired one is removed and answered 410. `device` nil: whichever device's (the sweep).
+    func loadState(_ id: String, device: String?, allowExpired: Bool = false) async throws(TusError) -> UploadState {
         guard Tus.isUploadID(Substring(id)) else { throw .notFound }
         guard let bytes = try await storeCall("read the upload's state", step: "s3_state", { try await store.get(keys.state(id)) }) else { throw .notFound }
-        guard let state = try? JSONDecoder().decode(UploadState.self, from: Data(bytes)), state.device == device else { throw .notFound }
-        if !allowExpired && !state.completed && state.expires(after: config.uploads.expireAfterSeconds) < Self.now {
-            if let multipart = state.multipartID { try? await store.abortMultipart(state.objectKey, uploadID: multipart) }
-            try? await store.delete(keys.tail(id))
-            try? await store.delete(keys.state(id))
+        guard let state = try? JSONDecoder().decode(UploadState.self, from: Data(bytes)), device == nil || state.device == device else { throw .notFound }
+        if !allowExpired && isExpired(state) {
+            await remove(state)
             throw TusError(410, "this upload expired (no bytes for \(config.uploads.expireAfterSeconds / 3600) h) and was removed: create it again")
         }
         return state
+    }
+
+    func isExpired(_ state: UploadState) -> Bool {
+        !state.completed && state.expires(after: config.uploads.expireAfterSeconds) < Self.now
+    }
+
+    /// Everything an unfinished upload keeps in the store (best effort: a bucket lifecycle rule is the backstop).
+    func remove(_ state: UploadState) async {
+        if let multipart = state.multipartID { try? await store.abortMultipart(state.objectKey, uploadID: multipart) }
+        try? await store.delete(keys.tail(state.id))
+        try? await store.delete(keys.state(state.id))
+        digests.forget(state.id)
     }
 
     /// A step that needs the store or the catalog: their failure is a 503 in words, and no ack.

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import LoopbackPeers
+
+typealias BenchError = PeerError
 
 /// `teslacam-ingest bench`: the load benchmark on loopback, in one run and against the same stores: a throwaway
 /// PostgreSQL, moto's S3, this binary as the ingest instance; N simulated boards (tuspy threads, each its own
@@ -17,6 +20,21 @@ struct Bench: ParsableCommand {
     var chunkMib: Int = 8
     @Option(help: "The folder of the Python peers (ingest-bench.py, ingest-client.py).") var peers: String?
     @Flag(help: "Skip the phase that reads every object back.") var skipReadBack = false
+    @Flag(help: "Skip the phase whose instance stores each part only once all its bytes are in (\"streamParts\": false).")
+    var skipBuffered = false
+
+    /// One instance's configuration per phase, all against the same stores.
+    struct Phase {
+        var name: String
+        var tag: String
+        var uploads: String
+    }
+
+    var phases: [Phase] {
+        [Phase(name: "tuspy → ingest", tag: "stream", uploads: #"{ "readBack": false }"#)]
+            + (skipBuffered ? [] : [Phase(name: "tuspy → ingest (parts buffered)", tag: "buffered", uploads: #"{ "readBack": false, "streamParts": false }"#)])
+            + (skipReadBack ? [] : [Phase(name: "tuspy → ingest (read back)", tag: "read-back", uploads: #"{ "readBack": true }"#)])
+    }
 
     func validate() throws {
         guard (1...64).contains(devices), (1...16).contains(files), (1...256).contains(mib), (1...256).contains(chunkMib) else {
@@ -30,22 +48,21 @@ struct Bench: ParsableCommand {
         let work = NSTemporaryDirectory() + "teslacam-ingest-bench-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        try BenchShell.run("/bin/chmod", ["755", work])
+        try Loopback.run("/bin/chmod", ["755", work])
 
-        let postgres = try BenchPostgres(folder: work + "/pg")
+        // The same peers the ingest tests start (LoopbackPeers), PostgreSQL with its fsync on, as in production.
+        let postgres = try ThrowawayPostgres(folder: work + "/pg", maxConnections: 200, durable: true)
         defer { postgres.stop() }
-        let s3Port = BenchShell.freePort()
-        let moto = try BenchChild("/usr/bin/env", ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(s3Port)"], log: work + "/moto.log")
-        defer { moto.stop(SIGKILL) }  // moto keeps nothing worth a clean stop (and ignores SIGTERM while serving)
-        try BenchShell.wait("moto_server") { BenchShell.listening(s3Port) || !moto.process.isRunning }
-        let endpoint = "http://127.0.0.1:\(s3Port)"
+        let moto = try MotoServer(log: work + "/moto.log")
+        defer { moto.stop() }
+        let endpoint = moto.endpoint
         try python(peersFolder + "/ingest-client.py", ["s3-bucket", "--endpoint", endpoint, "--bucket", "fleet-clips"])
 
         let ca = work + "/ca"
         var setup = [["ca", "init", "--dir", ca], ["ca", "server", "--dir", ca, "localhost", "127.0.0.1"]]
         setup += (0..<devices).map { ["ca", "issue", "--dir", ca, String(format: "bench-%02d", $0)] }
         for arguments in setup {
-            let made = try BenchShell.run(me, arguments)
+            let made = try Loopback.run(me, arguments)
             guard made.status == 0 else { throw BenchError("teslacam-ingest \(arguments.joined(separator: " ")): \(made.output)") }
         }
         try "testing\n".write(toFile: work + "/s3.key", atomically: true, encoding: .utf8)
@@ -53,8 +70,8 @@ struct Bench: ParsableCommand {
         print("teslacam-ingest bench: \(devices) boards × \(files) files × \(mib) MiB = \(devices * files * mib) MiB per phase, "
               + "\(chunkMib) MiB per PATCH; binary \(me)")
         var rows: [Row] = []
-        for readBack in skipReadBack ? [false] : [false, true] {
-            let port = BenchShell.freePort()
+        for phase in phases {
+            let port = Loopback.freePort()
             let config = work + "/ingest-\(port).json"
             let text = """
                 { "listen": "127.0.0.1:\(port)",
@@ -62,21 +79,21 @@ struct Bench: ParsableCommand {
                   "storage": { "type": "s3", "endpoint": "\(endpoint)", "bucket": "fleet-clips", "region": "us-east-1",
                                "accessKeyId": "testing", "secretAccessKeyFile": "\(work)/s3.key", "partSize": "8M" },
                   "catalog": { "postgres": "\(postgres.url)" },
-                  "uploads": { "readBack": \(readBack) } }
+                  "uploads": \(phase.uploads) }
                 """
             try text.write(toFile: config, atomically: true, encoding: .utf8)
-            let instance = try BenchChild(me, ["serve", "--config", config], log: work + "/ingest-\(port).log")
-            defer { instance.stop() }
-            try BenchShell.wait("teslacam-ingest") { BenchShell.listening(port) || !instance.process.isRunning }
+            let instance = try ChildProcess(me, ["serve", "--config", config], log: work + "/ingest-\(port).log")
+            defer { instance.kill(SIGTERM) }
+            try Loopback.wait("teslacam-ingest", attempts: 300) { Loopback.accepts(port) || !instance.process.isRunning }
             guard instance.process.isRunning else { throw BenchError("teslacam-ingest exited: \(instance.output.suffix(2000))") }
             let before = instance.cpuSeconds
             let result = try python(peersFolder + "/ingest-bench.py", [
-                "--mode", "tus", "--tag", readBack ? "read-back" : "stream", "--url", "https://localhost:\(port)/files/",
+                "--mode", "tus", "--tag", phase.tag, "--url", "https://localhost:\(port)/files/",
                 "--ca", ca + "/ca.pem", "--certs", ca + "/devices", "--devices", "\(devices)", "--files", "\(files)",
                 "--size", "\(mib << 20)", "--chunk", "\(chunkMib << 20)", "--work", work])
             let cpu = instance.cpuSeconds - before
             let steps = try stepSeconds(peersFolder, port: port, ca: ca)
-            rows.append(Row(name: readBack ? "tuspy → ingest (read back)" : "tuspy → ingest", result: result,
+            rows.append(Row(name: phase.name, result: result,
                             cpuPerGiB: cpu / (Double(devices * files * mib) / 1024), rssMiB: instance.peakRSSMiB, steps: steps))
         }
         let direct = try python(peersFolder + "/ingest-bench.py", ["--mode", "boto3", "--devices", "\(devices)", "--files", "\(files)",
@@ -97,11 +114,11 @@ struct Bench: ParsableCommand {
                 let text = value.map { "\($0)" } ?? "-"
                 return text + String(repeating: " ", count: max(1, width - text.count))
             }
-            var out = cell("client", 28) + cell("MiB/s", 8) + cell("ack p50", 9) + cell("ack p99", 9) + cell("errors", 8)
+            var out = cell("client", 33) + cell("MiB/s", 8) + cell("ack p50", 9) + cell("ack p99", 9) + cell("errors", 8)
                 + cell("CPU s/GiB", 11) + cell("client CPU s/GiB", 18) + "peak RSS\n"
             for row in rows {
                 let errors = (row.result["errors"] as? [Any])?.count ?? 0
-                out += cell(row.name, 28) + cell(row.result["MiB_s"], 8) + cell(row.result["p50_s"].map { "\($0) s" }, 9)
+                out += cell(row.name, 33) + cell(row.result["MiB_s"], 8) + cell(row.result["p50_s"].map { "\($0) s" }, 9)
                     + cell(row.result["p99_s"].map { "\($0) s" }, 9) + cell(errors, 8)
                     + cell(row.cpuPerGiB.map { String(format: "%.1f", $0) }, 11) + cell(row.result["client_cpu_s_per_GiB"], 18) + (row.rssMiB.map { "\($0) MiB" } ?? "-") + "\n"
             }
@@ -130,7 +147,7 @@ struct Bench: ParsableCommand {
 
     @discardableResult
     func python(_ script: String, _ arguments: [String]) throws -> [String: Any] {
-        let result = try BenchShell.run("/usr/bin/env", ["python3", script] + arguments)
+        let result = try Loopback.run("/usr/bin/env", ["python3", script] + arguments)
         guard let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
               let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             throw BenchError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.first ?? ""): \(result.output.suffix(3000))")

@@ -35,7 +35,9 @@ final class FleetRig: @unchecked Sendable {
     /// while moto keeps what it holds) and start again.
     let relay: TCPRelay?
 
-    init(rateLimit: [String: Any]? = nil, webhook: Bool = false, relayedStorage: Bool = false) throws {
+    /// `uploads`: keys added to the instances' `uploads` section.
+    init(rateLimit: [String: Any]? = nil, webhook: Bool = false, relayedStorage: Bool = false, uploads: [String: Any] = [:]) throws {
+        self.uploads = uploads
         postgres = try PostgresPeer()
         moto = try MotoPeer()
         relay = relayedStorage ? try TCPRelay(to: moto.port, log: moto.scratch.path + "/relay.log") : nil
@@ -57,6 +59,7 @@ final class FleetRig: @unchecked Sendable {
     }
 
     let rateLimit: [String: Any]?
+    let uploads: [String: Any]
 
     func configFile(port: Int) throws -> String {
         var config: [String: Any] = [
@@ -68,7 +71,7 @@ final class FleetRig: @unchecked Sendable {
             "catalog": ["postgres": postgres.url],
             "records": ["sentry": webhookPort > 0 ? ["ops", "logger"] : ["logger"]],
             // Short, so an instance killed mid-PATCH frees its upload within the tests' patience.
-            "uploads": ["leaseSeconds": 3],
+            "uploads": uploads.merging(["leaseSeconds": 3]) { given, _ in given },
         ]
         if webhookPort > 0 { config["dispatchers"] = ["ops": ["type": "webhook", "url": "http://127.0.0.1:\(webhookPort)/hook"]] }
         if let rateLimit { config["rateLimit"] = rateLimit }

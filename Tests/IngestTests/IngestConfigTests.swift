@@ -63,9 +63,9 @@ import Testing
 
     @Test func uploadsLeaseAndReadBackAreValidated() throws {
         let defaults = try parse(Self.issueExample)
-        #expect(defaults.uploads.leaseSeconds == 30 && defaults.uploads.readBack == false)
-        let set = try parse(variant { $0["uploads"] = ["leaseSeconds": 5, "readBack": true] })
-        #expect(set.uploads.leaseSeconds == 5 && set.uploads.readBack)
+        #expect(defaults.uploads.leaseSeconds == 30 && defaults.uploads.readBack == false && defaults.uploads.streamParts)
+        let set = try parse(variant { $0["uploads"] = ["leaseSeconds": 5, "readBack": true, "streamParts": false] })
+        #expect(set.uploads.leaseSeconds == 5 && set.uploads.readBack && !set.uploads.streamParts)
         #expect(error(variant { $0["uploads"] = ["leaseSeconds": 1] }).hasPrefix("uploads.leaseSeconds is 1, expected a whole number from 2 to 3600"))
         #expect(error(variant { $0["uploads"] = ["readBack": "yes"] }).hasPrefix("uploads.readBack is \"yes\", expected true or false"))
     }

@@ -190,6 +190,34 @@ struct IngestEndToEndTests {
         #expect(try fleet.request(port: port, "HEAD", "/files/\(id)", headers: [Self.tus]).status == 404)
     }
 
+    @Test func theSweepRemovesAnExpiredUploadNobodyAsksForAndLeavesALiveOneAlone() throws {
+        let fleet = try FleetRig(uploads: ["sweepSeconds": 1])
+        let first = try fleet.startInstance()
+        _ = try fleet.startInstance()  // two instances sweep the same catalog
+        let clip = try fleet.file("left.mp4", size: 6 << 20)
+        func begin(_ name: String) throws -> String {
+            let begun = try fleet.upload(port: first, file: clip.path, path: "TeslaCam/SavedClips/2026-11-30_16-00-00/\(name).mp4",
+                                         extra: ["--kind", "saved", "--stop-at", "\(5 << 20 + 1)", "--chunk", "\(5 << 20 + 1)"])
+            return String((begun["url"] as? String ?? "").split(separator: "/").last ?? "")
+        }
+        let expired = try begin("left")
+        let live = try begin("right")
+        _ = try python(["s3-age", "--endpoint", fleet.moto.endpoint, "--bucket", fleet.moto.bucket,
+                        "--key", "fleet/.tus/\(expired).json", "--seconds", "\(25 * 3600)"])
+        func keys() -> [String] {
+            ((try? python(["s3-list", "--endpoint", fleet.moto.endpoint, "--bucket", fleet.moto.bucket]))?["keys"] as? [String]) ?? []
+        }
+        // Nobody asks for it: the instances' sweep removes its parts, tail and state, and closes its row.
+        try waitFor("the expired upload swept", attempts: 600) { !keys().contains { $0.contains(expired) } }
+        let left = try python(["s3-list", "--endpoint", fleet.moto.endpoint, "--bucket", fleet.moto.bucket])
+        #expect(left["multipartUploads"] as? Int == 1, "\(left)")  // the live one's
+        #expect(try fleet.postgres.query("SELECT id FROM uploads WHERE terminated IS NOT NULL") == [expired])
+        // The live one is untouched and still resumes where it stopped.
+        #expect(keys().contains("fleet/.tus/\(live).json"))
+        let head = try fleet.request(port: first, "HEAD", "/files/\(live)", headers: [Self.tus])
+        #expect(head.status == 200 && head.headers["upload-offset"] == "\(5 << 20 + 1)", "\(head)")
+    }
+
     @Test func aDeviceOverItsRequestLimitGets429WithRetryAfter() throws {
         let fleet = try FleetRig(rateLimit: ["requestsPerMinute": 3, "bytesPerSecond": "50M"])
         let port = try fleet.startInstance()

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPeers
 import Testing
 
 /// The repository's scripts/peers, where the tests' own servers live.
@@ -45,38 +46,11 @@ final class PeerProcess {
     deinit { stop() }
 }
 
-/// Runs a command to completion; its status and output.
+// Shared with the ingest tests and `teslacam-ingest bench` (LoopbackPeers).
 @discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
+func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) { try Loopback.run(executable, arguments) }
 
-/// A free loopback port (bound and released: a race is possible but harmless in tests).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func freePort() -> Int { Loopback.freePort() }
 
 /// Python's http.server recording each POST (scripts/peers/webhook-server.py), answering `statuses` in turn.
 final class WebhookPeer {
@@ -194,15 +168,5 @@ final class SSHPeer {
 
     deinit { stop() }
 
-    func canConnect() -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    func canConnect() -> Bool { Loopback.accepts(port) }
 }

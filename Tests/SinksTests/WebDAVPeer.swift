@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPeers
 import Testing
 
 /// A WebDAV share on loopback with basic authentication, served by WsgiDAV (scripts/peers/webdav-server.py, with
@@ -119,14 +120,4 @@ final class WebDAVPeer {
     }
 }
 
-func canConnect(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-}
+func canConnect(_ port: Int) -> Bool { Loopback.accepts(port) }
