@@ -11,7 +11,7 @@ struct ShutdownOrderMountTests {
     /// The steps' log lines in the order the shutdown must write them.
     static let steps = ["shutting down", "shutdown: web UI closed", "shutdown: sinks stopped",
                         "shutdown: FUSE unmounted", "shutdown: settling, retention and repairs ended",
-                        " stopped ", "shutdown: catalog drained"]
+                        "[teslacam] stopped\n", "shutdown: catalog drained"]
 
     @Test func sigtermStopsWebAndSinksThenFUSEThenTheEngineThenTheCatalog() throws {
         let daemon = Daemon("shutdown-order")
