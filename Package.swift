@@ -104,6 +104,8 @@ let package = Package(
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "MetricsExport", "ClipRepair",
             "SystemdNotify", "Web",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

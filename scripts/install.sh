@@ -81,7 +81,7 @@ if [ $uninstall = 1 ]; then
     if systemd_running; then systemctl disable --now teslacam-gadget.service teslacam.service 2>/dev/null || true
     else sysctl_ disable teslacam-gadget.service teslacam.service >/dev/null 2>&1 || true; fi
     options_uninstall
-    rm -f "$units/teslacam.service" "$units/teslacam-gadget.service" "$bin" "$libdir/gadget.sh"
+    rm -f "$units/teslacam.service" "$units/teslacam-gadget.service" "$units/teslacam-detach.service" "$bin" "$libdir/gadget.sh"
     rmdir "$libdir" 2>/dev/null || true
     rm -f "$R/etc/modules-load.d/teslacam.conf"
     step "units, binary and module list removed"
@@ -207,7 +207,9 @@ install -D -m 0755 "$binary" "$bin"
 install -D -m 0755 "$repo/systemd/gadget.sh" "$libdir/gadget.sh"
 install -D -m 0644 "$repo/systemd/teslacam.service" "$units/teslacam.service"
 install -D -m 0644 "$repo/systemd/teslacam-gadget.service" "$units/teslacam-gadget.service"
-step "installed $bin, $libdir/gadget.sh, teslacam.service, teslacam-gadget.service"
+# Not enabled: teslacam.service's OnFailure= starts it.
+install -D -m 0644 "$repo/systemd/teslacam-detach.service" "$units/teslacam-detach.service"
+step "installed $bin, $libdir/gadget.sh, teslacam.service, teslacam-gadget.service, teslacam-detach.service"
 
 # 7. The config: written once, an owner's edits survive re-runs. JSON has no comments: they live in README.
 install -d -m 0755 "$etc"

@@ -66,6 +66,7 @@ public enum FUSEHandover {
         let flags = fcntl(descriptor, F_GETFD)
         _ = fcntl(descriptor, F_SETFD, flags & ~FD_CLOEXEC)
         let argv: [UnsafeMutablePointer<CChar>?] = program.arguments.map { strdup($0) } + [nil]
+        StopSignals.prepareForExec()
         execv(program.executable, argv)
         let failure = errno
         argv.forEach { free($0) }

@@ -38,25 +38,24 @@ public enum MountError: Error, CustomStringConvertible, Sendable {
 public enum ServingEnd: Equatable, Sendable {
     /// Unmounted: a real stop (SIGINT, SIGTERM), or the connection was ended from outside.
     case stopped
-    /// SIGHUP with `reloadOnHangup`: still mounted, no request half answered; `descriptor` is the live /dev/fuse
+    /// A reload (SIGHUP): still mounted, no request half answered; `descriptor` is the live /dev/fuse
     /// connection for the process that replaces this one (FUSEHandover.reexec).
     case reload(descriptor: Int32)
 }
 
-/// Mounts a `VolumeFilesystem` (or takes over a mounted connection) and serves it until a signal.
+/// Mounts a `VolumeFilesystem` (or takes over a mounted connection) and serves it until told to end (the
+/// daemon's service group decides when: signals are not this module's business).
 ///
 /// The connection can outlive the process: given the /dev/fuse descriptor of a mount that is still in place (from
 /// systemd's fd store after a crash, or from `exec` on a reload), it answers the kernel from where the previous
 /// process stopped: the INIT that process negotiated is replayed into this session (InitRecord), then every request
 /// it had read and not answered (RequestJournal). The gadget's open volume.img never sees the mount go.
-public final class FUSEMount {
+public final class FUSEMount: @unchecked Sendable {  // `workers` is set before `start`, never after
     public let mountpoint: String
     let filesystem: VolumeFilesystem
     let logger: Logger
     /// Worker threads: the gadget uses one, but reads from the live view and tools may come in parallel.
     public var workers = 4
-    /// SIGHUP ends serving with `.reload` (the mount stays) instead of stopping.
-    public var reloadOnHangup = false
 
     public init(filesystem: VolumeFilesystem, mountpoint: String, logger: Logger) {
         self.filesystem = filesystem
@@ -93,17 +92,28 @@ public final class FUSEMount {
         let words: [String] = ["fusermount3", "-u", "-z", path]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        guard posix_spawnp(&pid, "fusermount3", nil, nil, argv, environ) == 0 else { return false }
+        // The lifecycle signals are blocked in the daemon's threads; the tool must start with none blocked.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty); sigemptyset(&defaults)
+        for sig in StopSignals.lifecycle { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        guard posix_spawnp(&pid, "fusermount3", nil, &attributes, argv, environ) == 0 else { return false }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return status == 0
     }
 
     /// Mounts (or, with `inherited`, takes over the connection of a mount in place), calls `onConnected` with the
-    /// connection's descriptor and `onReady`, serves until a signal, then unmounts or hands over.
-    public func run(inherited: Int32? = nil, onConnected: (Int32) -> Void = { _ in },
-                    onReady: () -> Void) throws(MountError) -> ServingEnd {
-        StopSignals.install()
+    /// connection's descriptor, and starts the workers: the volume is served when this returns. The session ends
+    /// with `ServingSession.end`; `onConnectionEnded` hears of a connection ended from outside (unmounted).
+    public func start(inherited: Int32? = nil, onConnected: (Int32) -> Void = { _ in },
+                      onConnectionEnded: @escaping @Sendable () -> Void = {}) throws(MountError) -> ServingSession {
+        StopSignals.installPoke()
         // allow_other: the USB gadget opens the file as root while the daemon runs as its own user.
         var options = "fsname=teslacam,subtype=teslacam,allow_other"
         if getuid() == 0 { options += ",dev,suid" }
@@ -152,24 +162,49 @@ public final class FUSEMount {
             descriptor = fuse_session_fd(session)
         }
         onConnected(descriptor)
-        let pool = SessionWorkers(session: session, journal: journal, initRecord: initRecord)
-        onReady()
-        let reason = StopSignals.wait(reloadOnHangup: reloadOnHangup)
+        let pool = SessionWorkers(session: session, journal: journal, initRecord: initRecord,
+                                  onConnectionEnded: onConnectionEnded)
+        return ServingSession(mount: self, session: session, context: context, pool: pool, descriptor: descriptor,
+                              inherited: inherited != nil)
+    }
+}
+
+/// A served volume: the workers answering the kernel, until `end`.
+public final class ServingSession: @unchecked Sendable {
+    private let mount: FUSEMount
+    private let session: OpaquePointer
+    private let context: Unmanaged<SessionContext>
+    private let pool: SessionWorkers
+    /// The /dev/fuse connection.
+    public let descriptor: Int32
+    private let inherited: Bool
+
+    init(mount: FUSEMount, session: OpaquePointer, context: Unmanaged<SessionContext>, pool: SessionWorkers,
+         descriptor: Int32, inherited: Bool) {
+        self.mount = mount
+        self.session = session
+        self.context = context
+        self.pool = pool
+        self.descriptor = descriptor
+        self.inherited = inherited
+    }
+
+    /// Stops reading requests (each worker finishes the one it holds), then unmounts, or with `keepForReload` keeps
+    /// the session and its descriptor for the program a reload execs. Call once.
+    public func end(keepForReload: Bool) -> ServingEnd {
         pool.stop()
-        if reason == .reload {
+        if keepForReload {
             // The session and its descriptor stay for the exec; nothing of this process serves any more.
             return .reload(descriptor: descriptor)
         }
-        StopSignals.uninstall()
-        if inherited == nil {
+        if !inherited {
             fuse_session_unmount(session)
-        } else if umount2(mountpoint, Int32(MNT_DETACH)) != 0 && !Self.fusermountDetach(mountpoint) {
-            logger.warning("could not unmount \(mountpoint): \(String(cString: strerror(errno)))")
+        } else if umount2(mount.mountpoint, Int32(MNT_DETACH)) != 0 && !FUSEMount.fusermountDetach(mount.mountpoint) {
+            mount.logger.warning("could not unmount \(mount.mountpoint): \(String(cString: strerror(errno)))")
         }
-        initRecord.remove()
+        mount.initRecord.remove()
         fuse_session_destroy(session)
         context.release()
-        if reason == .connectionEnded { logger.warning("the FUSE connection ended (unmounted from outside?)") }
         return .stopped
     }
 }

@@ -15,11 +15,15 @@ final class SessionWorkers: @unchecked Sendable {
     private let exiting = Atomic<Bool>(false)
     private let threads = Mutex<[pthread_t]>([])
     private let running = Atomic<Int>(0)
+    private let onConnectionEnded: @Sendable () -> Void
 
-    init(session: OpaquePointer, journal: RequestJournal, initRecord: InitRecord) {
+    /// `onConnectionEnded`: the connection went away under the workers (unmounted from outside), not by `stop`.
+    init(session: OpaquePointer, journal: RequestJournal, initRecord: InitRecord,
+         onConnectionEnded: @escaping @Sendable () -> Void) {
         self.session = session
         self.journal = journal
         self.initRecord = initRecord
+        self.onConnectionEnded = onConnectionEnded
         for slot in 0 ..< journal.slotCount {
             running.add(1, ordering: .sequentiallyConsistent)
             let box = Unmanaged.passRetained(WorkerBox(workers: self, slot: slot)).toOpaque()
@@ -41,6 +45,7 @@ final class SessionWorkers: @unchecked Sendable {
 
     private func serve(slot: Int) {
         defer { running.subtract(1, ordering: .sequentiallyConsistent) }
+        StopSignals.maskForWorker()
         var buf = fuse_buf()
         while !exiting.load(ordering: .sequentiallyConsistent) {
             journal.arm(slot)
@@ -53,7 +58,7 @@ final class SessionWorkers: @unchecked Sendable {
             guard res > 0 else {
                 // 0: the connection is gone (unmounted, or aborted); below 0: an error libfuse printed.
                 journal.set(slot, .idle)
-                if !exiting.load(ordering: .sequentiallyConsistent) { StopSignals.connectionEnded() }
+                if !exiting.load(ordering: .sequentiallyConsistent) { onConnectionEnded() }
                 return
             }
             journal.set(slot, .received)

@@ -2,65 +2,55 @@
 import Glibc
 #endif
 
-/// SIGINT, SIGTERM and SIGHUP as bytes on a pipe the serving thread waits on (the handler only writes: async-signal
-/// safe), and SIGUSR2 as the poke that interrupts a worker's read of /dev/fuse when serving ends.
-enum StopSignals {
-    enum Reason: Equatable { case stop, reload, connectionEnded }
-
-    nonisolated(unsafe) private static var pipeWrite: Int32 = -1
-    nonisolated(unsafe) private static var pipeRead: Int32 = -1
+/// The signals of a serving daemon's lifecycle. SIGINT, SIGTERM and SIGHUP are read by the service group
+/// (swift-service-lifecycle's UnixSignals, a signalfd on Linux): they stay blocked in every thread, so none is ever
+/// delivered to a worker that happens to be running. SIGUSR2 is the poke that interrupts a worker's read of
+/// /dev/fuse when serving ends; it must stay deliverable in the workers.
+public enum StopSignals {
+    public static let lifecycle: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     static let poke = SIGUSR2
 
-    /// Installs the handlers once per process; a second serve (tests) reuses the pipe.
-    static func install() {
-        if pipeRead < 0 {
-            var fds: [Int32] = [0, 0]
-            guard pipe(&fds) == 0 else { return }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            pipeRead = fds[0]; pipeWrite = fds[1]
-        }
-        var action = sigaction()
-        // SA_RESTART: a signal landing on another thread must not fail its system calls.
-        action.sa_flags = SA_RESTART
-        action.__sigaction_handler.sa_handler = { signal in
-            var byte = UInt8(truncatingIfNeeded: signal)
-            _ = write(StopSignals.pipeWrite, &byte, 1)
-        }
-        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaction(sig, &action, nil) }
+    /// Blocks the lifecycle signals in the calling thread, and so in every thread it creates from then on. Called
+    /// first thing by `run`, before any thread exists: a signalfd only sees a signal no thread takes.
+    public static func blockLifecycleSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in lifecycle { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// The calling thread's mask set to exactly the lifecycle signals: for threads started from a pool thread
+    /// (libdispatch blocks nearly every signal in its workers, and a thread inherits its creator's mask).
+    public static func maskLikeTheDaemon() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in lifecycle { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_SETMASK, &set, nil)
+    }
+
+    /// Before a reload's exec (which keeps the mask, and with it any signal pending): default dispositions and the
+    /// lifecycle signals still blocked, so a SIGTERM or SIGHUP arriving meanwhile waits for the new image's service
+    /// group instead of killing the process.
+    public static func prepareForExec() {
+        for sig in lifecycle { signal(sig, SIG_DFL) }
+        maskLikeTheDaemon()
+    }
+
+    /// The poke's handler (it does nothing: its point is the EINTR), once per process.
+    static func installPoke() {
         // No SA_RESTART: the worker's read(2) of /dev/fuse must return EINTR.
         var pokeAction = sigaction()
         pokeAction.sa_flags = 0
         pokeAction.__sigaction_handler.sa_handler = { _ in }
         sigaction(poke, &pokeAction, nil)
+    }
+
+    /// In a worker thread: the poke deliverable, the lifecycle signals not.
+    static func maskForWorker() {
+        maskLikeTheDaemon()
         var set = sigset_t()
         sigemptyset(&set)
-        for sig in [SIGINT, SIGTERM, SIGHUP, poke] { sigaddset(&set, sig) }
+        sigaddset(&set, poke)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    /// The connection ended under the workers (unmounted from outside): wake the serving thread.
-    static func connectionEnded() {
-        var byte: UInt8 = 0
-        _ = write(pipeWrite, &byte, 1)
-    }
-
-    /// Blocks until a signal or the end of the connection.
-    static func wait(reloadOnHangup: Bool) -> Reason {
-        while true {
-            var byte: UInt8 = 0
-            let n = read(pipeRead, &byte, 1)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return .stop }
-            switch Int32(byte) {
-            case 0: return .connectionEnded
-            case SIGHUP where reloadOnHangup: return .reload
-            default: return .stop
-            }
-        }
-    }
-
-    /// Back to the default dispositions (before exec, and after a serve in a process that goes on).
-    static func uninstall() {
-        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
     }
 }

@@ -37,8 +37,19 @@ struct ExternalCommand {
         posix_spawn_file_actions_adddup2(&actions, errors.fileDescriptor, 2)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // `teslacam run` blocks SIGINT, SIGTERM and SIGHUP in its threads (its service group reads them from a
+        // signalfd) and a child inherits the mask: the tool starts with none blocked, so SIGTERM still ends it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty); sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             throw .permanent("cannot run \(executable): \(String(cString: strerror(spawned))) (is it installed?)")
         }

@@ -38,7 +38,7 @@ if ! boot; then
     boot
 fi
 tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[mK]//g' > "$work/console.clean"
-grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|GADGET-REBINDS|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
+grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|GADGET-REBINDS|CRASH-LOOP|GAVE-UP|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
 ok=1
 check() { grep -aqE "$1" "$work/console.clean" || { echo "systemd-guest: missing: $1" >&2; ok=0; }; }
 check $'^INSTALL1\t0'; check $'^INSTALL2\t0'
@@ -51,6 +51,9 @@ check $'^AFTER-RESTART\tteslacam=active gadget=active'
 check $'^GADGET-REBINDS\t0$'
 check 'took over the FUSE connection'
 check 'Watchdog timeout'
+check $'^CRASH-LOOP\tgadget=active'
+# systemd 252 keeps the last run's Result (signal) when the start limit refuses the next restart.
+check $'^GAVE-UP\tkills=[0-9]+ teslacam=failed result=[a-z-]+ gadget=inactive gadget-dir=$'
 check $'^UNINSTALL\t0 teslacam=inactive gadget-dir=$'
 check '^SYSTEMD-DONE'
 [ $ok = 1 ] && echo "systemd-guest: all checks hold" >&2

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs inside the systemd guest (board-test.service): install.sh twice, the daemon ready (Type=notify) and the
-# gadget after it, the watchdog restarting a hung daemon, uninstall. One TAB-separated line per check.
+# gadget after it, the watchdog restarting a hung daemon, a crash loop systemd gives up on (the gadget detached),
+# uninstall. One TAB-separated line per check.
 repo=$(sed -n 's/.*tc.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
 tc=$(sed -n 's/.*tc.binary=\([^ ]*\).*/\1/p' /proc/cmdline)
 say() { printf '%s\n' "$*" > /dev/ttyS0; }
@@ -31,6 +32,19 @@ i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && [ $i -lt 6
 say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service)"
 say "GADGET-REBINDS	$(( $(gadget_binds) - binds ))"
 journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|took over|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
+# Failed for good: a crash loop (SIGKILL after each start) until systemd gives up (StartLimitBurst=10 in 300 s).
+# Between automatic restarts the gadget stays bound (systemd 252 may start OnFailure= units then too: the detach
+# unit's condition makes it do nothing); once the unit has failed, teslacam-detach.service stops the gadget.
+is_failed() { [ "$(systemctl is-failed teslacam.service)" = failed ]; }
+k=0; while ! is_failed && [ $k -lt 20 ]; do
+    i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && ! is_failed && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+    is_failed && break
+    [ $k = 1 ] && say "CRASH-LOOP	gadget=$(systemctl is-active teslacam-gadget.service)"
+    systemctl kill -s SIGKILL teslacam.service; k=$((k + 1)); sleep 0.5
+done
+i=0; while [ "$(systemctl is-active teslacam-gadget.service)" = active ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+say "GAVE-UP	kills=$k teslacam=$(systemctl is-failed teslacam.service) result=$(systemctl show -p Result --value teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service) gadget-dir=$(ls /sys/kernel/config/usb_gadget 2>/dev/null | tr '\n' ' ')"
+systemctl reset-failed teslacam.service teslacam-detach.service 2>/dev/null
 "$repo/scripts/install.sh" --uninstall > /tmp/uninstall.log 2>&1; say "UNINSTALL	$? teslacam=$(systemctl is-active teslacam.service) gadget-dir=$(ls /sys/kernel/config/usb_gadget 2>/dev/null | tr '\n' ' ')"
 say "SYSTEMD-DONE	$(up)"
 systemctl poweroff -ff

@@ -6,7 +6,9 @@ import FUSEMount
 import Foundation
 import Logging
 import Retention
+import ServiceLifecycle
 import Sinks
+import UnixSignals
 import Volume
 import Web
 
@@ -26,6 +28,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // First: every thread the daemon starts inherits this mask, and the service group reads these signals.
+        StopSignals.blockLifecycleSignals()
         // Read before anything runs: a reload execs exactly this again (FUSEHandover).
         let program = FUSEHandover.Program.current()
         // FUSE serves requests from 8 threads; glibc would give each its own malloc arena, and cluster buffers
@@ -103,9 +107,7 @@ struct RunCommand: ParsableCommand {
         let systemd = SystemdService(logger: logger)
         let end = try Serving.serve(engine: engine, lock: lock, archive: archivePath, mountpoint: mountPath,
                                     logger: logger, retainer: retainer, uploader: uploader, web: web, systemd: systemd,
-                                    reloadAs: program)
-        repairs.stop()
-        ingest.drain()
+                                    repairs: repairs, ingest: ingest, reloadAs: program)
         if case let .reload(descriptor) = end, let program {
             logger.notice("reloading: exec \(program.executable), the FUSE connection kept", metadata: ["descriptor": "\(descriptor)"])
             let failure = FUSEHandover.reexec(program, descriptor: descriptor, restore: systemd.inheritedEnvironment)
@@ -116,26 +118,31 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Mounts an engine and serves it until a termination signal: shared by `run` and `trace record`.
+///
+/// Signals and the shutdown order belong to one service group (swift-service-lifecycle). The parts `run` started
+/// are its services in start order; the group stops them in reverse, each finished before the next is told:
+/// systemd hears STOPPING=1 (or RELOADING=1), the web UI and the sinks stop, FUSE stops reading (and unmounts, or
+/// keeps the connection for a reload), housekeeping ends, the engine closes (the final flush, the archive's close,
+/// the stop line), and the catalog drains the engine's last events.
 enum Serving {
     /// `retainer`: retention running beside the car (stopped before the engine closes). `reloadAs`: SIGHUP ends
     /// serving with `.reload` (the mount kept for that program) instead of a stop.
     @discardableResult
     static func serve(engine: VolumeEngine, lock: StateLock, archive: String, mountpoint: String,
                       logger: Logger, retainer: Retainer? = nil, uploader: Uploader? = nil,
-                      web: RunningWebServer? = nil, systemd: SystemdService? = nil,
-                      reloadAs program: FUSEHandover.Program? = nil) throws -> ServingEnd {
+                      web: RunningWebServer? = nil, systemd: SystemdService? = nil, repairs: RepairLoop? = nil,
+                      ingest: CatalogIngest? = nil, reloadAs program: FUSEHandover.Program? = nil) throws -> ServingEnd {
+        // Before any thread of serving exists (threads inherit the mask): the group reads them from a signalfd.
+        StopSignals.blockLifecycleSignals()
         let mount = FUSEMount(filesystem: VolumeFilesystem(engine: engine), mountpoint: mountpoint, logger: logger)
-        mount.reloadOnHangup = program != nil
         // A connection handed over: by a reload's exec, or from systemd's fd store after a crash.
         let inherited = FUSEHandover.takeReloadDescriptor() ?? systemd?.storedConnection
         let g = engine.manifest.geometry
         // Clips the car stopped writing are judged complete even when no further flush comes (the car parked).
         let settler = Settler(engine: engine)
-        defer { settler.stop() }
-        defer { retainer?.stop() }
-        defer { uploader?.stop() }
-        defer { web?.stop() }
-        let end = try mount.run(inherited: inherited, onConnected: { systemd?.storeConnection($0) }) {
+        let intent = ShutdownIntent()
+        let volume = VolumeService(mount: mount, inherited: inherited, intent: intent, logger: logger,
+                                   onConnected: { systemd?.storeConnection($0) }, onReady: {
             logger.notice("ready", metadata: [
                 "image": "\(mountpoint)/\(VolumeFilesystem.imageName)",
                 "size": "\(ByteSize(bytes: g.diskBytes))",
@@ -144,15 +151,62 @@ enum Serving {
                 "archive": "\(archive)",
             ])
             systemd?.ready(engine: engine, image: "\(mountpoint)/\(VolumeFilesystem.imageName)")
+        })
+        typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
+        // Start order; the shutdown runs from the bottom up.
+        var services: [Configured] = [
+            Configured(service: StopStep("catalog") {
+                ingest?.drain()  // the events of the engine's close are in the catalog
+                logger.notice("shutdown: catalog drained")
+            }),
+            Configured(service: StopStep("engine") {
+                engine.close()
+                engine.recorder?.drain()
+                logStopped(engine.statistics, retainer: retainer, uploader: uploader, logger: logger)
+            }),
+            Configured(service: StopStep("housekeeping") {
+                settler.stop()  // nothing may place clusters after `close` trimmed the files
+                retainer?.stop()  // no eviction may race the engine's close
+                repairs?.stop()
+                logger.notice("shutdown: settling, retention and repairs ended")
+            }),
+            Configured(service: volume, successTerminationBehavior: .gracefullyShutdownGroup,
+                       failureTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(service: StopStep("sinks") {
+                uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
+                if uploader != nil { logger.notice("shutdown: sinks stopped, unfinished jobs kept") }
+            }),
+            Configured(service: StopStep("web") {
+                web?.stop()  // no request may read through the engine once it closes
+                if web != nil { logger.notice("shutdown: web UI closed") }
+            }),
+            Configured(service: StopStep("systemd") {
+                let reason = intent.reason
+                logger.notice("shutting down", metadata: ["reason": "\(reason)"])
+                // Before the heartbeat could see a closing engine.
+                if reason == .reload { systemd?.reloading() } else { systemd?.stopping() }
+            }),
+        ]
+        var signals: [UnixSignal] = [.sigterm, .sigint]
+        if program != nil { services.append(Configured(service: HangupService(intent: intent))) } else { signals.append(.sighup) }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
+        intent.attach(group)
+        // This thread only waits: the group runs on the cooperative pool, blocking work on threads of its own.
+        let outcome = Latch<Result<Void, any Error>>()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do { try await group.run(); outcome.fire(.success(())) } catch { outcome.fire(.failure(error)) }
+            done.signal()
         }
-        if case .reload = end { systemd?.reloading() } else { systemd?.stopping() }  // before the heartbeat could see a closing engine
-        web?.stop()  // no request may read through the engine once it closes
-        uploader?.stop()  // deliveries under way end; their jobs stay pending for the next start
-        settler.stop()  // before the last pass: nothing may place clusters after `close` trimmed the files
-        retainer?.stop()  // no eviction may race the engine's close
-        engine.close()
-        engine.recorder?.drain()
-        let stats = engine.statistics
+        done.wait()
+        settler.stop()
+        withExtendedLifetime(lock) {}
+        if case let .failure(error)? = outcome.value { throw error }
+        return volume.end.value ?? .stopped
+    }
+
+    /// The stop line, with the statistics of the whole run.
+    static func logStopped(_ stats: VolumeStatistics, retainer: Retainer?, uploader: Uploader?, logger: Logger) {
         logger.notice("stopped", metadata: [
             "carBytesWritten": "\(stats.carBytesWritten)",
             "flushRequests": "\(stats.flushRequests)",
@@ -178,7 +232,5 @@ enum Serving {
             "uploadsDelivered": "\(uploader?.statistics.values.reduce(0) { $0 + $1.delivered } ?? 0)",
             "uploadBytesSent": "\(uploader?.statistics.values.reduce(0) { $0 + $1.sentBytes } ?? 0)",
         ])
-        withExtendedLifetime(lock) {}
-        return end
     }
 }

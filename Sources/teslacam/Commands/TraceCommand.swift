@@ -2,6 +2,7 @@ import ArgumentParser
 import BlockTrace
 import Catalog
 import FAT32
+import FUSEMount
 import Foundation
 import Logging
 import Volume
@@ -27,6 +28,7 @@ struct TraceRecordCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        StopSignals.blockLifecycleSignals()  // before any thread: `Serving`'s service group reads them
         let logger = common.makeLogger()
         let geometry = try VolumeFormatting.geometry(size: size, layout: layout, logger: logger)
         let header = TraceHeader(diskBytes: geometry.diskBytes, layout: layout == .mbr ? 0 : 1,
@@ -41,8 +43,8 @@ struct TraceRecordCommand: ParsableCommand {
                                           archive: try ArchiveStore(root: archive))
         let ingest = CatalogIngest(catalog: try ClipCatalog(path: directory.catalogPath, archiveRoot: archive,
                                                             logger: logger), engine: engine)
-        try Serving.serve(engine: engine, lock: lock, archive: archive, mountpoint: mountpoint, logger: logger)
-        ingest.drain()
+        try Serving.serve(engine: engine, lock: lock, archive: archive, mountpoint: mountpoint, logger: logger,
+                          ingest: ingest)
     }
 }
 
