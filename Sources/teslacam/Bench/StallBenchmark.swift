@@ -1,4 +1,5 @@
 import Foundation
+import Volume
 
 /// `teslacam bench stall`: the car's longest wait, through FUSE, while the board does everything else an owner asks
 /// of it. Each round starts a real `teslacam run` (engine, catalog, settler, uploader, retention, web server, as the
@@ -46,7 +47,7 @@ struct StallBenchmark {
     var clip = "6M-9M"
     var chunk = "256K-1M"
     /// The car's bytes per second; nil: as fast as the volume takes them.
-    var carRate: Double? = 4 << 20
+    var carRate: Double? = Double(4 << 20)
     var piece = 16 << 10
     var streamers = 4
     /// Each viewer's bytes per second; nil: as fast as the server sends.
@@ -104,14 +105,16 @@ struct StallBenchmark {
         try setPassword(password, state: base + "/state")
         let cookie = try Self.login(port: port, password: password, daemon: daemon)
 
-        var result = Round(kind: kind, car: CarWriter.Log())
         var viewers: WebViewers?
-        result.car = try writer.replay(into: daemon.image, warmUp: warmUp) {
+        defer { _ = viewers?.stop() }  // a failed round leaves no client running
+        var viewersReady = true
+        let car = try writer.replay(into: daemon.image, warmUp: warmUp) {
             guard kind.viewers else { return }
             let started = WebViewers(port: port, cookie: cookie, streamers: streamers, ratePerClient: viewerRate)
             viewers = started
-            result.viewersReady = started.waitUntilStreaming(timeout: 10)
+            viewersReady = started.waitUntilStreaming(timeout: 10)
         }
+        var result = Round(kind: kind, car: car, viewersReady: viewersReady)
         if let viewers { result.viewers = viewers.stop() }
         guard daemon.process.isRunning else { throw BenchError("teslacam run ended during the round:\n\(daemon.logTail)") }
         if kind.uploads {
