@@ -19,8 +19,9 @@ struct CarWriter {
     }
 
     /// Writes records `0..<warmUp` untimed, calls `measuring` (the load starts), then writes the rest timed. The
-    /// pacing starts again with the timed part, so a pause in `measuring` is not made up in a burst.
-    func replay(into path: String, warmUp: Int, measuring: () throws -> Void) throws -> Log {
+    /// pacing starts again with the timed part, so a pause in `measuring` is not made up in a burst. `probe` is
+    /// told when each timed call begins and ends.
+    func replay(into path: String, warmUp: Int, probe: StallProbe? = nil, measuring: () throws -> Void) throws -> Log {
         let file = try BenchFile(path: path)
         defer { file.close() }
         var reader = try TraceReader(bytes: trace)
@@ -45,7 +46,9 @@ struct CarWriter {
                     while done < raw.count {
                         let n = min(piece, raw.count - done)
                         let chunk = UnsafeRawBufferPointer(rebasing: raw[done..<(done + n)])
+                        if timed { probe?.begin() }
                         let seconds = try measure { try file.write(chunk, at: offset + UInt64(done)) }
+                        probe?.end()
                         done += n
                         paced += UInt64(n)
                         if timed {
@@ -59,7 +62,9 @@ struct CarWriter {
                     }
                 }
             case .flush:
+                if timed { probe?.begin() }
                 let seconds = try measure { try file.sync() }
+                probe?.end()
                 if timed { log.fsyncs.append(seconds) }
             case .read: break
             }

@@ -35,6 +35,8 @@ struct StallBenchmark {
         var viewers = WebViewers.Figures()
         /// False when some viewer had not received a byte when the timed writes began (it started later).
         var viewersReady = true
+        /// What the daemon's threads were doing while the car waited long (nil for the plain file).
+        var probe: StallProbe.Report?
     }
 
     struct Outcome { var rounds: [Round] }
@@ -108,13 +110,18 @@ struct StallBenchmark {
         var viewers: WebViewers?
         defer { _ = viewers?.stop() }  // a failed round leaves no client running
         var viewersReady = true
-        let car = try writer.replay(into: daemon.image, warmUp: warmUp) {
+        let probe = StallProbe(pid: daemon.pid)
+        var probed: StallProbe.Report?
+        defer { if probed == nil { _ = probe.stop() } }
+        let car = try writer.replay(into: daemon.image, warmUp: warmUp, probe: probe) {
+            probe.startCounting()
             guard kind.viewers else { return }
             let started = WebViewers(port: port, cookie: cookie, streamers: streamers, ratePerClient: viewerRate)
             viewers = started
             viewersReady = started.waitUntilStreaming(timeout: 10)
         }
-        var result = Round(kind: kind, car: car, viewersReady: viewersReady)
+        probed = probe.stop()
+        var result = Round(kind: kind, car: car, viewersReady: viewersReady, probe: probed)
         if let viewers { result.viewers = viewers.stop() }
         guard daemon.process.isRunning else { throw BenchError("teslacam run ended during the round:\n\(daemon.logTail)") }
         if kind.uploads {
@@ -252,6 +259,12 @@ struct StallBenchmark {
         }
         for r in rounds where r.kind.uploads && r.queuedAtEnd > 0 {
             lines.append("\(r.kind.title): \(r.queuedAtEnd) jobs still queued 3 minutes after the car's last write")
+        }
+        for r in rounds {
+            guard let probe = r.probe else { continue }
+            lines.append("\(r.kind.title): the daemon's threads waited \(String(format: "%.2f", probe.runQueueWait)) s on a run queue; "
+                         + "\(probe.stalls) calls took over 40 ms" + (probe.stalls == 0 ? "" : "; busy threads then (in how many of them):"))
+            for (line, count) in probe.threads.prefix(8) { lines.append("    \(count)× \(line)") }
         }
         let worst = rounds.filter { $0.kind != .plain }.max { $0.car.longest < $1.car.longest }
         if let worst {
