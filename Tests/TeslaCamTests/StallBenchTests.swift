@@ -4,20 +4,21 @@ import Testing
 
 /// `teslacam bench stall` end to end, briefly: real daemons with FUSE mounted, a folder sink and web viewers.
 /// Every round runs and reports what it moved; the stall itself is printed, never asserted (wall-clock time).
-@Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/fuse") && StallBenchTests.binary != nil,
+/// The `teslacam` built beside this test bundle.
+let stallBenchBinary: String? = {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    return [bundle, bundle.deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/debug")]
+        .map { $0.appendingPathComponent("teslacam").path }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+@Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/fuse") && stallBenchBinary != nil,
                              "needs root, /dev/fuse and the built teslacam (swift build --product teslacam)"))
 struct StallBenchTests {
-    /// The `teslacam` built beside this test bundle.
-    static let binary: String? = {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [bundle, bundle.deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/debug")]
-            .map { $0.appendingPathComponent("teslacam").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
 
     @Test func everyRoundRunsAndReportsWhatItMoved() throws {
         var bench = StallBenchmark(directory: NSTemporaryDirectory() + "teslacam-stall-\(UUID().uuidString.prefix(8))")
-        bench.binary = Self.binary!
+        bench.binary = stallBenchBinary!
         bench.size = "2G"
         bench.minutes = 3
         bench.cameras = ["front", "back", "left_repeater", "right_repeater"]

@@ -77,7 +77,7 @@ final class StallProbe: @unchecked Sendable {
             let stat = Self.read(base + "stat")
             guard let close = stat.lastIndex(of: ")") else { continue }
             let state = stat[stat.index(after: close)...].split(separator: " ").first.map(String.init) ?? "?"
-            let syscallField = Self.read(base + "syscall").split(separator: " ").first.map(String.init) ?? "?"
+            let syscallField = Self.read(base + "syscall").split(whereSeparator: { $0 == " " || $0 == "\n" }).first.map(String.init) ?? "?"
             let syscall = Int(syscallField).map(Self.syscallName) ?? syscallField
             var wchan = Self.read(base + "wchan").trimmingCharacters(in: .whitespacesAndNewlines)
             if wchan == "0" || wchan.isEmpty {
