@@ -177,15 +177,25 @@ public final class ArchiveStore: Sendable {
 
     /// Makes every write since the last call durable: the files, then the directories that gained entries.
     func synchronize() throws(BackingStoreError) {
+        // Many files (six cameras and their folders): one syncfs commits them in a single journal transaction,
+        // where a fdatasync each would wait for the disk once per file. It runs outside the lock: syncfs also
+        // waits for every other dirty page of that file system (a folder sink's copies on the same disk), and the
+        // car's next write, placing a cluster here under the engine's lock, must not wait for that
+        // (`teslacam bench stall`). Writes made meanwhile mark their files again for the next call.
+        let whole = state.withLock { st -> Bool in
+            guard st.unsynced.count + st.changedDirectories.count > 2 else { return false }
+            st.unsynced.removeAll()
+            st.changedDirectories.removeAll()
+            return true
+        }
+        if whole {
+            var failure: BackingStoreError?
+            do throws(BackingStoreError) { try fileSystem.synchronizeFileSystem(containing: root) } catch { failure = error }
+            if let failure { throw failure }
+            return
+        }
         try state.withLock { (st: inout State) throws(BackingStoreError) in
             var failure: BackingStoreError?
-            if st.unsynced.count + st.changedDirectories.count > 2 {
-                // Many files (six cameras and their folders): one syncfs commits them in a single journal
-                // transaction, where a fdatasync each would wait for the disk once per file.
-                do throws(BackingStoreError) { try fileSystem.synchronizeFileSystem(containing: root) } catch { failure = error }
-                st.unsynced.removeAll()
-                st.changedDirectories.removeAll()
-            }
             for id in st.unsynced {
                 do throws(BackingStoreError) { try st.handles[id]?.synchronizeData() } catch { failure = error }
             }

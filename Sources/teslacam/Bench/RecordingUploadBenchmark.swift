@@ -46,17 +46,8 @@ struct RecordingUploadBenchmark {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let geometry = try VolumeGeometry(diskBytes: diskBytes, layout: .mbr)
-        let tracePath = directory + "/session.trace"
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        generator.arguments = ["simulate", "--trace", tracePath, "--size", size, "--minutes", "\(minutes)",
-                               "--cameras", cameras.joined(separator: ","), "--clip", clip, "--chunk", chunk,
-                               "--event-every", "1", "--seed", "7"]
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        guard generator.terminationStatus == 0 else { throw BenchError("generating the session failed") }
-        let trace = try [UInt8](Data(contentsOf: URL(fileURLWithPath: tracePath)))
+        let trace = try SessionTrace(size: size, minutes: minutes, cameras: cameras, clip: clip, chunk: chunk, eventEvery: 1)
+            .generate(at: directory + "/session.trace")
         print("teslacam bench upload-recording: \(minutes) min × \(cameras.count) cameras, clips \(clip), an event each minute, "
               + "\(size) volume; car rate \(carRate.map { "\(ByteSize(bytes: UInt64($0)))/s" } ?? "as fast as it goes"); "
               + "sink \(sinkType), whileRecording \(whileRecording.rawValue), bandwidth "

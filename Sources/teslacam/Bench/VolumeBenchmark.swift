@@ -27,9 +27,12 @@ struct VolumeBenchmark {
         _ = FileManager.default.createFile(atPath: plainPath, contents: nil)
         guard truncate(plainPath, off_t(diskBytes)) == 0 else { throw BenchError("cannot size \(plainPath)") }
 
-        let daemon = try startDaemon()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
-        let image = directory + "/mnt/volume.img"
+        let daemon = try BenchDaemon(arguments: ["--state", directory + "/state", "--archive", directory + "/archive",
+                                                 "--mountpoint", directory + "/mnt", "--size", size, "--log-level", "warning"]
+                                                + (cache.map { ["--cache", $0] } ?? []),
+                                     mountpoint: directory + "/mnt")
+        defer { daemon.stop() }
+        let image = daemon.image
         let formattedBytes = allocatedBytes(under: directory + "/state")
 
         let passes = makePasses(diskBytes: diskBytes)
@@ -58,7 +61,7 @@ struct VolumeBenchmark {
         print("bytes written: \(written); disk used: state \(stateBytes), plain file \(plainBytes)")
         print("disk bytes used per byte written (random passes overwrite earlier ones): volume \(format(Double(stateBytes) / Double(written), digits: 3)), "
               + "plain \(format(Double(plainBytes) / Double(written), digits: 3))")
-        print("daemon peak RSS: \(peakRSSKiB(pid: daemon.processIdentifier) / 1024) MiB")
+        print("daemon peak RSS: \(peakRSSKiB(pid: daemon.pid) / 1024) MiB")
     }
 
     private func makePasses(diskBytes: UInt64) -> [Pass] {
@@ -128,21 +131,6 @@ struct VolumeBenchmark {
                 if write { try file.write(UnsafeRawBufferPointer(raw), at: offset) } else { try file.read(raw, at: offset) }
             }
         }
-    }
-
-    private func startDaemon() throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["run", "--state", directory + "/state", "--archive", directory + "/archive",
-                             "--mountpoint", directory + "/mnt", "--size", size, "--log-level", "warning"]
-            + (cache.map { ["--cache", $0] } ?? [])
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: directory + "/mnt/volume.img") {
-            guard Date() < deadline, process.isRunning else { throw BenchError("teslacam run did not mount") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return process
     }
 
     private func allocatedBytes(under path: String) -> UInt64 {

@@ -7,7 +7,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure TeslaCam against a plain-file baseline in the same run.",
         subcommands: [VolumeBenchCommand.self, HarvestBenchCommand.self, TelemetryBenchCommand.self, SoakBenchCommand.self,
-                       UploadBenchCommand.self, RecordingUploadBenchCommand.self, CPUBenchCommand.self])
+                       UploadBenchCommand.self, RecordingUploadBenchCommand.self, CPUBenchCommand.self,
+                       StallBenchCommand.self])
 }
 
 struct RecordingUploadBenchCommand: ParsableCommand {
