@@ -668,31 +668,25 @@ final class Harvest {
     private func spillCache(downTo target: UInt64) {
         for cluster in cache.clusters.sorted() {
             if statistics.cachedBytes <= target { break }
-            guard let buffer = cache[cluster] else { continue }
-            do {
-                try staging.write(UnsafeRawBufferPointer(buffer), at: stagingOffset(cluster))
-                statistics.stagingBytesWritten += UInt64(clusterSize)
-                uncache(cluster)
-                location[cluster] = .staged
-            } catch {
-                // Kept in memory; the next pass tries again.
-                note(error)
-            }
+            spill(cluster)
         }
     }
 
     /// The cached clusters of the car's directories go to staging (the engine's writeback).
     private func spillDirectories() {
-        for cluster in cache.clusters.sorted() where tree.directoryClusters.contains(cluster) {
-            guard let buffer = cache[cluster] else { continue }
-            do {
-                try staging.write(UnsafeRawBufferPointer(buffer), at: stagingOffset(cluster))
-                statistics.stagingBytesWritten += UInt64(clusterSize)
-                uncache(cluster)
-                location[cluster] = .staged
-            } catch {
-                note(error)
-            }
+        for cluster in cache.clusters.sorted() where tree.directoryClusters.contains(cluster) { spill(cluster) }
+    }
+
+    /// One cached cluster into staging; on a refused write it stays cached and the next pass tries again.
+    private func spill(_ cluster: UInt32) {
+        guard let buffer = cache[cluster] else { return }
+        do {
+            try staging.write(UnsafeRawBufferPointer(buffer), at: stagingOffset(cluster))
+            statistics.stagingBytesWritten += UInt64(clusterSize)
+            uncache(cluster)
+            location[cluster] = .staged
+        } catch {
+            note(error)
         }
     }
 
