@@ -24,13 +24,16 @@ import Testing
             try staging.setSize(regions.stagingBytes)
         }
 
+        /// Where `WriteCacheKillTests` keeps the write cache.
+        var cacheFile: String { dir.path + "/drive.write-cache" }
+
         /// An engine over the same files, as a restarted daemon opens them.
-        func engine() throws -> VolumeEngine {
+        func engine(cacheFile: String? = nil) throws -> VolumeEngine {
             VolumeEngine(manifest: VolumeManifest(geometry: geometry, volumeID: 1, formattedAt: 0),
                          metadata: try BackingFile(path: dir.path + "/metadata.img", create: false),
                          staging: try BackingFile(path: dir.path + "/staging.img", create: false),
                          logger: quietLogger, discardsFreedClusters: false,
-                         archive: try ArchiveStore(root: dir.path + "/archive"))
+                         archive: try ArchiveStore(root: dir.path + "/archive"), cacheFile: cacheFile)
         }
     }
 

@@ -10,34 +10,12 @@ import Testing
 /// `MAP_SHARED` file keeps them; the next engine takes them back. (board-in-a-box `--restart-mode kill` lost the
 /// first clusters of the clips it recorded right after the kill: zeros on the volume and in the archive.)
 @Suite struct WriteCacheKillTests {
-    final class Setup {
-        let dir = TemporaryDirectory("write-cache")
-        let geometry: VolumeGeometry
-        var cacheFile: String { dir.path + "/drive.write-cache" }
-        init() throws {
-            geometry = try VolumeGeometry(diskBytes: HarvestRecoveryTests.diskBytes, layout: .mbr)
-            let regions = RegionMap(geometry: geometry)
-            let metadata = try BackingFile(path: dir.path + "/metadata.img", create: true)
-            try metadata.setSize(regions.metadataBytes)
-            let staging = try BackingFile(path: dir.path + "/staging.img", create: true)
-            try staging.setSize(regions.stagingBytes)
-        }
-
-        func engine(cacheFile: String?, volumeID: UInt32 = 1) throws -> VolumeEngine {
-            VolumeEngine(manifest: VolumeManifest(geometry: geometry, volumeID: volumeID, formattedAt: 0),
-                         metadata: try BackingFile(path: dir.path + "/metadata.img", create: false),
-                         staging: try BackingFile(path: dir.path + "/staging.img", create: false),
-                         logger: quietLogger, archive: try ArchiveStore(root: dir.path + "/archive"),
-                         cacheFile: cacheFile)
-        }
-    }
-
     /// The car wrote a clip's next clusters, unflushed (its data, before the FAT and the entry), when the daemon
     /// died. With the cache in a file, the restarted engine reads them back and places them at the car's flush;
     /// the same kill with the cache in the process's memory loses them (the control: this is what the test tells).
     @Test(arguments: [true, false])
     func unflushedWritesSurviveAKill(cacheInAFile: Bool) throws {
-        let setup = try Setup()
+        let setup = try HarvestRecoveryTests.Setup()
         let cacheFile = cacheInAFile ? setup.cacheFile : nil
         var model: [UInt64: [UInt8]] = [:]
         var engine: VolumeEngine? = try setup.engine(cacheFile: cacheFile)
@@ -96,7 +74,7 @@ import Testing
 
     /// A cache file names its volume: after a reformat (a new volume id) its clusters belong to nothing here.
     @Test func aCacheOfAnotherVolumeIsNotTakenBack() throws {
-        let setup = try Setup()
+        let setup = try HarvestRecoveryTests.Setup()
         let geometry = setup.geometry
         let mine = WriteCache.Identity(volumeID: 7, formattedAt: 1, geometry: geometry)
         do {
