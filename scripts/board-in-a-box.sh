@@ -11,6 +11,9 @@
 # 1. record: a fresh board disk, the car records N minutes. --powercut-after S kills QEMU S seconds after the car
 #    synced its K-th minute (--cut-minute, default 1), so the cut lands in the recording whatever the speed of the
 #    emulation: the whole board loses power, the daemon's page cache and memory with it.
+#    --sync-grace G (default 1.5): the car's `sync` (sync(2)) on vfat sends no SYNCHRONIZE CACHE, so its writes
+#    are durable only once the engine's own writeback ran (VolumeEngine.writebackDelay, 250 ms, plus its pass and
+#    fsyncs): a sync reported less than G s before the cut counts as not yet done (its pre-sync block is checked).
 #    --restart-after K: SIGKILL the daemon after the car's K-th synced minute, start a new one on the same state and
 #    point the gadget's LUN at it (RESTART: how long the car had no drive; CAR-SAW: the car kernel's I/O errors).
 #    --restart-mode: kill (default; SIGKILL, the board holds the /dev/fuse connection as systemd's fd store does and
@@ -23,11 +26,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 work=${1:?usage: board-in-a-box.sh WORKDIR [options]}; shift
-minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 restart_after=0 restart_mode=kill memory=512 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
+minutes=2 cameras=4 clip=2097152 seed=1 powercut= cut_minute=1 restart_after=0 restart_mode=kill memory=512 grace=1.5 tc=${TESLACAM:-$repo/.build/debug/teslacam} timeout=900
 while [ $# -gt 0 ]; do
     case $1 in
         --minutes) minutes=$2 ;; --cameras) cameras=$2 ;; --clip) clip=$2 ;; --seed) seed=$2 ;;
-        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --restart-after) restart_after=$2 ;; --restart-mode) restart_mode=$2 ;; --memory) memory=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
+        --powercut-after) powercut=$2 ;; --cut-minute) cut_minute=$2 ;; --restart-after) restart_after=$2 ;; --restart-mode) restart_mode=$2 ;; --memory) memory=$2 ;; --sync-grace) grace=$2 ;; --teslacam) tc=$2 ;; --timeout) timeout=$2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2 || exit 2
@@ -54,13 +57,20 @@ field() { clean "$1" | awk -F'\t' -v k="$2" -v n="$3" '$1 == k { v = $n } END { 
 start=$(date +%s)
 boot "$work/record.console" record tc.minutes=$minutes tc.cameras=$cameras tc.clip=$clip tc.chunk=262144 \
     tc.seed=$seed tc.keep=2 tc.event_every=3 tc.fsync_every=4 tc.daemon_console=1 tc.restart_after=$restart_after tc.restart_mode=$restart_mode
-cut=0
+cut=0 seen_ends=0 cut_at=
+: > "$work/manifest.seen"   # block number, host time the host first saw its MANIFEST-END
+now() { date +%s.%N; }
 while kill -0 $qpid 2>/dev/null; do
     if [ $(( $(date +%s) - start )) -gt "$timeout" ]; then echo "board: record timed out" >&2; kill -KILL $qpid; break; fi
     # Each synced minute prints two MANIFEST-END lines (before and after its sync).
-    if [ -n "$powercut" ] && [ "$(grep -c '^MANIFEST-END' "$work/record.console")" -ge $((2 * cut_minute)) ]; then
-        mounted_at=${mounted_at:-$(date +%s)}
-        if [ $(( $(date +%s) - mounted_at )) -ge "$powercut" ]; then kill -KILL $qpid; cut=1; break; fi
+    ends=$(grep -c '^MANIFEST-END' "$work/record.console")
+    t=$(now)
+    while [ "$seen_ends" -lt "$ends" ]; do seen_ends=$((seen_ends + 1)); printf '%s\t%s\n' $seen_ends "$t" >> "$work/manifest.seen"; done
+    if [ -n "$powercut" ] && [ "$ends" -ge $((2 * cut_minute)) ]; then
+        cut_from=${cut_from:-$t}
+        if awk -v a="$cut_from" -v b="$t" -v s="$powercut" 'BEGIN { exit !(b - a >= s) }'; then
+            kill -KILL $qpid; cut=1; cut_at=$(now); break
+        fi
     fi
     sleep 0.2
 done
@@ -70,9 +80,20 @@ if [ $cut = 1 ] && grep -q '^BOARD-DONE' "$work/record.console"; then cut=0; fi 
 grep -q '^BOARD-FAIL' "$work/record.console" && { echo "board: the record boot failed" >&2; exit 1; }
 if [ $cut = 0 ] && ! grep -q '^BOARD-DONE' "$work/record.console"; then echo "board: the record boot did not finish" >&2; exit 1; fi
 
-# The manifest: the synced files of the last complete MANIFEST block (as run-car.sh reads it).
-clean "$work/record.console" | awk -F'\t' -v OFS='\t' '
-    $1 == "MANIFEST-BEGIN" { n = 0; open = 1; next }
+# The manifest: the synced files of the last complete MANIFEST block (as run-car.sh reads it). After a cut, a
+# post-sync block seen less than the grace before it gives way to its pre-sync twin (the same files, the
+# minute's changes marked unsynced): that sync's writes may still have been waiting for the engine's writeback.
+use_block=0
+if [ $cut = 1 ]; then
+    last=$(clean "$work/record.console" | awk -F'\t' '$1 == "MANIFEST-END" { n = $2 } END { print n + 0 }')
+    use_block=$(awk -F'\t' -v last="$last" -v cut="$cut_at" -v g="$grace" '
+        $1 == last { seen = $2 }
+        END { if (last % 2 == 0 && (seen == "" || cut - seen < g)) print last - 1; else print last }' "$work/manifest.seen")
+    gap=$(awk -F'\t' -v b="$use_block" -v cut="$cut_at" '$1 == b - (b % 2) { printf "%.1f", cut - $2 }' "$work/manifest.seen")
+    echo "board: checking manifest block $use_block of $last (its sync reported ${gap:-?} s before the cut; grace $grace s)" >&2
+fi
+clean "$work/record.console" | awk -F'\t' -v OFS='\t' -v upto="$use_block" '
+    $1 == "MANIFEST-BEGIN" { if (upto > 0 && $2 > upto) exit; n = 0; open = 1; next }
     $1 == "MANIFEST" && open { line[++n] = $0; next }
     $1 == "MANIFEST-END" && open { m = n; for (i = 1; i <= n; i++) last[i] = line[i]; open = 0; next }
     END { for (i = 1; i <= m; i++) { split(last[i], f, "\t"); if (f[6] == "yes") print f[2], f[3], f[4], f[5] } }' \

@@ -59,13 +59,26 @@ public final class FUSEMount: @unchecked Sendable {  // `workers` is set before 
 
     public init(filesystem: VolumeFilesystem, mountpoint: String, logger: Logger) {
         self.filesystem = filesystem
-        self.mountpoint = mountpoint.count > 1 && mountpoint.hasSuffix("/") ? String(mountpoint.dropLast()) : mountpoint
+        self.mountpoint = Self.normalized(mountpoint)
         self.logger = logger
     }
 
-    /// Beside the mountpoint (under systemd /run/teslacam, a tmpfs): the journal of requests being answered.
-    var journalPath: String { mountpoint + ".fuse-requests" }
-    var initRecord: InitRecord { InitRecord(path: mountpoint + ".fuse-init") }
+    /// A runtime file beside the mountpoint (under systemd /run/teslacam, a tmpfs), as `/run/teslacam/drive` +
+    /// `.fuse-requests`: what must outlive this process but not a reboot. A trailing slash on the mountpoint would
+    /// put the file inside the mount, so it is dropped.
+    public static func besideMountpoint(_ mountpoint: String, _ suffix: String) -> String {
+        normalized(mountpoint) + suffix
+    }
+
+    private static func normalized(_ mountpoint: String) -> String {
+        var path = mountpoint
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    /// The journal of requests being answered.
+    var journalPath: String { Self.besideMountpoint(mountpoint, ".fuse-requests") }
+    var initRecord: InitRecord { InitRecord(path: Self.besideMountpoint(mountpoint, ".fuse-init")) }
 
     /// Checks the mountpoint and clears a stale FUSE mount left by a daemon that was killed.
     public func prepareMountpoint() throws(MountError) {

@@ -378,6 +378,14 @@ public final class VolumeEngine: Sendable {
         synchronize(upTo: target, holding: false, carFlush: false)
     }
 
+    /// Runs `writeBack()` once a car write has waited `writebackDelay` for a synchronization. Cheap when none has
+    /// (one lock, one clock read), so `teslacam run` calls it every few tens of milliseconds: a power cut right
+    /// after the car's `sync` then finds its writes durable unless it lands within about `writebackDelay` plus
+    /// one pass and its fsyncs.
+    public func writeBackIfDue() {
+        if writebackDue { writeBack() }
+    }
+
     /// Whether a car write has waited longer than `writebackDelay` for a synchronization.
     var writebackDue: Bool {
         state.withLock { st in st.unsyncedSince.map { now() - $0 >= Self.writebackDelay } ?? false }
@@ -428,7 +436,7 @@ public final class VolumeEngine: Sendable {
     /// writeback (`writeBack()`), which spills only the car's directory clusters.
     public func settle() {
         // A write the car left unflushed for too long (its `sync` sends no flush) is made durable now.
-        if writebackDue { writeBack() }
+        writeBackIfDue()
         guard hasHarvest else { return }
         sync.withLock { _ in
             let events = state.withLock { st -> [HarvestEvent] in

@@ -45,6 +45,12 @@ struct BoardInABoxTests {
         #expect(result.output.contains("missing-volume=0 missing-archive=0 fsck-record=clean"), "\(result.output)")
     }
 
+    /// A cut 5 s after the car's second synced minute. CI once saw the car finish its third minute (an event that
+    /// moved two minutes into SavedClips) and its `sync` a few hundred milliseconds before the cut: that sync's
+    /// writes were still waiting for the engine's writeback, as they may on any drive with a volatile cache, and
+    /// the check counted them as synced. The script now checks a sync reported less than `--sync-grace` (1.5 s)
+    /// before the cut through its pre-sync block, and the settler checks for a due writeback every 50 ms rather
+    /// than twice a second (a cut 1.2 s after such a sync kept all 10 of its files).
     @Test func aLaterPowerCutKeepsEverySyncedMinute() {
         let result = run("board-cut-late", "--minutes 4 --clip 1048576 --cut-minute 2 --powercut-after 5")
         #expect(result.output.contains("powercut=1"), "the cut did not land in the recording:\n\(result.output)")

@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
         let engine: VolumeEngine
         // Beside the FUSE request journal (tmpfs under systemd): what the car wrote and the harvest has not placed
         // yet outlives a crash of this process (`WriteCache`).
-        let cacheFile = mountPath + ".write-cache"
+        let cacheFile = FUSEMount.besideMountpoint(mountPath, ".write-cache")
         if stateDirectory.isEmpty {
             let sizeText = size ?? file.size?.description ?? "30G"
             logger.notice("state is empty: formatting a new volume", metadata: ["state": "\(statePath)", "size": "\(sizeText)"])
