@@ -37,8 +37,12 @@ struct MoveJournal {
     }
 
     /// The recorded moves, oldest first; a line torn by a power cut is ignored.
+    ///
+    /// Only lines ended by their LF count: a torn append may leave a partial line or, where the cut kept the new
+    /// block but not its bytes, zeros after the last complete line (which is then still a whole move).
     func moves() throws(BackingStoreError) -> [Move] {
-        let bytes = try file.readAll()
+        let all = try file.readAll()
+        let bytes = all[..<(all.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? all.startIndex)]
         var moves: [Move] = []
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let parts = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
@@ -49,8 +53,6 @@ struct MoveJournal {
             moves.append(Move(from: String(decoding: parts[0], as: UTF8.self), to: String(decoding: parts[1], as: UTF8.self),
                               head: head))
         }
-        // A last line without its LF was cut short.
-        if bytes.last != UInt8(ascii: "\n"), !moves.isEmpty { moves.removeLast() }
         return moves
     }
 

@@ -35,6 +35,22 @@ import Testing
         #expect(try MoveJournal(file: file).moves().isEmpty && journal.length == 0)
     }
 
+    /// Seed 1038 of the power-cut property: a torn append kept the new block as zeros after the last complete
+    /// line, and the reader, seeing no LF at the end, dropped that complete move, so recovery left the clip in the
+    /// event folder while the volume still named it in RecentClips (a cluster of a named clip read zeros).
+    @Test func zerosAfterTheLastLineLeaveItsMove() throws {
+        let fs = PageCacheFileSystem()
+        var journal = try MoveJournal(file: fs.openFile("/moves", [.create]))
+        try journal.record(.init(from: "a", to: "b", head: 7))
+        try journal.record(.init(from: "c", to: "d", head: 172))
+        let file = try fs.openFile("/moves", [])
+        try file.write([UInt8](repeating: 0, count: 100), at: journal.length)
+        #expect(try MoveJournal(file: file).moves() == [.init(from: "a", to: "b", head: 7), .init(from: "c", to: "d", head: 172)])
+        // A partial line after them is still no move.
+        try file.write(Array("e\tf".utf8), at: journal.length)
+        #expect(try MoveJournal(file: file).moves().count == 2)
+    }
+
     /// A move records the head cluster of the file's chain (recovery finds the file by it); lines without one,
     /// as older journals hold, still read, and a head that is not a number makes the line no move.
     @Test func theHeadClusterIsRecordedWithTheMove() throws {

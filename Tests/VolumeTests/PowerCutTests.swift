@@ -55,6 +55,10 @@ import Testing
         // volume names, served zeros for them. The move journal now records each file's head cluster, and
         // recovery takes such a file in as one whose entry vanished.
         1022, 1202,
+        // A torn append to the move journal left zeros after its last complete line; the reader took the missing
+        // final LF for a cut-short line and dropped that whole move, so recovery left a clip in the event folder
+        // while the volume named it in RecentClips, its clusters reading zeros.
+        1038,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a

@@ -316,6 +316,8 @@ try:
                   and watch["back"] < 0.35 and watch["hidden"] == 0, watch)
             page.wait_for_selector("#speed")
             check(f"{size_name}: the live view shows the telemetry so far", page.locator("#speed").inner_text().endswith("km/h"))
+            wait_until(page, "/^Live ·/.test(document.querySelector('#live-head').textContent)", 10000)
+            check(f"{size_name}: the Live page of a recording car is headed 'Live'", True)
             page.click("#live-edge")
             wait_until(page, f"document.querySelector('video').currentTime > {later} - 4", 10000)
             check(f"{size_name}: 'Live edge' jumps to the end written so far", True)
@@ -327,6 +329,12 @@ try:
             heading, note = page.locator("#growing-head").inner_text(), page.locator("#growing-note").inner_text()
             check(f"{size_name}: an idle car's open clip is not headed 'Recording now'", heading == "Clips left open" and "idle" in note, (heading, note))
             shot("now-idle")
+            # The Live page says the same (its heading follows the car).
+            page.goto(url + "#/live")
+            wait_until(page, "document.querySelector('#live-head') && /^Clips left open/.test(document.querySelector('#live-head').textContent)", 20000)
+            note = page.locator("#live-note").inner_text()
+            check(f"{size_name}: the Live page of an idle car's open clip is headed 'Clips left open'", "idle" in note, note)
+            shot("live-idle")
             # Settings: the sinks, and (last, on the desktop) a password change from the page.
             page.goto(url + "#/settings")
             page.wait_for_selector("#sinks")

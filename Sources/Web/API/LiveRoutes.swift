@@ -6,8 +6,13 @@ import Hummingbird
 extension WebServer {
     func registerLive(_ add: Add) {
         add(.get, "/api/live", .owner) { [self] _, _ in
-            struct Live: Encodable { var segments: [Segment] }
-            return try Reply.json(Live(segments: Self.recordingNow(try catalog.growingClips()).map { [$0] } ?? []))
+            // Whether the car writes now, as the Now page judges it: a clip left open by an idle car is not live.
+            struct Live: Encodable { var segments: [Segment]; var recording: Bool; var carConnected: Bool; var secondsSinceWrite: Double? }
+            let now = clock(), activity = monitor?.current
+            return try Reply.json(Live(segments: Self.recordingNow(try catalog.growingClips()).map { [$0] } ?? [],
+                                       recording: (activity?.writing(at: now) ?? false) && (activity?.writeRate ?? 0) > 0,
+                                       carConnected: activity?.connected(at: now) ?? false,
+                                       secondsSinceWrite: activity?.secondsSinceWrite(at: now)))
         }
     }
 

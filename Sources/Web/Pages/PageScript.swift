@@ -502,8 +502,17 @@ extension PageAssets {
         head.push(el("h1", {}, e.reasonText), el("p", {cls: "muted"}, [e.street, e.city].filter(Boolean).join(", ") || "Unknown place", " · ", e.timestamp ? e.timestamp.replace("T", " ") : e.name),
           el("p", {}, el("a", {cls: "btn", id: "download", href: "/api/events/" + e.id + "/zip", download: e.name + ".zip"}, "Download zip (" + bytes(e.bytes) + ")")));
       } else if (kind === "live") {
-        head.push(el("h1", {}, el("span", {cls: "dot bad"}), "Live · " + carTime(segments[0].start)),
-          el("p", {cls: "muted"}, "The clips the car is writing now, to the last frame written; they keep growing."));
+        // As the Now page: clips an idle car left open are not "live"; the heading follows the car every 5 s.
+        const title = el("h1", {id: "live-head"}), note = el("p", {cls: "muted", id: "live-note"});
+        const state = d => {
+          title.replaceChildren(el("span", {cls: d.recording ? "dot bad" : "dot"}), (d.recording ? "Live · " : "Clips left open · ") + carTime(segments[0].start));
+          note.textContent = d.recording ? "The clips the car is writing now, to the last frame written; they keep growing."
+            : (d.carConnected ? "The car is idle" : "The car is not connected") + (d.secondsSinceWrite != null ? " (its last write " + ago(d.secondsSinceWrite) + ")" : "") + ": these clips are still open. They play to their last frame and grow again when it records.";
+        };
+        state(detail);
+        head.push(title, note);
+        const poll = setInterval(async () => { try { state(await api("/api/live")); } catch (_) {} }, 5000);
+        const end = leave; leave = () => { clearInterval(poll); end(); };
       } else {
         const start = segments.find(s => s.start === detail.start) || segments[0];
         head.push(el("h1", {}, "Recent · " + carTime(start.start)));
