@@ -30,6 +30,8 @@ public struct CarActivityWindow: Sendable {
 
     /// The car wrote within the rate's window: "recording" never shows beside a write rate of 0 B/s.
     public func writing(at now: Double) -> Bool { lastWriteAt.map { now - $0 <= 5.5 } ?? false }
+    /// Writing with a rate to show: what the pages call recording (a clip left open by an idle car is not live).
+    public func recording(at now: Double) -> Bool { writing(at: now) && writeRate > 0 }
     public func secondsSinceWrite(at now: Double) -> Double? { lastWriteAt.map { now - $0 } }
     public func connected(at now: Double) -> Bool { lastIOAt.map { now - $0 <= 30 } ?? false }
     public func secondsSinceFlush(at now: Double) -> Double? { lastFlushAt.map { now - $0 } }

@@ -10,7 +10,7 @@ extension WebServer {
             struct Live: Encodable { var segments: [Segment]; var recording: Bool; var carConnected: Bool; var secondsSinceWrite: Double? }
             let now = clock(), activity = monitor?.current
             return try Reply.json(Live(segments: Self.recordingNow(try catalog.growingClips()).map { [$0] } ?? [],
-                                       recording: (activity?.writing(at: now) ?? false) && (activity?.writeRate ?? 0) > 0,
+                                       recording: activity?.recording(at: now) ?? false,
                                        carConnected: activity?.connected(at: now) ?? false,
                                        secondsSinceWrite: activity?.secondsSinceWrite(at: now)))
         }

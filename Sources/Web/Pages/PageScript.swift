@@ -20,6 +20,10 @@ extension PageAssets {
     const carTime = (s, o) => new Date(s * 1000).toLocaleString(undefined, Object.assign({timeZone: "UTC"}, o || {dateStyle: "medium", timeStyle: "short"}));
     const clock = s => { s = Math.max(0, s); const m = Math.floor(s / 60); return m + ":" + String(Math.floor(s % 60)).padStart(2, "0"); };
     const ago = s => s == null ? "–" : s < 90 ? Math.round(s) + " s ago" : s < 5400 ? Math.round(s / 60) + " min ago" : Math.round(s / 3600) + " h ago";
+    // What the Now and Live pages say of clips the car left open while it is not writing.
+    const openClipsNote = (connected, sinceWrite) => connected
+      ? "The car is idle" + (sinceWrite != null ? " (its last write " + ago(sinceWrite) + ")" : "") + ": these clips are still open. They play to their last frame and grow again when it records."
+      : "The car is not writing: these clips stopped at their last write and play to their last frame.";
 
     class LoginNeeded extends Error {}
     async function api(path, options) {
@@ -82,8 +86,7 @@ extension PageAssets {
         // The heading says what the status line says: a clip left open while the car is idle is not "recording".
         el("h2", {id: "growing-head"}, recording || !n.growing.length ? "Recording now" : "Clips left open"),
         el("div", {cls: "card"}, n.growing.length ? [
-          recording ? null : el("p", {cls: "muted", id: "growing-note"}, n.carConnected ? "The car is idle" + (n.secondsSinceWrite != null ? " (its last write " + ago(n.secondsSinceWrite) + ")" : "") + ": these clips are still open. They play to their last frame and grow again when it records."
-                                                                                         : "The car is not writing: these clips stopped at their last write and play to their last frame."),
+          recording ? null : el("p", {cls: "muted", id: "growing-note"}, openClipsNote(n.carConnected, n.secondsSinceWrite)),
           el("ul", {cls: "rows", id: "growing"}, n.growing.map(g => el("li", {}, el("a", {href: "#/live"}, g.name), el("b", {}, bytes(g.size))))),
           el("p", {}, el("a", {cls: "btn on", id: "watch-live", href: "#/live"}, recording ? "Watch live" : "Watch"))]
           : el("p", {cls: "muted"}, recording ? "The car is writing, but no clip is open." : "No clip is growing.")),
@@ -507,7 +510,7 @@ extension PageAssets {
         const state = d => {
           title.replaceChildren(el("span", {cls: d.recording ? "dot bad" : "dot"}), (d.recording ? "Live · " : "Clips left open · ") + carTime(segments[0].start));
           note.textContent = d.recording ? "The clips the car is writing now, to the last frame written; they keep growing."
-            : (d.carConnected ? "The car is idle" : "The car is not connected") + (d.secondsSinceWrite != null ? " (its last write " + ago(d.secondsSinceWrite) + ")" : "") + ": these clips are still open. They play to their last frame and grow again when it records.";
+            : openClipsNote(d.carConnected, d.secondsSinceWrite);
         };
         state(detail);
         head.push(title, note);
