@@ -60,7 +60,7 @@ let package = Package(
         ]),
         // Thin FUSE adapter exposing volume.img.
         .target(name: "FUSEMount", dependencies: [
-            "CFuse", "Volume", "CarFS", "FAT32",
+            "CFuse", "CLinux", "Volume", "CarFS", "FAT32",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The clip catalog (SQLite through GRDB): every harvested file, its lifecycle, hash and clip metadata.

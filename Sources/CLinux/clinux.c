@@ -18,3 +18,10 @@ int clinux_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
 
 #include <sys/mman.h>
 int clinux_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+int clinux_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+int clinux_name_thread(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }

@@ -175,7 +175,7 @@ public final class FUSEMount: @unchecked Sendable {  // `workers` is set before 
             descriptor = fuse_session_fd(session)
         }
         onConnected(descriptor)
-        let pool = SessionWorkers(session: session, journal: journal, initRecord: initRecord,
+        let pool = SessionWorkers(session: session, journal: journal, initRecord: initRecord, logger: logger,
                                   onConnectionEnded: onConnectionEnded)
         return ServingSession(mount: self, session: session, context: context, pool: pool, descriptor: descriptor,
                               inherited: inherited != nil)

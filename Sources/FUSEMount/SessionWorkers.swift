@@ -16,11 +16,15 @@ final class SessionWorkers: @unchecked Sendable {
     private let threads = Mutex<[pthread_t]>([])
     private let running = Atomic<Int>(0)
     private let onConnectionEnded: @Sendable () -> Void
+    private let logger: Logger
+    /// A priority problem is said once, not by every worker.
+    private let priorityProblemSaid = Atomic<Bool>(false)
 
     /// `onConnectionEnded`: the connection went away under the workers (unmounted from outside), not by `stop`.
-    init(session: OpaquePointer, journal: RequestJournal, initRecord: InitRecord,
+    init(session: OpaquePointer, journal: RequestJournal, initRecord: InitRecord, logger: Logger,
          onConnectionEnded: @escaping @Sendable () -> Void) {
         self.session = session
+        self.logger = logger
         self.journal = journal
         self.initRecord = initRecord
         self.onConnectionEnded = onConnectionEnded
@@ -46,6 +50,10 @@ final class SessionWorkers: @unchecked Sendable {
     private func serve(slot: Int) {
         defer { running.subtract(1, ordering: .sequentiallyConsistent) }
         StopSignals.maskForWorker()
+        if let problem = CarPathPriority.adopt(threadName: "teslacam-fuse"),
+           !priorityProblemSaid.exchange(true, ordering: .sequentiallyConsistent) {
+            logger.warning("\(problem)")
+        }
         var buf = fuse_buf()
         while !exiting.load(ordering: .sequentiallyConsistent) {
             journal.arm(slot)

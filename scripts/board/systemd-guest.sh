@@ -38,7 +38,7 @@ if ! boot; then
     boot
 fi
 tr -d '\r' < "$console" | sed 's/\x1b\[[0-9;]*[mK]//g' > "$work/console.clean"
-grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|GADGET-REBINDS|CRASH-LOOP|GAVE-UP|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
+grep -aE '^(SYSTEMD-UP|UDC|INSTALL[12]|ACTIVE|FUSE-NICE|STATUS|CAR-DISK|ORDER|WATCHDOG|AFTER-RESTART|GADGET-REBINDS|CRASH-LOOP|GAVE-UP|UNINSTALL|SYSTEMD-DONE|journal:)' "$work/console.clean" >&2
 ok=1
 check() { grep -aqE "$1" "$work/console.clean" || { echo "systemd-guest: missing: $1" >&2; ok=0; }; }
 check $'^INSTALL1\t0'; check $'^INSTALL2\t0'
@@ -47,6 +47,7 @@ check $'^STATUS\tserving /run/teslacam/drive/volume.img'
 check $'^CAR-DISK\t/dev/sda /dev/sda1'
 check $'^WATCHDOG\trestarts=0->1'
 check $'^AFTER-RESTART\tteslacam=active gadget=active'
+check $'^FUSE-NICE\t-5 $'
 # The watchdog restart took the connection over from the fd store: the gadget was not bound again.
 check $'^GADGET-REBINDS\t0$'
 check 'took over the FUSE connection'

@@ -20,16 +20,20 @@ i=0; while [ ! -b /dev/sda1 ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); don
 say "CAR-DISK	$(ls /dev/sda* 2>/dev/null | tr '\n' ' ')"
 # Gadget started after READY: its start timestamp is after the daemon's.
 say "ORDER	daemon-ready=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam.service) gadget=$(systemctl show -p ExecMainStartTimestampMonotonic --value teslacam-gadget.service)"
-# A hung daemon: SIGSTOP stops every thread, the heartbeat too; WatchdogSec=30 must restart it.
+# A hung daemon: SIGSTOP stops every thread, the heartbeat too; WatchdogSec=15 must restart it.
 before=$(systemctl show -p NRestarts --value teslacam.service)
 gadget_binds() { journalctl -u teslacam-gadget --no-pager | grep -c 'gadget: .* on '; }
 binds=$(gadget_binds)
+# The FUSE workers answer the car at the unit's Nice=-5 (column 19 of a task's stat is its nice).
+pid=$(systemctl show -p MainPID --value teslacam.service)
+say "FUSE-NICE	$(for t in /proc/$pid/task/*; do [ "$(cat $t/comm)" = teslacam-fuse ] && cut -d' ' -f19 $t/stat; done | sort -u | tr '\n' ' ')"
+hung=$(up)
 systemctl kill -s SIGSTOP teslacam.service
 i=0; while [ "$(systemctl show -p NRestarts --value teslacam.service)" = "$before" ] && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
 say "WATCHDOG	restarts=$before->$(systemctl show -p NRestarts --value teslacam.service)"
 # The gadget stays bound through the restart (the connection waits in the fd store); the daemon comes back.
 i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
-say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service)"
+say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service) hung-to-ready=$(echo "$(up) $hung" | awk '{printf "%.1f", $1 - $2}')s"
 say "GADGET-REBINDS	$(( $(gadget_binds) - binds ))"
 journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|took over|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
 # Failed for good: a crash loop (SIGKILL after each start) until systemd gives up (StartLimitBurst=10 in 300 s).

@@ -13,4 +13,8 @@ int clinux_syncfs(int fd);
 int clinux_limit_malloc_arenas(int n);
 /// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory; returns its descriptor or -1 with errno set.
 int clinux_memfd(const char *name);
+/// gettid(2): the calling thread's id (a thread's own nice value is set through it).
+int clinux_thread_id(void);
+/// prctl(PR_SET_NAME): the calling thread's name as `top -H` and /proc/PID/task/TID/comm show it (15 bytes).
+int clinux_name_thread(const char *name);
 #endif
