@@ -20,7 +20,6 @@ int clinux_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
 int clinux_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 int clinux_thread_id(void) { return (int)syscall(SYS_gettid); }
 

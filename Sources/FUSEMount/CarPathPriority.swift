@@ -6,7 +6,7 @@ import Glibc
 /// The car's I/O path runs at the daemon's own priority (the unit's `Nice=-5`), whatever thread started it.
 ///
 /// On Linux nice is per thread and a new thread inherits its creator's. The FUSE workers are started from a
-/// Swift concurrency task, whose thread libdispatch has re-niced from its QoS class (0 and above), so without
+/// Swift concurrency task, whose thread libdispatch has re-niced from its QoS class (-4 under Nice=-5), so without
 /// this they answer the car at that task's nice instead of the main thread's. Going back below that nice needs
 /// `RLIMIT_NICE` (the unit's `LimitNICE=-5`) or `CAP_SYS_NICE`.
 enum CarPathPriority {
