@@ -36,12 +36,15 @@ i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && [ $i -lt 6
 say "AFTER-RESTART	teslacam=$(systemctl is-active teslacam.service) gadget=$(systemctl is-active teslacam-gadget.service) hung-to-ready=$(echo "$(up) $hung" | awk '{printf "%.1f", $1 - $2}')s"
 say "GADGET-REBINDS	$(( $(gadget_binds) - binds ))"
 journalctl -u teslacam -u teslacam-gadget --no-pager | grep -E 'watchdog|Watchdog|gadget:|ready|took over|Stopping|Started|Failed|SIGABRT' | tail -12 | sed 's/^/journal: /' > /dev/ttyS0
-# Failed for good: a crash loop (SIGKILL after each start) until systemd gives up (StartLimitBurst=10 in 300 s).
+# Failed for good: a crash loop (SIGKILL as soon as each start has a process) until systemd gives up
+# (StartLimitBurst=10 in 300 s). Killing before READY keeps each round short: a start of the debug build under a
+# loaded TCG guest takes 20-30 s, and waiting for each to be ready let 10 starts spread past the 300 s window.
 # Between automatic restarts the gadget stays bound (systemd 252 may start OnFailure= units then too: the detach
 # unit's condition makes it do nothing); once the unit has failed, teslacam-detach.service stops the gadget.
 is_failed() { [ "$(systemctl is-failed teslacam.service)" = failed ]; }
+main_pid() { systemctl show -p MainPID --value teslacam.service; }
 k=0; while ! is_failed && [ $k -lt 20 ]; do
-    i=0; while [ "$(systemctl is-active teslacam.service)" != active ] && ! is_failed && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+    i=0; while [ "$(main_pid)" = 0 ] && ! is_failed && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
     is_failed && break
     [ $k = 1 ] && say "CRASH-LOOP	gadget=$(systemctl is-active teslacam-gadget.service)"
     systemctl kill -s SIGKILL teslacam.service; k=$((k + 1)); sleep 0.5
