@@ -40,7 +40,7 @@ public struct FleetSink: Sink {
         }
         let stateFile = resumeDirectory.map { FleetResumeState.file(in: $0, archivePath: archivePath, sha256: sha256) }
         let location = try resumeOrCreate(stateFile, archivePath: archivePath, source: source, kind: record.kind,
-                                          sha256: sha256, size: size)
+                                          sha256: sha256, size: size, transfer: transfer)
         var offset = location.offset
         guard offset < size else {
             if let stateFile { FleetResumeState.remove(stateFile) }
@@ -60,7 +60,7 @@ public struct FleetSink: Sink {
             do {
                 let response = try request("PATCH", location.url, headers: [
                     "Content-Type: application/offset+octet-stream", "Upload-Offset: \(offset)", "Upload-Checksum: sha1 \(checksum)",
-                ], body: chunk, timeout: 300)
+                ], body: chunk, timeout: 300, waitingOut: transfer)
                 switch response.status {
                 case 204:
                     guard let next = response.headers["upload-offset"].flatMap({ Int64($0) }), next > offset || next == size else {
@@ -69,7 +69,7 @@ public struct FleetSink: Sink {
                     offset = next
                     failures = 0
                 case 409, 460:
-                    offset = try head(location.url)  // where the server really is (a resent or corrupted chunk)
+                    offset = try head(location.url, transfer: transfer)  // where the server really is (a resent or corrupted chunk)
                 default:
                     throw Self.failure(response, url: url)
                 }
@@ -78,7 +78,7 @@ public struct FleetSink: Sink {
                 failures += 1
                 guard failures < attempts else { throw error }
                 // A cut: ask the server (any instance) where the upload is and go on from there.
-                offset = (try? head(location.url)) ?? offset
+                offset = (try? head(location.url, transfer: transfer)) ?? offset
             } catch {
                 throw .transient("\(error)")
             }
@@ -89,10 +89,10 @@ public struct FleetSink: Sink {
     /// The upload a previous delivery of the same file left on the server, where the server says it stands; else
     /// a new one, remembered before any byte is sent.
     private func resumeOrCreate(_ stateFile: String?, archivePath: String, source: String, kind: RecordKind,
-                                sha256: String, size: Int64) throws(SinkError) -> (url: String, offset: Int64) {
+                                sha256: String, size: Int64, transfer: Transfer) throws(SinkError) -> (url: String, offset: Int64) {
         if let stateFile, let state = FleetResumeState.load(stateFile), state.size == size,
            state.archivePath == archivePath, state.sha256 == sha256 {
-            let response = try request("HEAD", state.url, headers: [])
+            let response = try request("HEAD", state.url, headers: [], waitingOut: transfer)
             if response.status == 200, let offset = response.headers["upload-offset"].flatMap({ Int64($0) }) {
                 return (state.url, offset)
             }
@@ -100,7 +100,7 @@ public struct FleetSink: Sink {
             guard [404, 410, 403].contains(response.status) else { throw Self.failure(response, url: url) }
             FleetResumeState.remove(stateFile)
         }
-        let location = try create(archivePath: archivePath, source: source, kind: kind, sha256: sha256, size: size)
+        let location = try create(archivePath: archivePath, source: source, kind: kind, sha256: sha256, size: size, transfer: transfer)
         if let stateFile, location.offset < size {
             try FleetResumeState(archivePath: archivePath, sha256: sha256, size: size, url: location.url).save(stateFile)
         }
@@ -113,14 +113,16 @@ public struct FleetSink: Sink {
         guard response.status == 204 || response.status == 200 else { throw Self.failure(response, url: url) }
     }
 
-    private func create(archivePath: String, source: String, kind: RecordKind, sha256: String, size: Int64) throws(SinkError) -> (url: String, offset: Int64) {
+    private func create(archivePath: String, source: String, kind: RecordKind, sha256: String, size: Int64,
+                        transfer: Transfer) throws(SinkError) -> (url: String, offset: Int64) {
         var metadata = [("path", archivePath), ("kind", kind.rawValue), ("sha256", sha256)]
         if let file = FileRecord(archivePath: archivePath), let event = file.event {
             metadata.append(("event", event))
             if file.role == .eventDescription { metadata += Self.eventFields(source) }
         }
         let header = metadata.map { "\($0.0) \(Data($0.1.utf8).base64EncodedString())" }.joined(separator: ",")
-        let response = try request("POST", url, headers: ["Upload-Length: \(size)", "Upload-Metadata: \(header)"], body: [])
+        let response = try request("POST", url, headers: ["Upload-Length: \(size)", "Upload-Metadata: \(header)"], body: [],
+                                   waitingOut: transfer)
         guard response.status == 201, let location = response.headers["location"] else { throw Self.failure(response, url: url) }
         let absolute = location.hasPrefix("http") ? location : Self.origin(of: url) + location
         // An already-stored file comes back with its whole length as the offset: acknowledged, nothing to send.
@@ -141,8 +143,8 @@ public struct FleetSink: Sink {
         return fields
     }
 
-    private func head(_ uploadURL: String) throws(SinkError) -> Int64 {
-        let response = try request("HEAD", uploadURL, headers: [])
+    private func head(_ uploadURL: String, transfer: Transfer) throws(SinkError) -> Int64 {
+        let response = try request("HEAD", uploadURL, headers: [], waitingOut: transfer)
         guard response.status == 200, let offset = response.headers["upload-offset"].flatMap({ Int64($0) }) else {
             throw Self.failure(response, url: url)
         }
@@ -150,12 +152,30 @@ public struct FleetSink: Sink {
     }
 
     private func request(_ method: String, _ target: String, headers: [String], body: [UInt8] = [],
-                         timeout: Double = 60) throws(SinkError) -> HTTPRequest.Response {
+                         timeout: Double = 60, waitingOut transfer: Transfer? = nil) throws(SinkError) -> HTTPRequest.Response {
         var request = HTTPRequest(method: method, url: target, headers: ["Tus-Resumable: 1.0.0", "Expect:"] + headers,
                                   body: body, timeout: timeout)
         request.tls = (certFile, keyFile, caFile)
-        return try request.send()
+        var waited = 0.0
+        while true {
+            let response = try request.send()
+            // Over the device's rate limit: wait as told and send the same request again. Handing a 429 back to
+            // the queue lost the upload's place: the next attempt spent the one request the limit allowed on a
+            // HEAD, and its PATCH was refused again, for ever. (A 503, the server's stores away, does go back to
+            // the queue: it may last, and the sink's status should say so.)
+            guard let transfer, response.status == 429,
+                  let wait = response.retryAfter, wait >= 0, waited + wait <= Self.longestWait else { return response }
+            let until = Date().timeIntervalSince1970 + wait
+            while Date().timeIntervalSince1970 < until {
+                if transfer.isStopping { throw .transient("the daemon is stopping") }
+                Thread.sleep(forTimeInterval: min(0.2, max(0, until - Date().timeIntervalSince1970)))
+            }
+            waited += wait
+        }
     }
+
+    /// How long one request waits out Retry-After answers in place before the queue's backoff takes over.
+    static let longestWait: Double = 300
 
     static func origin(of url: String) -> String {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return url }

@@ -45,6 +45,60 @@ struct BoardToFleetTests {
         #expect(files == 4)  // event.json, thumb.png, two cameras
         #expect(try fleet.postgres.query("SELECT fields->>'event.city' FROM events") == ["Berlin"])
     }
+
+    /// A board over its rate limit (6 requests a minute: one event needs about ten) is answered 429 with
+    /// Retry-After; its fleet sink waits as told and sends the same request again, so every request the limit
+    /// allows moves the upload on, and every file arrives whole without a failed delivery.
+    @Test func aBoardOverItsRateLimitIsSlowedWith429AndLosesNothing() throws {
+        let fleet = try FleetRig(rateLimit: ["requestsPerMinute": 6, "bytesPerSecond": "4M"])
+        let port = try fleet.startInstance()
+        let board = try BoardRig(routes: Routes([.sentry: ["fleet"]]))
+        board.sentryEvent("2026-12-02_09-00-00", clipBytes: 6_000_000)
+        board.play()
+        // As the daemon makes it (SinkFactory): uploads under way remembered between deliveries.
+        let sink = FleetSink(name: "fleet", url: fleet.url(port), certFile: fleet.listed.cert, keyFile: fleet.listed.key,
+                             caFile: fleet.caFile, chunkSize: 5 << 20, resumeDirectory: fleet.scratch.path + "/resume")
+        let uploader = Uploader(catalog: board.catalog, sinks: [SinkSetup(sink: sink)], archiveRoot: board.archive,
+                                throttle: .unlimited, policy: BoardRig.fastPolicy, logger: boardLogger)
+        // Every error the sink reported on the way, as the catalog kept them (the last one is overwritten).
+        var errors = Set<String>()
+        func delivered() throws -> Bool {
+            let jobs = try board.catalog.jobs(sink: "fleet")
+            for job in jobs { if let error = job.lastError { errors.insert(error) } }
+            if let error = try board.catalog.sinkStatus("fleet").lastError { errors.insert(error) }
+            return jobs.count == 4 && jobs.allSatisfy { $0.state != .pending && $0.state != .waiting }
+        }
+        uploader.start()
+        defer { uploader.stop() }
+        do { try waitFor("the event delivered under the rate limit", attempts: 3000) { (try? delivered()) == true } } catch {
+            let jobs = (try? board.catalog.jobs(sink: "fleet"))?.map { "\($0.path ?? "-") \($0.state) attempts=\($0.attempts)" } ?? []
+            Issue.record("not delivered: \(jobs) errors: \(errors) server: \(fleet.log(port).suffix(3000))")
+            return
+        }
+
+        // /metrics counts against the same device's limit: asked until the limit lets it through.
+        var metrics = ""
+        try waitFor("/metrics past the rate limit", attempts: 60) {
+            guard let reply = try? fleet.request(port: port, "GET", "/metrics"), reply.status == 200 else { sleep(1); return false }
+            metrics = reply.body
+            return true
+        }
+        let hits = metrics.split(separator: "\n").filter { $0.hasPrefix("teslacam_ingest_rate_limit_hits_total{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+        #expect(hits > 0, "the limit was reached: \(metrics)")
+        // Slowed, not failed: no delivery came back to the queue as an error.
+        let attempts = try board.catalog.jobs(sink: "fleet").map(\.attempts)
+        #expect(errors.isEmpty && attempts == [0, 0, 0, 0], "\(errors) \(attempts)")
+        var files = 0
+        for clip in try board.catalog.clips() where clip.path.hasPrefix("TeslaCam/SentryClips/") {
+            let digest = String(try run("/usr/bin/sha256sum", [board.archive + "/" + clip.path]).output.prefix(64))
+            #expect(try fleet.moto.sha256("fleet/\(fleet.device)/\(clip.path)") == digest, "\(clip.path)")
+            #expect(try fleet.postgres.query("SELECT sha256 FROM clips WHERE path = '\(clip.path)'") == [digest])
+            files += 1
+        }
+        #expect(files == 4)
+        #expect(try board.catalog.jobs(sink: "fleet").allSatisfy { $0.state == .done })
+    }
 }
 
 let boardLogger: Logger = {
