@@ -94,6 +94,8 @@ let package = Package(
         .target(name: "Web", dependencies: [
             "Catalog", "Volume", "CarFS", "Telemetry", "Sinks", "Outbound", "MP4", "ClipRepair", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -130,7 +132,7 @@ let package = Package(
         // Real servers on loopback for the tests and `teslacam-ingest bench`: PostgreSQL, moto, child processes.
         .target(name: "LoopbackPeers"),
         .executableTarget(name: "teslacam-ingest", dependencies: [
-            "Ingest", "IngestServer", "LoopbackPeers",
+            "Ingest", "IngestServer", "LoopbackPeers", "CCurl",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -191,7 +193,7 @@ let package = Package(
         ]),
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
         .testTarget(name: "TeslaCamTests", dependencies: [
-            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks", "MP4",
+            "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks", "MP4", "Web",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.

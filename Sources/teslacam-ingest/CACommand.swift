@@ -150,4 +150,14 @@ struct IPAddress {
         if inet_pton(AF_INET6, text, &v6) == 1 { bytes = withUnsafeBytes(of: v6) { Array($0) }; return }
         return nil
     }
+
+    /// An address name's bytes as text again (4 bytes: dotted IPv4, 16: IPv6).
+    static func text(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        guard bytes.count == 4 || bytes.count == 16, inet_ntop(family, bytes, &buffer, socklen_t(buffer.count)) != nil else {
+            return bytes.map { String($0) }.joined(separator: ".")
+        }
+        return String(cString: buffer)
+    }
 }

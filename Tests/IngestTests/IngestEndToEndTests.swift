@@ -79,6 +79,38 @@ struct IngestEndToEndTests {
         #expect(good.status == 0, "\(good.output)")
         let mismatched = try run(ingestBinary, ["check", "--cert", fleet.listed.cert, "--key", fleet.unlisted.key, "--ca", fleet.caFile])
         #expect(mismatched.output.contains("is not the key of"), "\(mismatched.output)")
+
+        // The server's certificate (issued for localhost and 127.0.0.1) checked for the names boards use.
+        let server = ["check", "--cert", fleet.ca + "/server.pem", "--key", fleet.ca + "/server.key", "--ca", fleet.caFile]
+        #expect(try run(ingestBinary, server + ["--host", "127.0.0.1"]).status == 0)
+        #expect(try run(ingestBinary, server + ["--host", "localhost"]).status == 0)
+        for host in ["127.0.0.2", "ingest.example.com", "::1"] {
+            let wrong = try run(ingestBinary, server + ["--host", host])
+            #expect(wrong.status != 0 && wrong.output.contains("hostname: \(host) is not among its names (localhost, 127.0.0.1)"), "\(wrong.output)")
+        }
+        // A device certificate is not a server's.
+        let asServer = try run(ingestBinary, ["check", "--cert", fleet.listed.cert, "--ca", fleet.caFile, "--host", "localhost"])
+        #expect(asServer.status != 0 && asServer.output.contains("not for servers"), "\(asServer.output)")
+
+        // A real handshake with the running server, as the board makes it: each refusal in words.
+        let url = fleet.url(port)
+        let live = try run(ingestBinary, ["check", "--url", url, "--cert", fleet.listed.cert, "--key", fleet.listed.key, "--ca", fleet.caFile])
+        #expect(live.status == 0 && live.output.contains("passed"), "\(live.output)")
+        let noCertificate = try run(ingestBinary, ["check", "--url", url, "--ca", fleet.caFile])
+        #expect(noCertificate.status != 0 && noCertificate.output.contains("missing client certificate"), "\(noCertificate.output)")
+        let foreignLive = try run(ingestBinary, ["check", "--url", url, "--cert", fleet.foreign.cert, "--key", fleet.foreign.key, "--ca", fleet.caFile])
+        #expect(foreignLive.status != 0 && foreignLive.output.contains("not issued by the CA the server trusts"), "\(foreignLive.output)")
+        let unlistedLive = try run(ingestBinary, ["check", "--url", url, "--cert", fleet.unlisted.cert, "--ca", fleet.caFile])
+        #expect(unlistedLive.status != 0 && unlistedLive.output.contains("refuses this device (403)")
+                && unlistedLive.output.contains("devices.allow"), "key found beside the certificate: \(unlistedLive.output)")
+        let expiredLive = try run(ingestBinary, ["check", "--url", url, "--cert", old.cert, "--key", old.key, "--ca", fleet.caFile])
+        #expect(expiredLive.status != 0 && expiredLive.output.contains("expired"), "\(expiredLive.output)")
+        // The board given the wrong CA: the server's certificate does not chain to it.
+        let wrongCA = try run(ingestBinary, ["check", "--url", url, "--cert", fleet.listed.cert, "--key", fleet.listed.key,
+                                             "--ca", fleet.scratch.path + "/foreign/ca.pem"])
+        #expect(wrongCA.status != 0 && wrongCA.output.contains("does not chain to"), "\(wrongCA.output)")
+        let nobody = try run(ingestBinary, ["check", "--url", "https://127.0.0.1:1/files/", "--ca", fleet.caFile])
+        #expect(nobody.status != 0 && nobody.output.contains("nothing answers"), "\(nobody.output)")
     }
 
     @Test func malformedTusRequestsAreRefusedWithTheRightStatus() throws {
