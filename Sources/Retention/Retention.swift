@@ -15,6 +15,23 @@ public enum Retention {
 
     public static func plan(files: [ArchivedFileRow], space: SpaceReport, policy: RetentionPolicy, now: Int64,
                             protecting protected: [String] = alwaysProtected) -> RetentionPlan {
+        let reserve = policy.reserveBytes(for: space)
+        let (evictions, free) = order(files: files, policy: policy, now: now, protected: protected,
+                                      free: space.archiveFreeBytes, reserve: reserve)
+        return RetentionPlan(evictions: evictions, space: space, reserveBytes: reserve, freeAfterBytes: free)
+    }
+
+    /// What would go next, in the order retention would take it: what the age rules make due first, then, as if
+    /// space ran out, every other candidate by the same tiers. What an owner asks before a long drive ("which
+    /// clips do I lose first?"); the first entries with a `reason` of `.spaceEventNotUploaded` are the ones to save.
+    public static func queue(files: [ArchivedFileRow], policy: RetentionPolicy, now: Int64,
+                             protecting protected: [String] = alwaysProtected, limit: Int) -> [Eviction] {
+        Array(order(files: files, policy: policy, now: now, protected: protected, free: 0, reserve: .max).evictions.prefix(limit))
+    }
+
+    /// The rules above: evictions in order until `free` (growing by what each gives back) reaches `reserve`.
+    static func order(files: [ArchivedFileRow], policy: RetentionPolicy, now: Int64, protected: [String],
+                      free startFree: UInt64, reserve: UInt64) -> (evictions: [Eviction], free: UInt64) {
         let candidates = files.filter { isEvictable($0, protected: protected) }
             .sorted { ($0.recordedAt, $0.path) < ($1.recordedAt, $1.path) }
         var evictions: [Eviction] = []
@@ -34,8 +51,7 @@ public enum Retention {
             }
         }
 
-        let reserve = policy.reserveBytes(for: space)
-        var free = space.archiveFreeBytes.addingClamped(evictions.reduce(0) { $0.addingClamped($1.file.freedBytes) })
+        var free = startFree.addingClamped(evictions.reduce(0) { $0.addingClamped($1.file.freedBytes) })
         let tiers: [(ArchivedFileRow) -> EvictionReason?] = [
             { $0.kind.isEvent ? nil : .spaceRecent },
             { $0.kind.isEvent && $0.isUploadedEverywhere ? .spaceEventUploaded : nil },
@@ -48,7 +64,7 @@ public enum Retention {
                 free = free.addingClamped(file.freedBytes)
             }
         }
-        return RetentionPlan(evictions: evictions, space: space, reserveBytes: reserve, freeAfterBytes: free)
+        return (evictions, free)
     }
 
     /// Only what the car deleted and nothing still references is ever a candidate.

@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import MP4
 import NIOCore
@@ -23,6 +24,10 @@ public final class WebServer: Sendable {
     let monitor: CarMonitor?
     let sinks: SinkControl?
     let retention: NowFigures.Retention?
+    /// Asks retention which files it would take next; cached for `NowFigures.queueSeconds` (it reads every
+    /// car-deleted row of the catalog).
+    let evictionQueue: (@Sendable () -> [NowFigures.NextEviction])?
+    let queueCache = Mutex<(at: Double, queue: [NowFigures.NextEviction])?>(nil)
     let metrics: @Sendable () -> String
     let sessions: SessionStore
     let throttle = Mutex(LoginThrottle())
@@ -43,6 +48,7 @@ public final class WebServer: Sendable {
 
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
                 engine: VolumeEngine? = nil, sinks: SinkControl? = nil, retention: NowFigures.Retention? = nil,
+                evictionQueue: (@Sendable () -> [NowFigures.NextEviction])? = nil,
                 metrics: (@Sendable () -> String)? = nil, logger: Logger,
                 clock: @escaping @Sendable () -> Double = WebServer.monotonicSeconds) {
         self.settings = settings
@@ -52,6 +58,7 @@ public final class WebServer: Sendable {
         self.monitor = engine.map(CarMonitor.init(engine:))
         self.sinks = sinks
         self.retention = retention
+        self.evictionQueue = evictionQueue
         self.logger = logger
         self.clock = clock
         self.sessions = SessionStore(clock: clock)
@@ -104,18 +111,26 @@ public final class WebServer: Sendable {
     typealias Add = (HTTPRequest.Method, String, Access, @escaping Handler) -> Void
 
     /// The application on `settings.host:port`; `onRunning` learns the bound port (0 asks for a free one).
-    public func application(onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router().router,
-                    configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-                    onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
-                    logger: logger)
+    public func application(onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws(WebError) -> some ApplicationProtocol {
+        let configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil)
+        let running: @Sendable (any Channel) async -> Void = { channel in onRunning(channel.localAddress?.port ?? 0) }
+        guard let tls = settings.tls else {
+            return Application(router: router().router, configuration: configuration, onServerRunning: running, logger: logger)
+        }
+        let tlsConfiguration = try tls.serverConfiguration()
+        do {
+            return Application(router: router().router, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                               configuration: configuration, onServerRunning: running, logger: logger)
+        } catch {
+            throw WebError(.internalServerError, "web.tls: \(tls.certFile) and \(tls.keyFile) do not make a TLS server (\(error)); is the key the certificate's?")
+        }
     }
 
     /// Starts serving on its own task; returns once the port is bound (or binding failed).
     public func start() throws -> RunningWebServer {
         let bound = Mutex<Result<Int, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
-        let app = application(onRunning: { port in bound.withLock { $0 = .success(port) }; ready.signal() })
+        let app = try application(onRunning: { port in bound.withLock { $0 = .success(port) }; ready.signal() })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task.detached {
             do { try await group.run() } catch {
@@ -132,7 +147,7 @@ public final class WebServer: Sendable {
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
-            logger.notice("web UI", metadata: ["url": "http://\(settings.host == "0.0.0.0" ? "localhost" : settings.host):\(port)/"])
+            logger.notice("web UI", metadata: ["url": "\(settings.scheme)://\(settings.host == "0.0.0.0" ? "localhost" : settings.host):\(port)/"])
             return RunningWebServer(port: port, group: group, task: task, sampler: sampler, server: self)
         case let .failure(error)?:
             throw WebError(.internalServerError, "the web UI cannot listen on \(settings.host):\(settings.port): \(error)")

@@ -4,15 +4,21 @@ public struct WebSettings: Sendable, Equatable {
     public var port: Int
     /// `/metrics` without logging in (Prometheus on the LAN scrapes it).
     public var openMetrics: Bool
-    /// Mark the cookie `Secure` (behind TLS).
+    /// Mark the cookie `Secure` (behind TLS: our own, or a proxy's).
     public var secureCookies: Bool
+    /// Serve HTTPS with this certificate and key; nil: plain HTTP.
+    public var tls: WebTLS?
 
-    public init(host: String = "0.0.0.0", port: Int = 3000, openMetrics: Bool = true, secureCookies: Bool = false) {
+    public init(host: String = "0.0.0.0", port: Int = 3000, openMetrics: Bool = true, secureCookies: Bool = false, tls: WebTLS? = nil) {
         self.host = host
         self.port = port
         self.openMetrics = openMetrics
-        self.secureCookies = secureCookies
+        self.secureCookies = secureCookies || tls != nil
+        self.tls = tls
     }
+
+    /// The scheme the pages are served with.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Parses `host:port` (`0.0.0.0:3000`, `127.0.0.1:8080`, `[::]:3000`, `:3000`); nil when it is not one.
     public static func listen(_ text: String) -> (host: String, port: Int)? {

@@ -22,6 +22,28 @@ import Testing
         Retention.plan(files: files, space: space, policy: policy, now: Self.now)
     }
 
+    // MARK: The queue (what the Now page shows)
+
+    @Test func theQueueListsWhatGoesNextInRetentionsOrderWhateverTheSpace() {
+        let files = [
+            Self.deleted("TeslaCam/SentryClips/e1/a-front.mp4", .sentry, daysAgo: 1, pending: ["nas"]),
+            Self.deleted("TeslaCam/SavedClips/e2/b-front.mp4", .saved, daysAgo: 3),
+            Self.deleted("TeslaCam/RecentClips/young-front.mp4", .recent, daysAgo: 0.5),
+            Self.deleted("TeslaCam/RecentClips/old-front.mp4", .recent, daysAgo: 2.5),
+            // The car still has it: never in the queue.
+            ArchivedFileRow(path: "TeslaCam/RecentClips/kept-front.mp4", kind: .recent, state: .complete, size: 1, recordedAt: Self.now - 9 * Self.day),
+        ]
+        // Roomy: the plan evicts only the expired clip; the queue goes on as if space ran short.
+        #expect(plan(files).evictions.map(\.file.path) == ["TeslaCam/RecentClips/old-front.mp4"])
+        let queue = Retention.queue(files: files, policy: .standard, now: Self.now, limit: 10)
+        #expect(queue.map(\.file.path) == ["TeslaCam/RecentClips/old-front.mp4", "TeslaCam/RecentClips/young-front.mp4",
+                                           "TeslaCam/SavedClips/e2/b-front.mp4", "TeslaCam/SentryClips/e1/a-front.mp4"])
+        #expect(queue.map(\.reason) == [.recentExpired(days: 2), .spaceRecent, .spaceEventUploaded,
+                                         .spaceEventNotUploaded(pendingSinks: ["nas"])])
+        #expect(Retention.queue(files: files, policy: .standard, now: Self.now, limit: 2).count == 2)
+        #expect(Retention.queue(files: [], policy: .standard, now: Self.now, limit: 5).isEmpty)
+    }
+
     // MARK: By age
 
     @Test func carDeletedRecentClipsGoOnceOlderThanRecentDays() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Web
 @testable import teslacam
 
 @Suite struct WebConfigTests {
@@ -17,6 +18,12 @@ import Testing
         #expect(defaults.web?.settings.host == "0.0.0.0")
         #expect(String(decoding: try defaults.encoded(), as: UTF8.self).contains("listen") == false)
         #expect(try parse("{}").web == nil)
+        // HTTPS: the files go to the server, and the cookie is marked Secure.
+        let tls = try parse(#"{ "web": { "listen": "0.0.0.0:3443", "tls": { "certFile": "/etc/teslacam/web.pem", "keyFile": "/etc/teslacam/web.key" } } }"#)
+        #expect(tls.web?.settings.tls == WebTLS(certFile: "/etc/teslacam/web.pem", keyFile: "/etc/teslacam/web.key"))
+        #expect(tls.web?.settings.secureCookies == true && tls.web?.settings.scheme == "https")
+        #expect(try parse(String(decoding: tls.encoded(), as: UTF8.self)) == tls)
+        #expect(defaults.web?.settings.secureCookies == false)
     }
 
     @Test func badWebSettingsNameTheKey() {
@@ -28,5 +35,9 @@ import Testing
         #expect(message(#"{ "web": { "metrics": "closed" } }"#) == "web.metrics: \"closed\" is not one of open, login")
         #expect(message(#"{ "web": { "port": 3000 } }"#).hasPrefix("web.port: unknown setting"))
         #expect(message(#"{ "web": "0.0.0.0:3000" }"#).hasPrefix("web: "))
+        #expect(message(#"{ "web": { "tls": { "certFile": "/a.pem" } } }"#).hasPrefix("web.tls.keyFile: missing"))
+        #expect(message(#"{ "web": { "tls": { "cert": "/a.pem", "keyFile": "/a.key" } } }"#).hasPrefix("web.tls.certFile: missing"))
+        #expect(message(#"{ "web": { "tls": { "certFile": "/a.pem", "keyFile": "/a.key", "ca": "/c.pem" } } }"#).hasPrefix("web.tls.ca: unknown setting"))
+        #expect(message(#"{ "web": { "tls": true } }"#).hasPrefix("web.tls: "))
     }
 }

@@ -49,10 +49,10 @@ struct WebFixture {
         try PasswordHash(password: Self.password, rounds: 1000).save(state: state)
     }
 
-    func server(clock: @escaping @Sendable () -> Double = WebServer.monotonicSeconds) -> WebServer {
+    func server(clock: @escaping @Sendable () -> Double = WebServer.monotonicSeconds, tls: WebTLS? = nil) -> WebServer {
         var logger = Logger(label: "web-test")
         logger.logLevel = .critical
-        return WebServer(settings: WebSettings(host: "127.0.0.1", port: 0), state: state, catalog: catalog,
+        return WebServer(settings: WebSettings(host: "127.0.0.1", port: 0, tls: tls), state: state, catalog: catalog,
                          clips: ArchiveClipStore(root: archive), logger: logger, clock: clock)
     }
 

@@ -38,6 +38,28 @@ public struct NowFigures: Codable, Sendable, Equatable {
         public var sentBytes: Int64
     }
 
+    /// A file retention would take next (`Retention.queue`): due by age, or first to go once space runs short.
+    public struct NextEviction: Codable, Sendable, Equatable {
+        public var path: String
+        public var kind: String
+        public var size: UInt64
+        /// When the harvest first saw it (seconds since 1970).
+        public var recordedAt: Int64
+        /// The rule, in words ("RecentClips older than 7 days", "space: event clip not uploaded to nas").
+        public var reason: String
+        /// Footage some routed sink has not acknowledged: lost for good if it goes.
+        public var notUploaded: Bool
+
+        public init(path: String, kind: String, size: UInt64, recordedAt: Int64, reason: String, notUploaded: Bool) {
+            self.path = path
+            self.kind = kind
+            self.size = size
+            self.recordedAt = recordedAt
+            self.reason = reason
+            self.notUploaded = notUploaded
+        }
+    }
+
     /// Whether a volume engine is attached (the daemon); false when the server only reads a catalog.
     public var engine: Bool
     /// The car read or wrote within the last 30 s.
@@ -56,7 +78,14 @@ public struct NowFigures: Codable, Sendable, Equatable {
     public var growing: [Growing]
     public var disk: Disk?
     public var retention: Retention?
+    /// The first files retention would evict (nil: the server has no retention to ask, e.g. without the daemon).
+    public var nextEvictions: [NextEviction]?
     public var sinks: [SinkState]
     /// Server time, seconds since 1970.
     public var at: Double
+
+    /// How long the Now page's eviction queue is kept before retention is asked again.
+    public static let queueSeconds: Double = 30
+    /// How many of the queue's files it shows.
+    public static let queueLength = 5
 }

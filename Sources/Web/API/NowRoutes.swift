@@ -49,7 +49,17 @@ extension WebServer {
                           secondsSinceFlush: activity?.secondsSinceFlush(at: now), writeRate: activity?.writeRate ?? 0,
                           carBytesWritten: stats?.carBytesWritten ?? 0, cacheBytes: stats?.harvest.cachedBytes ?? 0,
                           heldBytes: stats?.unflushedBytes ?? 0, growing: growing, disk: disk, retention: retention,
-                          sinks: sinkStates(), at: Date().timeIntervalSince1970)
+                          nextEvictions: nextEvictions(at: now), sinks: sinkStates(), at: Date().timeIntervalSince1970)
+    }
+
+    /// Retention's queue, asked again at most every `queueSeconds` (the Now stream would otherwise read the
+    /// catalog's deleted rows every second for each open page).
+    func nextEvictions(at now: Double) -> [NowFigures.NextEviction]? {
+        guard let evictionQueue else { return nil }
+        if let cached = queueCache.withLock({ $0 }), now - cached.at < NowFigures.queueSeconds, now >= cached.at { return cached.queue }
+        let queue = evictionQueue()
+        queueCache.withLock { $0 = (now, queue) }
+        return queue
     }
 
     func sinkStates() -> [NowFigures.SinkState] {

@@ -93,9 +93,18 @@ extension PageAssets {
         el("h2", {}, "Storage"),
         el("div", {cls: "card"}, disk.archiveTotalBytes ? [el("div", {}, bytes(disk.archiveFreeBytes) + " free of " + bytes(disk.archiveTotalBytes)), el("div", {cls: "bar " + storage[0], id: "storage", "data-state": storage[0] || "ok"}, barFill(used)), storage[1] ? el("p", {cls: storage[0] === "bad" ? "error" : "muted"}, storage[1]) : null] : el("span", {cls: "muted"}, "No disk figures."),
           n.retention ? el("p", {cls: "muted"}, `Keeps RecentClips ${n.retention.recentDays} days, events ${n.retention.eventDays} days, at least ${bytes(n.retention.minFreeBytes)} free.`) : null,
-          disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null),
+          disk.volumeBytes ? el("p", {cls: "muted"}, `The car's drive: ${bytes(disk.volumeBytes)}, ${bytes(disk.volumeFreeBytes)} free.`) : null,
+          n.nextEvictions ? nextEvictions(n.nextEvictions) : null),
         el("h2", {}, "Uploads"),
         el("div", {cls: "card"}, sinkRows(n.sinks)));
+    }
+    // What retention takes next (only clips the car itself deleted): the ones not uploaded anywhere are marked.
+    function nextEvictions(list) {
+      if (!list.length) return el("p", {cls: "muted", id: "next-evictions"}, "Nothing to remove: the archive holds only clips the car still has.");
+      return el("div", {id: "next-evictions"}, el("h3", {}, "Next to go"),
+        el("ul", {cls: "rows"}, list.map(x => el("li", {cls: x.notUploaded ? "warnrow" : null},
+          el("span", {}, x.path.split("/").pop(), el("div", {cls: x.notUploaded ? "error" : "muted"}, x.reason)),
+          el("span", {}, el("b", {}, bytes(x.size)), el("div", {cls: "muted"}, new Date(x.recordedAt * 1000).toLocaleDateString(undefined, {dateStyle: "medium"})))))));
     }
     // The sinks with their controls; `after` gets the new states (Now's stream brings them by itself).
     function sinkRows(sinks, after) {

@@ -100,6 +100,11 @@ struct RetentionPass: Sendable {
                               protecting: protected)
     }
 
+    /// The files retention would take next (`Retention.queue`), for the web UI's Now page.
+    func queue(referenced: Set<String>, now: Int64, limit: Int) throws -> [Eviction] {
+        Retention.queue(files: try rows(referenced: referenced), policy: policy, now: now, protecting: protected, limit: limit)
+    }
+
     /// What carrying out a plan did.
     struct Result {
         var evicted: [Eviction] = []
