@@ -1,4 +1,5 @@
 import BlockTrace
+import CarFS
 import FAT32
 import FileIO
 import Foundation
@@ -28,6 +29,8 @@ struct PowerCutCase {
         var survivor: PageCacheFileSystem
         var moment: CarWriteHistory.Moment
         var completed: [CompletedFile]
+        /// (Verbose only) the page cache as it stood at the cut, to compare with what survived.
+        var cached: PageCacheFileSystem? = nil
     }
 
     /// What the observer and the subscriber share with the replay loop.
@@ -100,7 +103,7 @@ struct PowerCutCase {
                     : PowerCut(kernelWriteback: st.rng.next() % 3 == 0, tearsLastWrite: st.rng.next() % 2 == 0,
                                seed: st.rng.next())
                 let cut = Cut(operation: index, mode: mode, survivor: fs.afterPowerCut(mode), moment: st.moment,
-                              completed: st.completed)
+                              completed: st.completed, cached: dump ? fs.afterPowerCut(.processKill) : nil)
                 if slot < st.cuts.count { st.cuts[slot] = cut } else { st.cuts.append(cut) }
             }
         }
@@ -171,6 +174,9 @@ struct PowerCutCase {
         }
         failures += checkVolume(engine, cut: cut, history: history, geometry: geometry, discards: discards)
         failures += checkArchive(fs, cut: cut)
+        if ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_VERBOSE"] != nil {
+            explainLostFiles(fs, cut: cut, engine: engine, history: history, geometry: geometry)
+        }
         failures += checkConfinement(fs)
         // The recovered engine carries on: a flush and a clean stop on what survived.
         engine.flush()
@@ -241,6 +247,36 @@ struct PowerCutCase {
             failures.append("complete file \(expected.path) (\(expected.bytes.count) bytes) lost: \(found)")
         }
         return failures
+    }
+
+    /// (Verbose only) for each lost complete file: the differing bytes as announced, as recovered in the archive,
+    /// in the page cache at the cut, as the recovered volume reads them, and the car's versions of that sector.
+    func explainLostFiles(_ fs: PageCacheFileSystem, cut: Cut, engine: VolumeEngine, history: CarWriteHistory,
+                          geometry: VolumeGeometry) {
+        func hex(_ b: some Collection<UInt8>) -> String { b.prefix(32).map { String(format: "%02x", $0) }.joined() }
+        for expected in cut.completed {
+            guard let recovered = try? fs.contents(of: Self.archivePath + "/" + expected.path),
+                  recovered != expected.bytes, let at = firstDifference(recovered, expected.bytes) else { continue }
+            let start = at / 32 * 32
+            func slice(_ b: [UInt8]) -> ArraySlice<UInt8> { b[min(start, b.count)..<min(start + 32, b.count)] }
+            print("  LOST \(expected.path) diff at \(at) (cluster index \(at / geometry.clusterSize))")
+            print("    announced  \(hex(slice(expected.bytes)))")
+            print("    recovered  \(hex(slice(recovered)))")
+            if let cached = cut.cached, let bytes = try? cached.contents(of: Self.archivePath + "/" + expected.path) {
+                print("    cache@cut  \(hex(slice(bytes))) (\(bytes.count) bytes)")
+            }
+            let car = engine.carTree()?.files.first { ArchivePath.relative($0.path) == expected.path }
+            print("    car file \(car.map { "\($0.pathString) size \($0.size) clusters \($0.clusters)" } ?? "none at that path")")
+            guard let car, at / geometry.clusterSize < car.clusters.count else { continue }
+            let cluster = car.clusters[at / geometry.clusterSize]
+            let offset = geometry.clusterOffset(cluster) + UInt64(start % geometry.clusterSize)
+            print("    volume     \(hex(engine.read(at: offset, count: 32))) (cluster \(cluster), disk offset \(offset))")
+            let sector = offset / UInt64(CarWriteHistory.sectorSize), inSector = Int(offset % UInt64(CarWriteHistory.sectorSize))
+            print("    car history: flushed through w\(cut.moment.flushedWrite), written up to w\(cut.moment.writes)")
+            for version in history.versions[sector] ?? [] where version.write <= cut.moment.writes + 50 {
+                print("      w\(version.write) \(hex(version.bytes[inSector..<inSector + 32]))")
+            }
+        }
     }
 
     /// Nothing but the state and the archive directories.
