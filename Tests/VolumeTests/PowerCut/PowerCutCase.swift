@@ -78,6 +78,10 @@ struct PowerCutCase {
                             st.completed[i].path = event.archivePath
                         }
                     }
+                case .rewritten:
+                    // The car rewrote bytes of a complete file and the archive file now has them (the event says
+                    // so): the bytes announced before are superseded by the `complete` that follows.
+                    shared.withLock { $0.completed.removeAll { $0.path == event.archivePath } }
                 default: break
                 }
             }
