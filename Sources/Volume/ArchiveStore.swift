@@ -141,6 +141,14 @@ public final class ArchiveStore: Sendable {
         }
     }
 
+    /// Records, durably, that the file at `relative` (holding the chain from `head`) is about to be rewritten in place
+    /// (`Harvest.recordRewrite`).
+    func recordRewrite(_ relative: String, head: UInt32) throws(BackingStoreError) {
+        try state.withLock { (st: inout State) throws(BackingStoreError) in
+            try st.journal.record(.init(from: relative, to: relative, head: head))
+        }
+    }
+
     /// Moves whatever is at `relative` to the first free `relative.N`; returns that path, or nil if nothing was there.
     @discardableResult
     func moveAside(_ relative: String) throws(BackingStoreError) -> String? {

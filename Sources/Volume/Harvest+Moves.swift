@@ -24,7 +24,7 @@ extension Harvest {
         let named = Set(tree.files.map(\.head))
         let size = UInt64(clusterSize)
         for move in moves.reversed() {
-            guard let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),
+            guard move.from != move.to, let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),
                   idByHead[head] == nil, vanished[head] == nil, !tree.directoryClusters.contains(head) else { continue }
             guard let path = [move.to, move.from].first(where: { archive.size(of: $0) != nil && !files.holds($0) }),
                   let length = archive.size(of: path), length > 0 else { continue }
@@ -38,6 +38,19 @@ extension Harvest {
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
+    }
+
+    /// Before a rewrite of a complete file reaches its archive file: a journal line naming the file's path twice,
+    /// with its head (no move: `restoreMoves` and `adoptUnnamedMoves` pass over it), forgotten with the moves once
+    /// the flush has told `rewritten`. False if the journal refused it (the rewrite is then owed).
+    func recordRewrite(of record: ArchivedFile) -> Bool {
+        do { try archive.recordRewrite(record.path, head: record.head) } catch { note(error); return false }
+        return true
+    }
+
+    /// The heads of the rewrites recorded since the journal was last forgotten.
+    func recordedRewrites() -> Set<UInt32> {
+        do { return Set(try archive.recordedMoves().filter { $0.from == $0.to }.compactMap(\.head)) } catch { note(error); return [] }
     }
 
     /// The car's metadata (FAT in `metadata.img`, directory clusters in staging) is durable for every move recorded

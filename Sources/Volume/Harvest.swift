@@ -53,6 +53,9 @@ final class Harvest {
     /// Abandoned pending files to remove once staging and the archive are durable (`HarvestStep.unlink`).
     var unlinkAfterSync: Set<String> = []
     private var recovering = false
+    /// At recovery: the heads of chains whose complete file a rewrite was under way in (`recordRewrite`) when the
+    /// process ended: their archive file may hold bytes no `rewritten` told.
+    private var interruptedRewrites: Set<UInt32> = []
     /// Empty archive files standing for entries without data yet (Linux writes a new file's entry before its
     /// first cluster); the file that later fills the entry takes the placeholder over.
     /// Each with where its entry was (directory, slot), to tell a renamed entry from a deleted one.
@@ -140,6 +143,7 @@ final class Harvest {
         takeBackCache()
         restoreInterruptedMoves()
         adoptUnnamedMoves()
+        interruptedRewrites = recordedRewrites()
         recovering = true
         treeDirty = true
         // Its events (clips that complete now, files moved aside) wait for the engine's first drain, when the
@@ -152,6 +156,11 @@ final class Harvest {
         do { try staging.synchronize() } catch { note(error) }
         do { try archive.synchronize() } catch { note(error) }
         forgetMoves(through: archive.journalMark)
+        // The `rewritten` of an interrupted rewrite waits for the first drain: its line stays until that is told.
+        for head in interruptedRewrites {
+            if let id = idByHead[head], let record = files[id] { _ = recordRewrite(of: record) }
+        }
+        interruptedRewrites = []
         removeUnlinkedPendingFiles()
         recovering = false
         logger.notice("harvest state recovered", metadata: [
@@ -413,6 +422,12 @@ final class Harvest {
                 if adopt && !placeholder {
                     // Its size as the archive left it: judged complete at the next pass if nothing changes.
                     files[id]?.previousSize = file.size
+                    if interruptedRewrites.contains(head) {
+                        // Its archive file may hold a rewrite's bytes that no event told: said now, so the catalog
+                        // hashes the file again at its next `complete` rather than keep the old hash.
+                        events.append(HarvestEvent(kind: .rewritten, archivePath: relative, carPath: file.pathString,
+                                                   size: file.size))
+                    }
                     // After a restart the archive file holds every cluster staging does not, including clusters
                     // chained past the entry's size that were placed before the crash (up to the file's length).
                     let held = max(file.size, archive.size(of: relative) ?? 0)
@@ -521,6 +536,9 @@ final class Harvest {
             case .notARewrite, .copy: break
             }
             let rewrite = decision == .copy
+            // Its archive file changes in place before this flush can tell `rewritten`: recorded durably first, so
+            // that a cut or a kill in between makes recovery tell it (`interruptedRewrites`).
+            if rewrite && !recordRewrite(of: record) { owedCopies.insert(id); continue }
             execute(HarvestPlan(steps: HarvestPlanner.placement(
                 of: record, clusters: file.clusters, size: file.size, rewrite: rewrite, cached: { cache.contains($0) },
                 contested: tree.contested, files: files, map: location, clusterSize: clusterSize)))

@@ -11,7 +11,8 @@ import FileIO
 ///
 /// One line per move: `from TAB to LF`, or `from TAB to TAB head LF` with the head cluster of the car's chain the
 /// file holds (archive paths never hold control characters). The head lets recovery find a moved file's clusters
-/// when the cut left neither its old nor its new entry readable (`Harvest.adoptUnnamedMoves`).
+/// when the cut left neither its old nor its new entry readable (`Harvest.adoptUnnamedMoves`). A line whose `from`
+/// and `to` are the same path is no move: a rewrite of that complete file in place (`Harvest.recordRewrite`).
 struct MoveJournal {
     struct Move: Equatable, Sendable {
         var from: String

@@ -408,21 +408,24 @@ public final class VolumeEngine: Sendable {
                 return (st.writeSequence, events, archive?.journalMark)
             }
             // (Staging's held pages are tried here, after the pass placed what it could into the archive.)
+            var durable = false
             do throws(BackingStoreError) {
                 try metadata.synchronize()
                 try staging.synchronize()
-                // The car's metadata behind this pass's renames is durable now: their journal can go, and so can
-                // pending files whose clusters found a durable home.
-                state.withLock { st in
-                    guard let harvest = st.harvest else { return }
-                    harvest.synchronized(moves: moves)
-                    for error in harvest.takeErrors() { record(error, in: &st) }
-                }
+                durable = true
             } catch {
                 state.withLock { record(error, in: &$0) }
             }
             s.syncedSequence = covered
             publish(events)
+            guard durable else { return }
+            // The car's metadata behind this pass's renames is durable now, and its events (a rewrite's) are told:
+            // their journal can go, and so can pending files whose clusters found a durable home.
+            state.withLock { st in
+                guard let harvest = st.harvest else { return }
+                harvest.synchronized(moves: moves)
+                for error in harvest.takeErrors() { record(error, in: &st) }
+            }
         }
     }
 

@@ -59,6 +59,12 @@ import Testing
         // final LF for a cut-short line and dropped that whole move, so recovery left a clip in the event folder
         // while the volume named it in RecentClips, its clusters reading zeros.
         1038,
+        // A hostile write into a complete file's cluster, rewritten into its archive file in place by a flush: a
+        // cut inside that flush (1144; 1028 too, depending on where the cut falls) left the archive with the new
+        // bytes before `rewritten` was told, and recovery said nothing. The rewrite is now journaled first and
+        // recovery tells it. (1028's cuts after the announcement failed only in the check, which kept the first
+        // completion's bytes after a `rewritten` had superseded them.)
+        1028, 1144,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a
