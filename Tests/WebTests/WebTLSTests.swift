@@ -22,6 +22,8 @@ struct WebTLSTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// curl waits up to 15 minutes: the server's handlers run on the cooperative pool, which the rest of the
+    /// suite's blocking tests can hold for minutes on a loaded two-core CI machine (a 60 s limit timed out there).
     /// Runs `body` on a thread of its own: `start()` and curl block while the server's handlers need the
     /// cooperative pool (two threads on a two-core machine, which blocked tests would otherwise hold).
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -52,13 +54,13 @@ struct WebTLSTests {
             // loaded CI machine left it, traps in NIO: "Deinited NIOAsyncWriter without calling finish()".)
             defer { running.stop() }
             func lastRequest() throws -> Output {
-                try Self.sh(["/usr/bin/curl", "-sS", "-m", "120", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}", url + "/"])
+                try Self.sh(["/usr/bin/curl", "-sS", "-m", "900", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}", url + "/"])
             }
-            return (try Self.sh(["/usr/bin/curl", "-sS", "-m", "60", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code} %{scheme}", url + "/"]),
-                    try Self.sh(["/usr/bin/curl", "-sS", "-m", "60", "--cacert", cert, "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
+            return (try Self.sh(["/usr/bin/curl", "-sS", "-m", "900", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code} %{scheme}", url + "/"]),
+                    try Self.sh(["/usr/bin/curl", "-sS", "-m", "900", "--cacert", cert, "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
                                  "--data", #"{"password":"\#(WebFixture.password)"}"#, url + "/api/login"]),
                     // A client that does not trust the certificate stops at the handshake.
-                    try Self.sh(["/usr/bin/curl", "-sS", "-m", "60", "-o", "/dev/null", url + "/"]),
+                    try Self.sh(["/usr/bin/curl", "-sS", "-m", "900", "-o", "/dev/null", url + "/"]),
                     // Plain HTTP on the port gets no page.
                     try Self.sh(["/usr/bin/curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(running.port)/"]),
                     try lastRequest())
