@@ -31,12 +31,21 @@ extension TelemetryTrack {
         guard let rows = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else { return nil }
         var points: [Point] = []
         for row in rows {
-            guard row.count == 7, let time = row[0] as? Double, let speed = row[3] as? Double,
+            // Seven columns in rows catalogued before steering, blinkers and brake were kept; ten since.
+            guard row.count == 7 || row.count == 10, let time = row[0] as? Double, let speed = row[3] as? Double,
                 let heading = row[4] as? Double, let gear = row[5] as? Int, let autopilot = row[6] as? Int
             else { return nil }
             let position = (row[1] as? Double).flatMap { lat in (row[2] as? Double).flatMap { GeoPoint(latitude: lat, longitude: $0) } }
-            points.append(Point(time: time, position: position, speed: Float(speed), heading: heading,
-                                gear: Gear(rawValue: Int32(gear)), autopilot: AutopilotState(rawValue: Int32(autopilot))))
+            var point = Point(time: time, position: position, speed: Float(speed), heading: heading,
+                              gear: Gear(rawValue: Int32(gear)), autopilot: AutopilotState(rawValue: Int32(autopilot)))
+            if row.count == 10 {
+                guard let blinkers = row[8] as? Int, let brake = row[9] as? Int else { return nil }
+                point.steeringAngle = Float(row[7] as? Double ?? 0)  // null: the car sent no finite angle
+                point.blinkerLeft = blinkers & 1 != 0
+                point.blinkerRight = blinkers & 2 != 0
+                point.brakeApplied = brake != 0
+            }
+            points.append(point)
         }
         self.init(points: points)
     }

@@ -1,4 +1,4 @@
-import Catalog
+@testable import Catalog
 import Foundation
 import Logging
 import Telemetry
@@ -42,7 +42,34 @@ import Volume
         #expect(row.startLatitude == summary.start?.latitude && row.endLongitude == summary.end?.longitude)
         let track = try #require(try JSONSerialization.jsonObject(with: Data(row.track.utf8)) as? [[Any]])
         #expect(track.count >= 60 && track.count < 200)
-        #expect(track.allSatisfy { $0.count == 7 })
+        #expect(track.allSatisfy { $0.count == 10 })
+        // The brake comes on at drive time 100 s, 40 s into this minute: kept at that frame, not up to 1 s later.
+        let brakeOn = try #require(track.first { ($0[9] as? Int) == 1 })
+        #expect(abs((brakeOn[0] as? Double ?? 0) - 40) < 0.05)
+        // The right blinker (96-100 s) likewise, and the wheel is straight on this minute's straight road.
+        let rightOn = try #require(track.first { ($0[8] as? Int) == 2 })
+        #expect(abs((rightOn[0] as? Double ?? 0) - 36) < 0.05)
+        #expect(track.allSatisfy { abs(($0[7] as? Double) ?? 99) < 1 })
+        // It reads back as the points it was written from (coordinates to a nanodegree: Foundation's JSON
+        // parser on Linux does not round-trip the last digit of a Double).
+        let back = try #require(TelemetryTrack(catalogJSON: row.track)).points
+        let written = TelemetryTrack(frames: frames).points
+        #expect(back.count == written.count)
+        for (b, w) in zip(back, written) {
+            var b = b
+            if let p = b.position, let q = w.position, abs(p.latitude - q.latitude) < 1e-9, abs(p.longitude - q.longitude) < 1e-9 {
+                b.position = q
+            }
+            if b != w { Issue.record("read back \(b), written \(w)"); break }
+        }
+    }
+
+    /// Tracks catalogued before steering, blinkers and brake were kept have seven columns: still read.
+    @Test func aSevenColumnTrackStillReads() throws {
+        let track = try #require(TelemetryTrack(catalogJSON: "[[0.5,37.4,-122.1,15.0,90.0,1,2],[1.5,null,null,0.0,90.0,0,0]]"))
+        #expect(track.points.count == 2 && track.points[0].autopilot == AutopilotState(rawValue: 2) && !track.points[0].brakeApplied)
+        #expect(track.points[1].position == nil && track.points[1].steeringAngle == 0)
+        #expect(TelemetryTrack(catalogJSON: "[[0.5,37.4,-122.1,15.0,90.0,1,2,0.0]]") == nil)
     }
 
     @Test func aParkedClipSaysItHasNone() throws {

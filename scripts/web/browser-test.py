@@ -71,13 +71,34 @@ EVENT = "SavedClips/2026-11-20_08-02-08"
 expected = {f: sha(os.path.join(REPO, "fixtures/clips/TeslaCam", EVENT, f)) for f in os.listdir(os.path.join(REPO, "fixtures/clips/TeslaCam", EVENT))}
 route = json.load(open(os.path.join(REPO, "fixtures/clips/route.json")))
 
-def fixture_speeds(clip, t, window=0.15):
-    """Speeds (km/h, rounded) the fixture encoded within `window` s of display time t of a clip's CSV of frames."""
+def fixture_values(clip, t, value, window=0.15):
+    """`value(row)` for every frame the fixture encoded within `window` s of display time t of a clip's CSV."""
     import csv
     rows = sorted(csv.DictReader(open(os.path.join(REPO, "fixtures/clips/expected", clip + ".csv"))), key=lambda r: int(r["pts"]))
     pts = [int(r["pts"]) for r in rows]
     scale = (pts[-1] - pts[0]) / (len(pts) - 1) * len(pts) / 60.0  # ticks per second: 60 s of frames
-    return {round(float(r["vehicle_speed_mps"]) * 3.6) for r, p in zip(rows, pts) if abs((p - pts[0]) / scale - t) <= window}
+    return {value(r) for r, p in zip(rows, pts) if abs((p - pts[0]) / scale - t) <= window}
+
+def fixture_speeds(clip, t, window=0.15):
+    """Speeds (km/h, rounded) the fixture encoded within `window` s of display time t of a clip's CSV of frames."""
+    return fixture_values(clip, t, lambda r: round(float(r["vehicle_speed_mps"]) * 3.6), window)
+
+def overlay_at(page, t):
+    """Pauses the player at timeline time t; the overlay's (track time, steering, left, right, brake) there."""
+    page.evaluate(f"(() => {{ const p = window.teslacamPlayer; if (p.playing) p.toggle(); return p.seek({t}); }})()")
+    wait_until(page, f"window.teslacamPlayer.time() > {t} - 0.2 && window.teslacamPlayer.time() < {t} + 0.2 && document.querySelector('#brake')", 15000)
+    page.wait_for_timeout(300)  # a few animation frames: the overlay follows the video's time
+    return page.evaluate("""[+document.querySelector('#speed').dataset.t, +document.querySelector('#steer').dataset.angle,
+      document.querySelector('#blink-left').dataset.on === '1', document.querySelector('#blink-right').dataset.on === '1',
+      document.querySelector('#brake').dataset.on === '1']""")
+
+def check_controls(size_name, page, clip, offset, t, what, expect):
+    """The overlay at clip time t agrees with the fixture's frames there (the generator's CSV, not our decoder)."""
+    shown_t, angle, left, right, brake = overlay_at(page, offset + t)
+    truth = lambda r: (round(float(r["steering_wheel_angle"])), r["blinker_on_left"] == "true", r["blinker_on_right"] == "true", r["brake_applied"] == "true")
+    near = fixture_values(clip, shown_t, truth, 0.05)
+    check(f"{size_name}: the overlay shows {what} as the fixture has it", (angle, left, right, brake) in near and expect((angle, left, right, brake)),
+          (t, shown_t, (angle, left, right, brake), sorted(near)))
 
 IMAGE = os.path.join(WORK, "daemon", "mnt", "volume.img")
 
@@ -289,6 +310,12 @@ try:
             check(f"{size_name}: the overlay's speed matches the fixture", shown in fixture_speeds("2026-11-20_08-01-00-front", shown_t),
                   (shown_t, shown, sorted(fixture_speeds("2026-11-20_08-01-00-front", shown_t))))
             shot("recent-player")
+            # Steering, blinkers and brake, at moments the fixture's route makes them unmistakable.
+            offset = page.evaluate("window.teslacamPlayer.offsets[1]")
+            check_controls(size_name, page, "2026-11-20_08-00-00-front", 0, 43.0, "the wheel turned left in a left turn", lambda c: c[0] < -45 and c[1])
+            check_controls(size_name, page, "2026-11-20_08-01-00-front", offset, 38.0, "the right blinker", lambda c: c[2] and not c[1])
+            check_controls(size_name, page, "2026-11-20_08-01-00-front", offset, 45.0, "the brake", lambda c: c[3] and abs(c[0]) < 1)
+            shot("recent-player-brake")
 
             # Live: a clip the car is recording plays to its last frame written, and grows as the car writes.
             writer = record(f"2026-11-20_08-0{5 if size_name == 'phone' else 6}-00-front.mp4")

@@ -480,14 +480,42 @@ extension PageAssets {
         let p = track[0];
         for (const q of track) { if (q[0] <= t) p = q; else break; }
         const key = seg.telemetry + ":" + p[0];
-        if (this.overlay.dataset.state === key) return;
-        this.overlay.dataset.state = key;
-        const kmh = p[3] * 3.6;
-        this.overlay.replaceChildren(...[
-          el("span", {cls: "speed", id: "speed", "data-t": p[0]}, Math.round(kmh) + " km/h"),
-          el("span", {cls: "gear", id: "gear"}, GEARS[p[5]] || String(p[5])),
-          PILOT[p[6]] ? el("span", {cls: "ap"}, PILOT[p[6]]) : null,
-          this.miniMap(track, p)].filter(Boolean));
+        if (this.overlay.dataset.state !== key) {
+          this.overlay.dataset.state = key;
+          const kmh = p[3] * 3.6;
+          // Steering, blinkers and brake: columns 8-10 (tracks catalogued before them have 7).
+          const controls = p.length >= 10 ? [el("span", {cls: "dash"},
+            el("span", {cls: "blinker" + (p[8] & 1 ? " on" : ""), id: "blink-left", "data-on": p[8] & 1 ? 1 : 0, title: "Left blinker"}, "◀"),
+            this.wheel(p[7]),
+            el("span", {cls: "blinker" + (p[8] & 2 ? " on" : ""), id: "blink-right", "data-on": p[8] & 2 ? 1 : 0, title: "Right blinker"}, "▶"),
+            el("span", {cls: "brake" + (p[9] ? " on" : ""), id: "brake", "data-on": p[9] ? 1 : 0}, "Brake"))] : [];
+          this.overlay.replaceChildren(...[
+            el("span", {cls: "speed", id: "speed", "data-t": p[0]}, Math.round(kmh) + " km/h"),
+            el("span", {cls: "gear", id: "gear"}, GEARS[p[5]] || String(p[5])),
+            PILOT[p[6]] ? el("span", {cls: "ap"}, PILOT[p[6]]) : null,
+            ...controls,
+            this.miniMap(track, p)].filter(Boolean));
+        }
+        // The wheel turns smoothly between the track's points (kept about once a second).
+        const wheel = this.overlay.querySelector("#steer");
+        if (wheel) {
+          const i = track.indexOf(p), q = track[i + 1];
+          const angle = q && q.length >= 10 && q[0] > p[0] ? p[7] + (q[7] - p[7]) * Math.min(1, Math.max(0, (t - p[0]) / (q[0] - p[0]))) : p[7];
+          wheel.querySelector("g").setAttribute("transform", "rotate(" + (angle || 0).toFixed(1) + " 12 12)");
+          wheel.dataset.angle = Math.round(angle || 0);
+          wheel.querySelector("small").textContent = Math.round(angle || 0) + "°";
+        }
+      }
+      // A steering wheel drawn by us, rotated by the car's angle (positive clockwise, as the car reports it).
+      wheel(angle) {
+        const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+        svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("class", "wheel");
+        const g = document.createElementNS(ns, "g");
+        for (const [tag, a] of [["circle", {cx: 12, cy: 12, r: 10}], ["path", {d: "M2 12h20M12 12v10"}], ["circle", {cx: 12, cy: 2.5, r: 1.2, class: "top"}]]) {
+          const e = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(a)) e.setAttribute(k, v); g.append(e);
+        }
+        svg.append(g);
+        return el("span", {cls: "steer", id: "steer", title: "Steering wheel angle"}, svg, el("small", {}, Math.round(angle || 0) + "°"));
       }
       miniMap(track, p) {
         const pts = track.filter(q => q[1] != null && q[2] != null).map(q => [q[1], q[2]]);

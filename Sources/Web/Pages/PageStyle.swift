@@ -63,6 +63,14 @@ extension PageAssets {
     .overlay .speed{font-size:28px;font-weight:700}
     .overlay .gear{font-weight:700;padding:2px 8px;border:1px solid var(--line);border-radius:6px}
     .overlay .ap{color:#5aa9ff}
+    .overlay .dash{display:inline-flex;align-items:center;gap:8px}
+    .overlay .steer{display:inline-flex;align-items:center;gap:4px}
+    .overlay .wheel{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2}
+    .overlay .wheel .top{fill:currentColor;stroke:none}
+    .overlay .blinker{opacity:.25;font-size:20px}
+    .overlay .blinker.on{opacity:1;color:#3fd16b}
+    .overlay .brake{opacity:.3;font-weight:700;padding:2px 8px;border:1px solid var(--line);border-radius:6px}
+    .overlay .brake.on{opacity:1;color:#fff;background:#d33;border-color:#d33}
     .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}
     .controls input[type=range]{flex:1 1 100%;accent-color:var(--accent);margin:6px 0}
     .controls select{font:inherit;padding:6px;border-radius:8px;background:var(--card);color:var(--text);border:1px solid var(--line)}
