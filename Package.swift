@@ -105,7 +105,7 @@ let package = Package(
             "ConfigJSON",
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "MetricsExport", "ClipRepair",
-            "SystemdNotify", "Web",
+            "SystemdNotify", "Web", "FileIO",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -194,7 +194,9 @@ let package = Package(
         // The CLI's own logic (configuration loading); the executable is imported with @testable.
         .testTarget(name: "TeslaCamTests", dependencies: [
             "teslacam", "Retention", "Volume", "Catalog", "CarSimulator", "FAT32", "BlockTrace", "Outbound", "Sinks", "MP4", "Web",
+            "ConfigJSON",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // The web server on loopback: auth, CSRF, clip ids, byte ranges, the OpenAPI spec against the routes.
         .testTarget(name: "WebTests", dependencies: [

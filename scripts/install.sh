@@ -212,7 +212,9 @@ install -D -m 0644 "$repo/systemd/teslacam-detach.service" "$units/teslacam-deta
 step "installed $bin, $libdir/gadget.sh, teslacam.service, teslacam-gadget.service, teslacam-detach.service"
 
 # 7. The config: written once, an owner's edits survive re-runs. JSON has no comments: they live in README.
-install -d -m 0755 "$etc"
+# The folder is the daemon's group's to write: the web UI's Settings page replaces config.json atomically (a
+# temporary file beside it, then a rename), so a power cut never leaves a torn config.
+install -d -m 0775 -o 0 -g "$gid" "$etc"
 if [ ! -f "$etc/config.json" ]; then
     cat > "$etc/config.json" <<'J'
 {
@@ -231,7 +233,9 @@ else
 fi
 cat > "$etc/README" <<'T'
 /etc/teslacam/config.json, key by key (JSON allows no comments, so they are here; this file is rewritten by
-install.sh, config.json never is). After an edit: systemctl restart teslacam
+install.sh, config.json never is). After an edit: systemctl reload teslacam (the car keeps its drive).
+The web UI's Settings page changes retention, the upload limits, /metrics access and logLevel in config.json
+itself (checked as at start, written atomically, keys sorted; every other key is kept as it is).
 
   state        the drive's own bookkeeping (a few MiB); never edit or delete while the car is plugged in
   archive      where every clip the car writes is kept, as ordinary .mp4 files

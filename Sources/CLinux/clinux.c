@@ -24,3 +24,10 @@ int clinux_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 int clinux_thread_id(void) { return (int)syscall(SYS_gettid); }
 
 int clinux_name_thread(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+#include <sys/vfs.h>
+unsigned long clinux_file_system_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return 0;
+    return (unsigned long)info.f_type;
+}

@@ -23,7 +23,10 @@ public final class WebServer: Sendable {
     let clips: any ClipStore
     let monitor: CarMonitor?
     let sinks: SinkControl?
-    let retention: NowFigures.Retention?
+    /// Retention's policy as the Now page shows it, asked at each look: the Settings page can change it.
+    let retention: (@Sendable () -> NowFigures.Retention)?
+    /// The config file's editable settings; nil: the Settings page only shows the password and the sinks.
+    let settingsEditor: (any SettingsEditor)?
     /// Asks retention which files it would take next; cached for `NowFigures.queueSeconds` (it reads every
     /// car-deleted row of the catalog).
     let evictionQueue: (@Sendable () -> [NowFigures.NextEviction])?
@@ -47,7 +50,8 @@ public final class WebServer: Sendable {
     let placesCache = RecentCache<String, DrivePlaces>(capacity: 2)
 
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
-                engine: VolumeEngine? = nil, sinks: SinkControl? = nil, retention: NowFigures.Retention? = nil,
+                engine: VolumeEngine? = nil, sinks: SinkControl? = nil,
+                retention: (@Sendable () -> NowFigures.Retention)? = nil, settingsEditor: (any SettingsEditor)? = nil,
                 evictionQueue: (@Sendable () -> [NowFigures.NextEviction])? = nil,
                 metrics: (@Sendable () -> String)? = nil, logger: Logger,
                 clock: @escaping @Sendable () -> Double = WebServer.monotonicSeconds) {
@@ -58,6 +62,7 @@ public final class WebServer: Sendable {
         self.monitor = engine.map(CarMonitor.init(engine:))
         self.sinks = sinks
         self.retention = retention
+        self.settingsEditor = settingsEditor
         self.evictionQueue = evictionQueue
         self.logger = logger
         self.clock = clock
@@ -102,6 +107,7 @@ public final class WebServer: Sendable {
         registerLive(add)
         registerDrives(add)
         registerSinks(add)
+        registerSettings(add)
         add(.get, "/metrics", settings.openMetrics ? .anyone : .owner) { [self] _, _ in
             Reply.text(metrics(), type: "text/plain; version=0.0.4; charset=utf-8")
         }

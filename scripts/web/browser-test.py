@@ -362,9 +362,36 @@ try:
             note = page.locator("#live-note").inner_text()
             check(f"{size_name}: the Live page of an idle car's open clip is headed 'Clips left open'", "idle" in note, note)
             shot("live-idle")
-            # Settings: the sinks, and (last, on the desktop) a password change from the page.
+            # Settings: the config file's keys, the sinks, and (last, on the desktop) a password change from the page.
             page.goto(url + "#/settings")
             page.wait_for_selector("#sinks")
+            page.wait_for_selector("#config-form")
+            config_path = os.path.join(WORK, "daemon", "config.json")
+            if size_name == "phone":
+                # A refused value names the key and leaves the file as it was.
+                before = open(config_path).read()
+                page.fill("#setting-retention-recentDays", "five")
+                page.click("#config-form button[type=submit]")
+                page.wait_for_selector("#config-note.error")
+                note = page.locator("#config-note").inner_text()
+                check("phone: a bad setting is refused in words naming the key", "retention.recentDays" in note and "number of days" in note, note)
+                check("phone: a refused setting leaves config.json untouched", open(config_path).read() == before)
+                # Retention applies at once: config.json holds it, the Now page shows it.
+                page.fill("#setting-retention-recentDays", "5")
+                page.click("#config-form button[type=submit]")
+                page.wait_for_selector("#config-note.okay")
+                note = page.locator("#config-note").inner_text()
+                written = json.load(open(config_path))
+                check("phone: a retention change is saved into config.json, other keys kept",
+                      written.get("retention", {}).get("recentDays") == 5 and written.get("sinks", {}).get("nas", {}).get("type") == "folder"
+                      and written.get("web", {}).get("listen", "").startswith("127.0.0.1:"), written)
+                check("phone: the page says the change is in force now", "in force now: retention.recentDays" in note, note)
+                shot("settings-saved")
+                page.goto(url + "#/")
+                page.wait_for_selector("text=Keeps RecentClips 5 days")
+                check("phone: Now shows the new retention without a restart", True)
+                page.goto(url + "#/settings")
+                page.wait_for_selector("#config-form")
             if size_name == "desktop":
                 page.fill("input[aria-label='Current password']", password)
                 page.fill("input[aria-label='New password']", "a new long password")
@@ -373,6 +400,30 @@ try:
                 page.wait_for_selector("text=Password changed.")
                 check("desktop: the password changes from Settings", True)
             shot("settings")
+            if size_name == "desktop":
+                # A setting used only after a reload: /metrics behind the login. The page offers the reload, which
+                # execs the daemon with the car's drive kept; the page then asks for the login again.
+                shown = page.evaluate("fetch('/metrics').then(r => r.status)")
+                check("desktop: /metrics is open before the change", shown == 200, shown)
+                page.select_option("#setting-web-metrics", "login")
+                page.click("#config-form button[type=submit]")
+                page.wait_for_selector("#config-pending")
+                note = page.locator("#config-note").inner_text()
+                check("desktop: the page says /metrics waits for a reload", "after a reload: web.metrics" in note, note)
+                check("desktop: config.json holds web.metrics", json.load(open(config_path)).get("web", {}).get("metrics") == "login")
+                shot("settings-pending")
+                page.click("#reload")
+                page.wait_for_selector("text=The daemon reloaded its settings", timeout=180000)
+                errors.clear()  # the reload's refused requests are expected in the console
+                page.fill("input[type=password]", "a new long password")
+                page.click("button[type=submit]")
+                page.wait_for_selector("#car")
+                logged_in = page.evaluate("fetch('/api/session').then(r => r.json()).then(s => s.authenticated)")
+                anonymous = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url + "metrics"], capture_output=True, text=True).stdout
+                daemon_log = open(os.path.join(WORK, "daemon", "daemon.log")).read()
+                check("desktop: after the reload /metrics needs the login, the owner is back in",
+                      anonymous == "401" and logged_in and "reloading: exec" in daemon_log, (anonymous, logged_in))
+                shot("settings-reloaded")
             check(f"{size_name}: no console errors", not errors, errors)
             context.close()
         browser.close()

@@ -17,4 +17,6 @@ int clinux_memfd(const char *name);
 int clinux_thread_id(void);
 /// prctl(PR_SET_NAME): the calling thread's name as `top -H` and /proc/PID/task/TID/comm show it (15 bytes).
 int clinux_name_thread(const char *name);
+/// statfs(2)'s f_type of the file system holding `path` (linux/magic.h), or 0 with errno set.
+unsigned long clinux_file_system_type(const char *path);
 #endif

@@ -48,7 +48,7 @@ extension WebServer {
                           secondsSinceWrite: activity?.secondsSinceWrite(at: now),
                           secondsSinceFlush: activity?.secondsSinceFlush(at: now), writeRate: activity?.writeRate ?? 0,
                           carBytesWritten: stats?.carBytesWritten ?? 0, cacheBytes: stats?.harvest.cachedBytes ?? 0,
-                          heldBytes: stats?.unflushedBytes ?? 0, growing: growing, disk: disk, retention: retention,
+                          heldBytes: stats?.unflushedBytes ?? 0, growing: growing, disk: disk, retention: retention?(),
                           nextEvictions: nextEvictions(at: now), sinks: sinkStates(), at: Date().timeIntervalSince1970)
     }
 

@@ -135,9 +135,60 @@ extension PageAssets {
         } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
       }}, el("h2", {}, "Password"), current, next, again, el("button", {cls: "btn on", type: "submit"}, "Change password"), note);
       const sinks = el("div", {cls: "card"}, el("p", {cls: "muted"}, "Loading…"));
-      show(el("h1", {}, "Settings"), form, el("h2", {}, "Uploads"), sinks);
+      const config = el("div", {id: "config"});
+      show(el("h1", {}, "Settings"), config, form, el("h2", {}, "Uploads"), sinks);
       const draw = list => sinks.replaceChildren(sinkRows(list, draw));
-      draw(await api("/api/sinks"));
+      const [list, doc] = await Promise.all([api("/api/sinks"), api("/api/settings").catch(err => { if (err instanceof LoginNeeded) throw err; return null; })]);
+      draw(list);
+      if (doc) configForm(config, doc);
+    }
+    // The config file's editable keys: retention applies at once, the rest at a reload (the car keeps its drive).
+    function configForm(box, doc, said) {
+      const inputs = {};
+      const rows = doc.settings.map(s => {
+        const id = "setting-" + s.key.replace(/\./g, "-");
+        const input = s.choices
+          ? el("select", {id, name: s.key}, el("option", {value: ""}, "default (" + s.defaultValue + ")"), s.choices.map(c => el("option", {value: c, selected: s.value === c}, c)))
+          : el("input", {id, name: s.key, value: s.value ?? "", placeholder: "default: " + s.defaultValue, inputmode: s.kind === "days" ? "decimal" : null, autocomplete: "off"});
+        if (!doc.writable) input.disabled = true;
+        inputs[s.key] = input;
+        return el("label", {cls: "setting", for: id}, el("span", {}, s.label, s.live ? null : el("small", {cls: "muted"}, " · after a reload")), input, el("small", {cls: "muted"}, s.help));
+      });
+      const note = el("p", {id: "config-note", cls: said ? said[0] : "muted"}, said ? said[1] : doc.writable ? "Saved into " + doc.file + ", checked as at start." : doc.problem);
+      const pending = doc.pendingReload.length ? el("div", {cls: "pending", id: "config-pending"},
+        el("p", {cls: "notice"}, "Changed in the file, used after a reload: " + doc.pendingReload.join(", ") + "."),
+        doc.canReload ? el("button", {cls: "btn", type: "button", id: "reload", onclick: async e => {
+          e.target.disabled = true;
+          try {
+            const r = await api("/api/reload", {method: "POST"});
+            note.className = "muted"; note.textContent = r.message;
+            await backAfterReload();
+          } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; e.target.disabled = false; }
+        }}, "Reload now") : el("p", {cls: "muted"}, "Restart the daemon to use them.")) : null;
+      const form = el("form", {cls: "card form settings", id: "config-form", onsubmit: async e => {
+        e.preventDefault();
+        const values = {};
+        for (const s of doc.settings) if ((inputs[s.key].value || "") !== (s.value ?? "")) values[s.key] = inputs[s.key].value || null;
+        if (!Object.keys(values).length) { note.className = "muted"; note.textContent = "Nothing changed."; return; }
+        note.className = "muted"; note.textContent = "Saving…";
+        try {
+          const r = await api("/api/settings", {method: "PUT", headers: {"Content-Type": "application/json"}, body: JSON.stringify({values})});
+          const words = [r.appliedNow.length ? "in force now: " + r.appliedNow.join(", ") : null, r.atReload.length ? "after a reload: " + r.atReload.join(", ") : null].filter(Boolean).join("; ");
+          configForm(box, r.document, ["okay", r.changed.length ? "Saved (" + words + ")." : "Nothing changed."]);
+        } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
+      }}, el("h2", {}, "Storage and uploads"), rows, doc.writable ? el("button", {cls: "btn on", type: "submit"}, "Save") : null, note);
+      box.replaceChildren(form, pending || "");
+    }
+    // A reload execs the daemon: the web UI is gone for a few seconds and its sessions with it.
+    async function backAfterReload() {
+      await new Promise(r => setTimeout(r, 1500));
+      for (let i = 0; i < 120; i++) {
+        // The old session ends with the old process: a session probe that no longer knows it is the new daemon.
+        try { const s = await api("/api/session"); if (!s.authenticated) { csrf = null; return login("The daemon reloaded its settings. Log in again."); } }
+        catch (err) { /* not answering yet */ }
+        await new Promise(r => setTimeout(r, 1000));
+      }
+      login("The daemon did not come back after the reload: see journalctl -u teslacam on the board.");
     }
     function barFill(share) { const i = el("i"); i.style.width = Math.round(Math.min(1, Math.max(0, share)) * 100) + "%"; return i; }
 

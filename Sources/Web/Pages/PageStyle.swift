@@ -46,6 +46,9 @@ extension PageAssets {
     .login input,.form input{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
     .login button{width:100%}
     .form{max-width:420px}.form h2{margin-top:0}.okay{color:var(--ok)}
+    .form select{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
+    .setting{display:block;margin:12px 0 4px}.setting>span{font-weight:600}.setting>small{display:block;margin-top:-4px}.settings{max-width:520px}
+    .pending{margin:12px 0}.pending .notice{color:var(--warn)}
     .chips input[type=date]{font:inherit;background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:5px 10px}
     .error{color:var(--bad)}
     .player{position:relative}

@@ -93,14 +93,27 @@ struct RunCommand: ParsableCommand {
             "reserve": "\(policy.reserve == .auto ? "auto (the volume's free clusters + minFree)" : "\(policy.reserve)")",
             "minFree": "\(Wording.bytes(policy.minFreeBytes))",
         ])
+        // Shared with the web UI's Settings page, which may change it while the car records.
+        let live = LivePolicy(policy)
         let retainer = Retainer(engine: engine,
-                                pass: RetentionPass(catalog: catalog, policy: policy, state: statePath, archive: archivePath),
+                                pass: RetentionPass(catalog: catalog, live: live, state: statePath, archive: archivePath),
                                 archive: archiveStore, logger: logger, beforePass: { ingest.drain() })
-        let web = try file.web.map { web in
+        // The Settings page edits the file this daemon was started with; a reload is SIGHUP to itself (the exec
+        // below, the FUSE connection kept), a moment later so the page's request is answered first.
+        let hangUp: @Sendable () -> Void = {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { @Sendable in _ = kill(getpid(), SIGHUP) }
+        }
+        let reload = program == nil ? nil : hangUp
+        var editor: ConfigSettingsEditor? = nil
+        if let config, file.web != nil {
+            editor = ConfigSettingsEditor(path: config, loaded: try ConfigSettingsEditor.document(at: config), live: live,
+                                          requestReload: reload)
+        }
+        let web = try file.web.map { [editor] web in
             let metrics = DaemonMetrics(engine: engine, catalog: catalog, sinks: try SinkFactory.setups(file).map(\.sink),
                                         uploader: uploader, retainer: retainer)
             return try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
-                                   logger: logger, metrics: { metrics.text() })
+                                   logger: logger, live: live, settingsEditor: editor, metrics: { metrics.text() })
         }
         let repairs = RepairLoop(catalog: catalog, state: statePath, archive: archivePath, logger: logger)
         defer { repairs.stop() }

@@ -10,17 +10,20 @@ import Web
 /// them, from the archive once complete; the sinks' switches; `/metrics`.
 enum WebUI {
     static func start(_ web: WebConfig, file: Configuration, state: String, archive: String, catalog: ClipCatalog,
-                      engine: VolumeEngine, logger: Logger,
+                      engine: VolumeEngine, logger: Logger, live: LivePolicy, settingsEditor: (any SettingsEditor)? = nil,
                       metrics: (@Sendable () -> String)? = nil) throws -> RunningWebServer {
-        let policy = file.retentionPolicy
-        let pass = RetentionPass(catalog: catalog, policy: policy, state: state, archive: archive)
+        let pass = RetentionPass(catalog: catalog, live: live, state: state, archive: archive)
         let sinks = try SinkFactory.setups(file).map(\.sink)
         let server = WebServer(
             settings: web.settings, state: state, catalog: catalog,
             clips: LiveClipStore(engine: engine, archive: ArchiveClipStore(root: archive)), engine: engine,
             sinks: sinks.isEmpty ? nil : SinkControl(catalog: catalog, sinks: sinks),
-            retention: NowFigures.Retention(recentDays: policy.recentDays, eventDays: policy.eventDays,
-                                            minFreeBytes: policy.minFreeBytes),
+            retention: { [live] in
+                let policy = live.current
+                return NowFigures.Retention(recentDays: policy.recentDays, eventDays: policy.eventDays,
+                                            minFreeBytes: policy.minFreeBytes)
+            },
+            settingsEditor: settingsEditor,
             evictionQueue: { [engine] in Self.queue(pass, engine: engine, logger: logger) },
             metrics: metrics, logger: logger)
         if (try? PasswordHash.load(state: state)) == nil {

@@ -9,7 +9,9 @@ import Volume
 /// engine (the archive's only writer) and into the catalog.
 struct RetentionPass: Sendable {
     let catalog: ClipCatalog
-    let policy: RetentionPolicy
+    /// Read at each pass: the web UI's Settings page may change it while the daemon runs.
+    let live: LivePolicy
+    var policy: RetentionPolicy { live.current }
     /// Archive-relative paths never evicted: pending chains, and the state directory if it lies in the archive.
     let protected: [String]
     /// The repaired copies and telemetry sidecars under `STATE/derived`: they go with their clip.
@@ -17,8 +19,12 @@ struct RetentionPass: Sendable {
     let archive: String
 
     init(catalog: ClipCatalog, policy: RetentionPolicy, state: String, archive: String) {
+        self.init(catalog: catalog, live: LivePolicy(policy), state: state, archive: archive)
+    }
+
+    init(catalog: ClipCatalog, live: LivePolicy, state: String, archive: String) {
         self.catalog = catalog
-        self.policy = policy
+        self.live = live
         self.archive = archive
         derived = DerivedFiles(state: state)
         // A state directory inside the archive (or equal to it: then nothing may go) is never touched.
