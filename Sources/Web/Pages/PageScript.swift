@@ -176,8 +176,8 @@ extension PageAssets {
           const words = [r.appliedNow.length ? "in force now: " + r.appliedNow.join(", ") : null, r.atReload.length ? "after a reload: " + r.atReload.join(", ") : null].filter(Boolean).join("; ");
           configForm(box, r.document, ["okay", r.changed.length ? "Saved (" + words + ")." : "Nothing changed."]);
         } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
-      }}, el("h2", {}, "Storage and uploads"), rows, doc.writable ? el("button", {cls: "btn on", type: "submit"}, "Save") : null, note);
-      box.replaceChildren(form, pending || "");
+      }}, el("h2", {}, "Storage and uploads"), rows, doc.writable ? el("button", {cls: "btn on", type: "submit"}, "Save") : null, note, pending);
+      box.replaceChildren(form);
     }
     // A reload execs the daemon: the web UI is gone for a few seconds and its sessions with it.
     async function backAfterReload() {
