@@ -9,6 +9,7 @@ import Outbound
 public struct FleetSink: Sink {
     public let name: String
     public var type: String { "fleet" }
+    public var peer: PeerAddress? { PeerAddress(url: url) }
     /// The server's upload endpoint, `https://ingest.example.com:8443/files/`.
     public let url: String
     let certFile: String

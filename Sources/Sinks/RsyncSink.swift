@@ -7,6 +7,7 @@ import Outbound
 public struct RsyncSink: Sink {
     public let name: String
     public var type: String { "rsync" }
+    public var peer: PeerAddress? { PeerAddress(host: host, port: port ?? 22) }
     public let host: String
     public let port: Int?
     public let user: String?

@@ -13,6 +13,12 @@ public protocol Sink: Sendable {
     func deliver(_ record: OutgoingRecord, transfer: Transfer) throws(SinkError)
     /// `teslacam sinks test`: reaches the peer with a tiny object of its own and removes it again.
     func check() throws(SinkError)
+    /// The host and port the sink talks to, for the online check; nil: always tried (a folder, stdout).
+    var peer: PeerAddress? { get }
+}
+
+extension Sink {
+    public var peer: PeerAddress? { nil }
 }
 
 /// A record on its way out, as a sink sees it.

@@ -7,10 +7,13 @@ public struct SinkControl: Sendable {
     public let catalog: ClipCatalog
     /// The config's sinks, in its order.
     public let sinks: [any Sink]
+    /// The running uploader's online check (nil outside the daemon).
+    public let reachability: SinkReachability?
 
-    public init(catalog: ClipCatalog, sinks: [any Sink]) {
+    public init(catalog: ClipCatalog, sinks: [any Sink], reachability: SinkReachability? = nil) {
         self.catalog = catalog
         self.sinks = sinks
+        self.reachability = reachability
     }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {

@@ -29,11 +29,15 @@ public final class Uploader: Sendable {
         public var breaker: CircuitBreaker
         /// How often an idle sink looks for new jobs (and for a switch flipped by `teslacam sinks`).
         public var pollInterval: Double
+        /// How often a sink whose peer is away asks it again (the board coming home on Wi-Fi).
+        public var offlineInterval: Double
 
-        public init(backoff: Backoff = .standard, breaker: CircuitBreaker = CircuitBreaker(), pollInterval: Double = 1) {
+        public init(backoff: Backoff = .standard, breaker: CircuitBreaker = CircuitBreaker(), pollInterval: Double = 1,
+                    offlineInterval: Double = 15) {
             self.backoff = backoff
             self.breaker = breaker
             self.pollInterval = pollInterval
+            self.offlineInterval = offlineInterval
         }
     }
 
@@ -52,6 +56,8 @@ public final class Uploader: Sendable {
     private let counters = Mutex<[String: Counters]>([:])
     /// Each sink's own bandwidth limit, shared by its deliveries.
     private let sinkLimits: [String: Throttle]
+    /// Whether each sink's peer is reachable (the online check), for status pages too.
+    public let reachability = SinkReachability()
 
     /// What a sink did since the daemon started.
     public struct Counters: Sendable, Equatable {
@@ -146,12 +152,31 @@ public final class Uploader: Sendable {
                 return min(policy.pollInterval, due)
             }
             job = next
+            if let pause = awayPause(sink, now: now) { return pause }
         } catch {
             logger.error("the upload queue cannot be read", metadata: ["sink": "\(sink.name)", "error": "\(error)"])
             return policy.pollInterval
         }
         deliver(job, with: setup)
         return nil
+    }
+
+    /// The online check, before a job is tried: a peer that does not answer is "away", the job untouched (no
+    /// attempt, no backoff, no breaker), asked again every `offlineInterval`. Nil: go ahead.
+    private func awayPause(_ sink: any Sink, now: Double) -> Double? {
+        guard let peer = sink.peer else { return nil }
+        if reachability.needsProbe(sink.name, now: now, interval: policy.offlineInterval) {
+            let failure = peer.probe()
+            if reachability.record(sink.name, failure: failure, now: Date().timeIntervalSince1970) {
+                if let failure {
+                    logger.notice("sink offline: its peer does not answer, uploads wait until it does",
+                                  metadata: ["sink": "\(sink.name)", "peer": "\(peer)", "reason": "\(failure)"])
+                } else {
+                    logger.notice("sink online again", metadata: ["sink": "\(sink.name)", "peer": "\(peer)"])
+                }
+            }
+        }
+        return reachability.offline(sink.name) == nil ? nil : policy.offlineInterval
     }
 
     private func record(for job: UploadJob, prefix: String) -> OutgoingRecord? {
@@ -203,6 +228,7 @@ public final class Uploader: Sendable {
             return
         }
         count(sink) { $0.failed += 1; $0.sentBytes += sent; $0.failedBytes += sent }
+        reachability.forget(sink)  // the next try asks the peer first: the board may have left home
         let what = job.path ?? "an alert"
         do {
             if error.isPermanent {

@@ -7,6 +7,7 @@ import Outbound
 public struct WebhookSink: Sink {
     public let name: String
     public var type: String { "webhook" }
+    public var peer: PeerAddress? { PeerAddress(url: url) }
     public let url: String
     /// Sent as `Authorization: Bearer …`; never logged.
     let token: String?

@@ -27,6 +27,8 @@ public final class WebServer: Sendable {
     let retention: (@Sendable () -> NowFigures.Retention)?
     /// The config file's editable settings; nil: the Settings page only shows the password and the sinks.
     let settingsEditor: (any SettingsEditor)?
+    /// Dropbox sinks' link flow; nil: no dropbox sink.
+    let dropboxLinking: (any DropboxLinking)?
     /// Asks retention which files it would take next; cached for `NowFigures.queueSeconds` (it reads every
     /// car-deleted row of the catalog).
     let evictionQueue: (@Sendable () -> [NowFigures.NextEviction])?
@@ -52,6 +54,7 @@ public final class WebServer: Sendable {
     public init(settings: WebSettings, state: String, catalog: ClipCatalog, clips: any ClipStore,
                 engine: VolumeEngine? = nil, sinks: SinkControl? = nil,
                 retention: (@Sendable () -> NowFigures.Retention)? = nil, settingsEditor: (any SettingsEditor)? = nil,
+                dropboxLinking: (any DropboxLinking)? = nil,
                 evictionQueue: (@Sendable () -> [NowFigures.NextEviction])? = nil,
                 metrics: (@Sendable () -> String)? = nil, logger: Logger,
                 clock: @escaping @Sendable () -> Double = WebServer.monotonicSeconds) {
@@ -63,6 +66,7 @@ public final class WebServer: Sendable {
         self.sinks = sinks
         self.retention = retention
         self.settingsEditor = settingsEditor
+        self.dropboxLinking = dropboxLinking
         self.evictionQueue = evictionQueue
         self.logger = logger
         self.clock = clock
@@ -108,6 +112,7 @@ public final class WebServer: Sendable {
         registerDrives(add)
         registerSinks(add)
         registerSettings(add)
+        registerDropbox(add)
         add(.get, "/metrics", settings.openMetrics ? .anyone : .owner) { [self] _, _ in
             Reply.text(metrics(), type: "text/plain; version=0.0.4; charset=utf-8")
         }

@@ -11,7 +11,7 @@ third RecentClips minute for the desktop's checks). Screenshots go to the direct
 Usage: scripts/web/browser-test.py BIN [--keep]   (needs root: FUSE)
 Exit status 0 when every check passed; a line per check; "N passed, N failed" last.
 """
-import hashlib, io, json, os, socket, struct, subprocess, sys, tempfile, threading, time, zipfile, signal
+import hashlib, io, json, os, urllib.request, socket, struct, subprocess, sys, tempfile, threading, time, zipfile, signal
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fat32 import FatVolume
 
@@ -55,8 +55,15 @@ def free_port():
         return s.getsockname()[1]
 
 port = free_port()
+# The Dropbox stand-in (scripts/peers): a dropbox sink not linked yet, linked from the Settings page.
+os.makedirs(os.path.join(WORK, "dropbox"), exist_ok=True)
+standin = subprocess.Popen(["python3", os.path.join(REPO, "scripts/peers/dropbox-standin.py"), os.path.join(WORK, "dropbox"), "app-key", "unused"],
+                           stdout=subprocess.PIPE, text=True)
+DROPBOX = "http://127.0.0.1:" + standin.stdout.readline().strip()
+DROPBOX_TOKEN = os.path.join(WORK, "daemon-etc", "dropbox.token")
 out = subprocess.run([os.path.join(REPO, "scripts/web/serve-fixtures.sh"), BIN, os.path.join(WORK, "daemon"), str(port)],
-                     capture_output=True, text=True, timeout=300)
+                     capture_output=True, text=True, timeout=300,
+                     env=dict(os.environ, TESLACAM_DROPBOX_URL=DROPBOX, TESLACAM_DROPBOX_TOKEN=DROPBOX_TOKEN))
 if out.returncode != 0:
     print(out.stdout, out.stderr)
     print("0 passed, 1 failed")
@@ -425,10 +432,27 @@ try:
                 check("desktop: after the reload /metrics needs the login, the owner is back in",
                       anonymous == "401" and logged_in and "reloading: exec" in daemon_log, (anonymous, logged_in))
                 shot("settings-reloaded")
+                # Link Dropbox: the address opens Dropbox's page (the stand-in's), its code pasted back.
+                page.wait_for_selector(".dropbox-account[data-linked=no]")
+                shot("settings-dropbox")
+                page.click("button:has-text('Link Dropbox')")
+                page.wait_for_selector("#dropbox-open")
+                address = page.locator("#dropbox-open").get_attribute("href")
+                allow = urllib.request.urlopen(address).read().decode()
+                code = allow.split('value="', 1)[1].split('"', 1)[0]
+                page.fill("#dropbox-code", code)
+                page.click(".steps button[type=submit]")
+                page.wait_for_selector("#dropbox-said")
+                said = page.locator("#dropbox-said").inner_text()
+                check("desktop: Dropbox is linked from Settings, the token saved 0600",
+                      page.locator(".dropbox-account[data-linked=yes]").count() == 1 and "start now" in said
+                      and os.path.exists(DROPBOX_TOKEN) and (os.stat(DROPBOX_TOKEN).st_mode & 0o777) == 0o600, said)
+                shot("settings-dropbox-linked")
             check(f"{size_name}: no console errors", not errors, errors)
             context.close()
         browser.close()
 finally:
+    standin.kill()
     os.kill(pid, signal.SIGINT)
     for _ in range(100):
         try: os.kill(pid, 0); time.sleep(0.1)

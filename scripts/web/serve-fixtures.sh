@@ -8,9 +8,16 @@ cd "$(dirname "$0")/../.."
 fusermount3 -u "$DIR/mnt" 2>/dev/null || true
 rm -rf "$DIR"; mkdir -p "$DIR/mnt" "$DIR/state" "$DIR/nas"
 PASSWORD=$("$BIN" passwd --state "$DIR/state" --generate)
+# TESLACAM_DROPBOX_URL (a Dropbox stand-in) adds a dropbox sink not linked yet, its token to go to
+# TESLACAM_DROPBOX_TOKEN.
+dropbox=""
+if [ -n "${TESLACAM_DROPBOX_URL:-}" ]; then
+    u=$TESLACAM_DROPBOX_URL
+    dropbox=", \"box\": { \"type\": \"dropbox\", \"appKey\": \"app-key\", \"refreshTokenFile\": \"$TESLACAM_DROPBOX_TOKEN\", \"apiURL\": \"$u\", \"contentURL\": \"$u\", \"authorizeURL\": \"$u/oauth2/authorize\" }"
+fi
 cat > "$DIR/config.json" <<JSON
 { "web": { "listen": "127.0.0.1:$PORT" },
-  "sinks": { "nas": { "type": "folder", "path": "$DIR/nas" } }, "routes": { "saved": ["nas"] } }
+  "sinks": { "nas": { "type": "folder", "path": "$DIR/nas" }$dropbox }, "routes": { "saved": ["nas"] } }
 JSON
 "$BIN" run --state "$DIR/state" --archive "$DIR/archive" --mountpoint "$DIR/mnt" --size 2G --config "$DIR/config.json" \
     > "$DIR/daemon.log" 2>&1 &

@@ -11,11 +11,12 @@ final class DropboxClient: Sendable {
     let tokenURL: String
     let appKey: String
     private let appSecret: String?
-    private let refreshToken: String
+    private let refreshToken: DropboxRefreshToken
     /// The access token and when to take a new one (seconds since 1970; nil when Dropbox named no lifetime).
     private let accessToken = Mutex<(token: String, refreshAt: Double?)?>(nil)
 
-    init(apiURL: String, contentURL: String, tokenURL: String, appKey: String, appSecret: String?, refreshToken: String) {
+    init(apiURL: String, contentURL: String, tokenURL: String, appKey: String, appSecret: String?,
+         refreshToken: DropboxRefreshToken) {
         self.apiURL = apiURL
         self.contentURL = contentURL
         self.tokenURL = tokenURL
@@ -83,6 +84,7 @@ final class DropboxClient: Sendable {
     }
 
     private func refresh() throws(SinkError) -> String {
+        let refreshToken = try self.refreshToken.current()
         var form = "grant_type=refresh_token&refresh_token=\(Self.formEncode(refreshToken))&client_id=\(Self.formEncode(appKey))"
         if let appSecret { form += "&client_secret=\(Self.formEncode(appSecret))" }
         let raw = try HTTPRequest(method: "POST", url: tokenURL, headers: ["Content-Type: application/x-www-form-urlencoded"],

@@ -11,7 +11,10 @@ import SigV4
 public struct DropboxSink: Sink {
     public let name: String
     public var type: String { "dropbox" }
+    public var peer: PeerAddress? { PeerAddress(url: client.apiURL) }
     let client: DropboxClient
+    /// Where the refresh token comes from: the web UI asks whether the sink is linked yet.
+    public let refreshToken: DropboxRefreshToken
     public let prefix: String
     public let chunkSize: Int
     public let resumeDirectory: String
@@ -21,7 +24,17 @@ public struct DropboxSink: Sink {
     public init(name: String, appKey: String, appSecret: String? = nil, refreshToken: String, prefix: String = "",
                 apiURL: String = "https://api.dropboxapi.com", contentURL: String = "https://content.dropboxapi.com",
                 tokenURL: String? = nil, chunkSize: Int = DropboxSink.defaultChunkSize, resumeDirectory: String) {
+        self.init(name: name, appKey: appKey, appSecret: appSecret, refreshTokenFrom: .value(refreshToken), prefix: prefix,
+                  apiURL: apiURL, contentURL: contentURL, tokenURL: tokenURL, chunkSize: chunkSize,
+                  resumeDirectory: resumeDirectory)
+    }
+
+    public init(name: String, appKey: String, appSecret: String? = nil, refreshTokenFrom refreshToken: DropboxRefreshToken,
+                prefix: String = "", apiURL: String = "https://api.dropboxapi.com",
+                contentURL: String = "https://content.dropboxapi.com", tokenURL: String? = nil,
+                chunkSize: Int = DropboxSink.defaultChunkSize, resumeDirectory: String) {
         self.name = name
+        self.refreshToken = refreshToken
         client = DropboxClient(apiURL: apiURL, contentURL: contentURL, tokenURL: tokenURL ?? apiURL + "/oauth2/token",
                                appKey: appKey, appSecret: appSecret, refreshToken: refreshToken)
         self.prefix = prefix

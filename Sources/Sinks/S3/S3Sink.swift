@@ -14,6 +14,7 @@ import SigV4
 public struct S3Sink: Sink {
     public let name: String
     public var type: String { "s3" }
+    public var peer: PeerAddress? { PeerAddress(url: client.endpoint) }
     let client: S3Client
     public let prefix: String
     public let partSize: Int

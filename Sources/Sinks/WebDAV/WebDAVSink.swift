@@ -11,6 +11,7 @@ import SigV4
 public struct WebDAVSink: Sink {
     public let name: String
     public var type: String { "webdav" }
+    public var peer: PeerAddress? { PeerAddress(url: client.base) }
     let client: WebDAVClient
     public let prefix: String
 

@@ -30,12 +30,15 @@ public struct NowFigures: Codable, Sendable, Equatable {
     public struct SinkState: Codable, Sendable, Equatable {
         public var name: String
         public var enabled: Bool
-        /// "ok", "stopped", "disabled", "failing"
+        /// "ok", "stopped", "disabled", "failing", "offline" (its peer does not answer: the board is away)
         public var state: String
         public var queued: Int
         public var lastSuccessAt: Double?
         public var lastError: String?
         public var sentBytes: Int64
+        /// Why the peer counts as away, and since when (seconds since 1970); absent while it answers.
+        public var offline: String?
+        public var offlineSince: Double?
     }
 
     /// A file retention would take next (`Retention.queue`): due by age, or first to go once space runs short.

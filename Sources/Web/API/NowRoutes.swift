@@ -66,11 +66,12 @@ extension WebServer {
         guard let sinks, let summaries = try? sinks.status() else { return [] }
         return summaries.map { summary in
             let status = summary.status
-            let state = status.stopped != nil ? "stopped" : !status.enabled ? "disabled"
+            let away = sinks.reachability?.offline(status.name)
+            let state = status.stopped != nil ? "stopped" : !status.enabled ? "disabled" : away != nil ? "offline"
                 : (status.lastErrorAt ?? 0) > (status.lastSuccessAt ?? 0) ? "failing" : "ok"
             return NowFigures.SinkState(name: status.name, enabled: status.enabled, state: state, queued: summary.totalDepth,
                                         lastSuccessAt: status.lastSuccessAt, lastError: status.stopped ?? status.lastError,
-                                        sentBytes: status.sentBytes)
+                                        sentBytes: status.sentBytes, offline: away?.reason, offlineSince: away?.since)
         }
     }
 }

@@ -109,7 +109,8 @@ extension PageAssets {
     // The sinks with their controls; `after` gets the new states (Now's stream brings them by itself).
     function sinkRows(sinks, after) {
       return sinks.length ? el("ul", {cls: "rows", id: "sinks"}, sinks.map(s => el("li", {},
-        el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name, s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
+        el("span", {}, el("span", {cls: "dot " + ({ok: "ok", failing: "warn", stopped: "bad"}[s.state] || "")}), s.name,
+          s.offline ? el("div", {cls: "muted"}, "Not answering (noticed " + ago((Date.now() / 1000) - s.offlineSince) + "): " + s.offline + ". Uploads start when it answers.") : s.lastError ? el("div", {cls: "muted"}, s.lastError) : null),
         el("span", {}, s.state + " · " + s.queued + " queued" + (s.sentBytes ? " · " + bytes(s.sentBytes) + " sent " : " "),
           s.state === "stopped" || s.state === "failing" ? sinkButton(s.name, "retry", "Retry", after) : null,
           sinkButton(s.name, s.enabled ? "disable" : "enable", s.enabled ? "Pause" : "Resume", after))))) : el("p", {cls: "muted"}, "No sinks configured.");
@@ -135,12 +136,44 @@ extension PageAssets {
         } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
       }}, el("h2", {}, "Password"), current, next, again, el("button", {cls: "btn on", type: "submit"}, "Change password"), note);
       const sinks = el("div", {cls: "card"}, el("p", {cls: "muted"}, "Loading…"));
-      const config = el("div", {id: "config"});
-      show(el("h1", {}, "Settings"), config, form, el("h2", {}, "Uploads"), sinks);
+      const config = el("div", {id: "config"}), dropbox = el("div", {id: "dropbox"});
+      show(el("h1", {}, "Settings"), config, form, el("h2", {}, "Uploads"), sinks, dropbox);
       const draw = list => sinks.replaceChildren(sinkRows(list, draw));
-      const [list, doc] = await Promise.all([api("/api/sinks"), api("/api/settings").catch(err => { if (err instanceof LoginNeeded) throw err; return null; })]);
+      const optional = p => api(p).catch(err => { if (err instanceof LoginNeeded) throw err; return null; });
+      const [list, doc, accounts] = await Promise.all([api("/api/sinks"), optional("/api/settings"), optional("/api/dropbox")]);
       draw(list);
       if (doc) configForm(config, doc);
+      if (accounts && accounts.length) dropboxCard(dropbox, accounts, () => api("/api/sinks").then(draw));
+    }
+    // Dropbox's PKCE login from the phone: Dropbox's page allows the app and shows a code; pasted here, the board
+    // trades it for a refresh token.
+    function dropboxCard(box, accounts, after, said) {
+      const rows = accounts.map(a => {
+        const steps = el("div", {cls: "steps", hidden: true});
+        const start = el("button", {cls: "btn small" + (a.linked ? "" : " on"), type: "button", disabled: !!a.problem, onclick: async () => {
+          start.disabled = true;
+          try {
+            const r = await api("/api/dropbox/" + encodeURIComponent(a.name) + "/authorize", {method: "POST"});
+            const code = el("input", {id: "dropbox-code", placeholder: "Code from Dropbox", "aria-label": "Code from Dropbox", autocomplete: "off", required: true});
+            const note = el("p", {cls: "muted", id: "dropbox-note"});
+            steps.replaceChildren(
+              el("p", {}, "1. ", el("a", {href: r.url, target: "_blank", rel: "noopener noreferrer", id: "dropbox-open"}, "Open Dropbox"), ", sign in and allow the app."),
+              el("form", {cls: "form", onsubmit: async e => {
+                e.preventDefault();
+                note.className = "muted"; note.textContent = "Asking Dropbox…";
+                try {
+                  const done = await api("/api/dropbox/" + encodeURIComponent(a.name) + "/code", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({code: code.value})});
+                  dropboxCard(box, done.accounts, after, done.message); after();
+                } catch (err) { if (err instanceof LoginNeeded) return login(); note.className = "error"; note.textContent = err.message; }
+              }}, el("label", {for: "dropbox-code"}, "2. Paste the code Dropbox shows:"), code, el("button", {cls: "btn on", type: "submit"}, "Link"), note));
+            steps.hidden = false;
+          } catch (err) { if (err instanceof LoginNeeded) return login(); steps.hidden = false; steps.replaceChildren(el("p", {cls: "error"}, err.message)); start.disabled = false; }
+        }}, a.linked ? "Link again" : "Link Dropbox");
+        return el("li", {cls: "dropbox-account", "data-linked": a.linked ? "yes" : "no"},
+          el("span", {}, el("span", {cls: "dot " + (a.linked ? "ok" : "warn")}), a.name, el("div", {cls: a.problem ? "error" : "muted"}, a.problem || (a.linked ? "linked" : "not linked yet: uploads wait"))),
+          el("span", {}, start), steps);
+      });
+      box.replaceChildren(el("h2", {}, "Dropbox"), el("div", {cls: "card"}, said ? el("p", {cls: "okay", id: "dropbox-said"}, said) : null, el("ul", {cls: "rows"}, rows)));
     }
     // The config file's editable keys: retention applies at once, the rest at a reload (the car keeps its drive).
     function configForm(box, doc, said) {

@@ -49,6 +49,7 @@ extension PageAssets {
     .form select{width:100%;font:inherit;padding:11px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);margin:8px 0}
     .setting{display:block;margin:12px 0 4px}.setting>span{font-weight:600}.setting>small{display:block;margin-top:-4px}.settings{max-width:520px}
     .pending{margin:12px 0}.pending .notice{color:var(--warn)}
+    .dropbox-account{flex-wrap:wrap}.dropbox-account .steps{flex-basis:100%}.steps .form{max-width:none}
     .chips input[type=date]{font:inherit;background:var(--card);color:var(--text);border:1px solid var(--line);border-radius:18px;padding:5px 10px}
     .error{color:var(--bad)}
     .player{position:relative}

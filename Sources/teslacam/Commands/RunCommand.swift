@@ -113,7 +113,7 @@ struct RunCommand: ParsableCommand {
             let metrics = DaemonMetrics(engine: engine, catalog: catalog, sinks: try SinkFactory.setups(file).map(\.sink),
                                         uploader: uploader, retainer: retainer)
             return try WebUI.start(web, file: file, state: statePath, archive: archivePath, catalog: catalog, engine: engine,
-                                   logger: logger, live: live, settingsEditor: editor, metrics: { metrics.text() })
+                                   logger: logger, live: live, reachability: uploader?.reachability, settingsEditor: editor, metrics: { metrics.text() })
         }
         let repairs = RepairLoop(catalog: catalog, state: statePath, archive: archivePath, logger: logger)
         defer { repairs.stop() }

@@ -127,8 +127,8 @@ extension SinksCommand {
             abstract: "Authorise a dropbox sink: prints a URL to open, reads the code Dropbox shows, saves the refresh token (mode 0600).")
         @Argument(help: "The dropbox sink's name in the config.") var name: String
         @Option(help: "JSON config file (the sink's appKey and refreshTokenFile).") var config: String
-        @Option(name: .customLong("authorize-url"), help: "Dropbox's authorize page.")
-        var authorizeURL: String = DropboxAuthorization.authorizeEndpoint
+        @Option(name: .customLong("authorize-url"), help: "Dropbox's authorize page (default: the sink's authorizeURL, else Dropbox's own).")
+        var authorizeURL: String?
         @Option(help: "The code Dropbox showed; read from standard input when not given.") var code: String?
 
         func run() throws {

@@ -10,20 +10,20 @@ import Web
 /// them, from the archive once complete; the sinks' switches; `/metrics`.
 enum WebUI {
     static func start(_ web: WebConfig, file: Configuration, state: String, archive: String, catalog: ClipCatalog,
-                      engine: VolumeEngine, logger: Logger, live: LivePolicy, settingsEditor: (any SettingsEditor)? = nil,
+                      engine: VolumeEngine, logger: Logger, live: LivePolicy, reachability: SinkReachability? = nil, settingsEditor: (any SettingsEditor)? = nil,
                       metrics: (@Sendable () -> String)? = nil) throws -> RunningWebServer {
         let pass = RetentionPass(catalog: catalog, live: live, state: state, archive: archive)
         let sinks = try SinkFactory.setups(file).map(\.sink)
         let server = WebServer(
             settings: web.settings, state: state, catalog: catalog,
             clips: LiveClipStore(engine: engine, archive: ArchiveClipStore(root: archive)), engine: engine,
-            sinks: sinks.isEmpty ? nil : SinkControl(catalog: catalog, sinks: sinks),
+            sinks: sinks.isEmpty ? nil : SinkControl(catalog: catalog, sinks: sinks, reachability: reachability),
             retention: { [live] in
                 let policy = live.current
                 return NowFigures.Retention(recentDays: policy.recentDays, eventDays: policy.eventDays,
                                             minFreeBytes: policy.minFreeBytes)
             },
-            settingsEditor: settingsEditor,
+            settingsEditor: settingsEditor, dropboxLinking: DropboxLinker.make(file),
             evictionQueue: { [engine] in Self.queue(pass, engine: engine, logger: logger) },
             metrics: metrics, logger: logger)
         if (try? PasswordHash.load(state: state)) == nil {

@@ -61,6 +61,8 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
     var refreshTokenEnv: String? = nil
     var apiURL: String? = nil
     var contentURL: String? = nil
+    /// The page where the owner allows the app (Dropbox's own unless a stand-in is tested).
+    var authorizeURL: String? = nil
     var chunkSize: ByteSize? = nil
 
     /// How an S3 bucket is addressed: in the path (MinIO, moto, most S3-likes) or in the host name (AWS).
@@ -201,12 +203,16 @@ struct SinkSettings: Encodable, Equatable, ConfigSection {
             throw .invalidValue(key: reader.keyPath("appSecretEnv"), found: "\"\(env)\"",
                                 expected: "given together with appSecretFile: keep one of them")
         }
-        for key in ["apiURL", "contentURL"] {
+        for key in ["apiURL", "contentURL", "authorizeURL"] {
             let url = try reader.string(key)
             if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
                 throw .invalidValue(key: reader.keyPath(key), found: "\"\(url)\"", expected: "an http:// or https:// URL")
             }
-            if key == "apiURL" { apiURL = url } else { contentURL = url }
+            switch key {
+            case "apiURL": apiURL = url
+            case "contentURL": contentURL = url
+            default: authorizeURL = url
+            }
         }
         chunkSize = try reader.size("chunkSize")
         if let chunkSize, chunkSize.bytes < 4 << 20 || chunkSize.bytes > 148 << 20 || chunkSize.bytes % (4 << 20) != 0 {

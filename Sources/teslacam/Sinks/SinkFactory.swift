@@ -44,11 +44,15 @@ enum SinkFactory {
             sink = WebDAVSink(name: name, url: settings.url!, user: settings.user, password: password,
                               prefix: settings.prefix ?? "")
         case .dropbox:
-            let refresh = try secret(file: settings.refreshTokenFile, env: settings.refreshTokenEnv, key: key,
-                                     fields: ("refreshTokenFile", "refreshTokenEnv"), what: "the refresh token")!
+            // A file is read when the token is needed: a sink not linked yet starts, stopped with that reason,
+            // and the link from the web UI (or `sinks login`) needs no restart.
+            let refresh: DropboxRefreshToken = if let file = settings.refreshTokenFile { .file(file, sink: name) } else {
+                .value(try secret(file: nil, env: settings.refreshTokenEnv, key: key,
+                                  fields: ("refreshTokenFile", "refreshTokenEnv"), what: "the refresh token")!)
+            }
             let appSecret = try secret(file: settings.appSecretFile, env: settings.appSecretEnv, key: key,
                                        fields: ("appSecretFile", "appSecretEnv"), what: "the app's secret")
-            sink = DropboxSink(name: name, appKey: settings.appKey!, appSecret: appSecret, refreshToken: refresh,
+            sink = DropboxSink(name: name, appKey: settings.appKey!, appSecret: appSecret, refreshTokenFrom: refresh,
                                prefix: settings.prefix ?? "", apiURL: settings.apiURL ?? "https://api.dropboxapi.com",
                                contentURL: settings.contentURL ?? "https://content.dropboxapi.com",
                                chunkSize: settings.chunkSize.map { Int($0.bytes) } ?? DropboxSink.defaultChunkSize,
