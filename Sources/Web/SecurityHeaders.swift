@@ -11,9 +11,21 @@ struct SecurityHeaders: RouterMiddleware {
     /// is a 405 with `Allow`, not a 404.
     let table: RouteTable
 
-    static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        + "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
-        + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    /// The policy in force: `policy(tiles:)` of the server's settings.
+    let policy: String
+
+    init(logger: Logger, table: RouteTable, tiles: MapTiles? = nil) {
+        self.logger = logger
+        self.table = table
+        policy = Self.policy(tiles: tiles)
+    }
+
+    /// Images from the map tile server too, when one is configured (its origin only).
+    static func policy(tiles: MapTiles?) -> String {
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:" + (tiles?.origin.map { " " + $0 } ?? "") + "; "
+            + "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
+            + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -34,7 +46,7 @@ struct SecurityHeaders: RouterMiddleware {
             logger.error("web request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             response = Reply.error(WebError(.internalServerError, "the server could not answer: \(type(of: error))"))
         }
-        response.headers[.contentSecurityPolicy] = Self.policy
+        response.headers[.contentSecurityPolicy] = policy
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"

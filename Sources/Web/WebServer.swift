@@ -91,7 +91,7 @@ public final class WebServer: Sendable {
     public func router() -> (router: Router<WebContext>, routes: [String]) {
         let router = Router(context: WebContext.self)
         let table = RouteTable()
-        router.add(middleware: SecurityHeaders(logger: logger, table: table))
+        router.add(middleware: SecurityHeaders(logger: logger, table: table, tiles: settings.mapTiles))
         func add(_ method: HTTPRequest.Method, _ path: String, _ access: Access, _ handler: @escaping Handler) {
             table.add("\(method.rawValue) " + path.split(separator: "/").map {
                 $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)

@@ -8,13 +8,17 @@ public struct WebSettings: Sendable, Equatable {
     public var secureCookies: Bool
     /// Serve HTTPS with this certificate and key; nil: plain HTTP.
     public var tls: WebTLS?
+    /// Map tiles behind the pages' own drawings, for a phone that has internet; nil: none (the default).
+    public var mapTiles: MapTiles?
 
-    public init(host: String = "0.0.0.0", port: Int = 3000, openMetrics: Bool = true, secureCookies: Bool = false, tls: WebTLS? = nil) {
+    public init(host: String = "0.0.0.0", port: Int = 3000, openMetrics: Bool = true, secureCookies: Bool = false, tls: WebTLS? = nil,
+                mapTiles: MapTiles? = nil) {
         self.host = host
         self.port = port
         self.openMetrics = openMetrics
         self.secureCookies = secureCookies || tls != nil
         self.tls = tls
+        self.mapTiles = mapTiles
     }
 
     /// The scheme the pages are served with.

@@ -26,6 +26,26 @@ import Web
         #expect(defaults.web?.settings.secureCookies == false)
     }
 
+    @Test func mapTilesAreAnOptionWithTheirCreditAndOrigin() throws {
+        let osm = try parse(#"{ "web": { "mapTiles": { "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png" } } }"#)
+        let tiles = try #require(osm.web?.settings.mapTiles)
+        #expect(tiles.attribution == "© OpenStreetMap contributors" && tiles.origin == "https://tile.openstreetmap.org")
+        #expect(try parse(String(decoding: osm.encoded(), as: UTF8.self)) == osm)
+        let own = try parse(#"{ "web": { "mapTiles": { "url": "http://nas.local:8080/t/{z}/{x}/{y}.png", "attribution": "My tiles" } } }"#)
+        #expect(own.web?.settings.mapTiles == MapTiles(url: "http://nas.local:8080/t/{z}/{x}/{y}.png", attribution: "My tiles"))
+        #expect(own.web?.settings.mapTiles?.origin == "http://nas.local:8080")
+        #expect(try parse(#"{ "web": {} }"#).web?.settings.mapTiles == nil, "off unless asked for")
+        func message(_ text: String) -> String {
+            do { _ = try parse(text); return "accepted" } catch { return error.description }
+        }
+        #expect(message(#"{ "web": { "mapTiles": { "url": "https://tile.example/{z}/{x}.png" } } }"#)
+                == #"web.mapTiles.url: "https://tile.example/{z}/{x}.png" is not a tile address with {z}, {x} and {y} (it has no {y})"#)
+        #expect(message(#"{ "web": { "mapTiles": { "url": "tiles/{z}/{x}/{y}.png" } } }"#).hasPrefix("web.mapTiles.url:"))
+        #expect(message(#"{ "web": { "mapTiles": { "url": "https://a/{z}/{x}/{y}.png; script-src *" } } }"#).hasPrefix("web.mapTiles.url:"),
+                "nothing that could widen the Content-Security-Policy")
+        #expect(message(#"{ "web": { "mapTiles": {} } }"#).hasPrefix("web.mapTiles.url: missing"))
+    }
+
     @Test func badWebSettingsNameTheKey() {
         func message(_ text: String) -> String {
             do { _ = try parse(text); return "accepted" } catch { return error.description }

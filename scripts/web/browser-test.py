@@ -55,6 +55,26 @@ def free_port():
         return s.getsockname()[1]
 
 port = free_port()
+# A map tile server on loopback (the pages' optional tiles): any /z/x/y.png is a grey PNG; requests are recorded.
+import http.server, math, zlib
+def png(rgb):
+    row = b"\x00" + bytes(rgb)
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(row)) + chunk(b"IEND", b"")
+TILE = png((205, 214, 222))
+TILE_REQUESTS = []
+class Tiles(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        TILE_REQUESTS.append(self.path)
+        self.send_response(200); self.send_header("Content-Type", "image/png"); self.send_header("Content-Length", str(len(TILE)))
+        self.send_header("Access-Control-Allow-Origin", "*"); self.end_headers(); self.wfile.write(TILE)
+    def log_message(self, *args): pass
+tile_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+threading.Thread(target=tile_server.serve_forever, daemon=True).start()
+TILES = f"http://127.0.0.1:{tile_server.server_address[1]}/tiles/{{z}}/{{x}}/{{y}}.png"
+def tile_of(lat, lon, z):
+    s = math.sin(math.radians(lat)); n = 2 ** z
+    return int((lon + 180) / 360 * n), int((0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * n)
 # The Dropbox stand-in (scripts/peers): a dropbox sink not linked yet, linked from the Settings page.
 os.makedirs(os.path.join(WORK, "dropbox"), exist_ok=True)
 standin = subprocess.Popen(["python3", os.path.join(REPO, "scripts/peers/dropbox-standin.py"), os.path.join(WORK, "dropbox"), "app-key", "unused"],
@@ -63,7 +83,7 @@ DROPBOX = "http://127.0.0.1:" + standin.stdout.readline().strip()
 DROPBOX_TOKEN = os.path.join(WORK, "daemon-etc", "dropbox.token")
 out = subprocess.run([os.path.join(REPO, "scripts/web/serve-fixtures.sh"), BIN, os.path.join(WORK, "daemon"), str(port)],
                      capture_output=True, text=True, timeout=300,
-                     env=dict(os.environ, TESLACAM_DROPBOX_URL=DROPBOX, TESLACAM_DROPBOX_TOKEN=DROPBOX_TOKEN))
+                     env=dict(os.environ, TESLACAM_DROPBOX_URL=DROPBOX, TESLACAM_DROPBOX_TOKEN=DROPBOX_TOKEN, TESLACAM_MAP_TILES=TILES))
 if out.returncode != 0:
     print(out.stdout, out.stderr)
     print("0 passed, 1 failed")
@@ -217,6 +237,16 @@ try:
                   [cards.nth(i).inner_text() for i in range(cards.count())])
             wait_until(page, "[...document.querySelectorAll('.event img')].every(i => i.complete && i.naturalWidth > 0)")
             check(f"{size_name}: thumbnails load", True)
+            # The events' map over the configured tiles: the tile under each event was asked for, at one zoom, and
+            # the Content-Security-Policy let it in (a refusal would be a console error).
+            wait_until(page, "document.querySelectorAll('svg.map.tiled image').length > 0")
+            hrefs = page.evaluate("[...document.querySelectorAll('svg.map.wide image')].map(i => i.getAttribute('href'))")
+            zooms = {int(h.split('/tiles/')[1].split('/')[0]) for h in hrefs}
+            wanted = {f"/tiles/{z}/{x}/{y}.png" for z in zooms for x, y in (tile_of(37.4059, -122.1450, z), tile_of(37.3947, -122.1503, z))}
+            wait_until(page, f"[...document.querySelectorAll('svg.map.wide image')].length === {len(hrefs)}")
+            page.wait_for_timeout(500)
+            check(f"{size_name}: the event map lies over the tiles of both events' places", len(zooms) == 1 and wanted <= set(TILE_REQUESTS)
+                  and page.evaluate("document.querySelector('svg.map.wide text.credit').textContent").startswith("Map tiles: 127.0.0.1"), (sorted(zooms), sorted(wanted), sorted(set(TILE_REQUESTS))[:20]))
             shot("events")
             page.click(".chips button:has-text('Saved')")
             wait_until(page, "document.querySelectorAll('.event').length === 1")

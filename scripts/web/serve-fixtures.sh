@@ -15,8 +15,11 @@ if [ -n "${TESLACAM_DROPBOX_URL:-}" ]; then
     u=$TESLACAM_DROPBOX_URL
     dropbox=", \"box\": { \"type\": \"dropbox\", \"appKey\": \"app-key\", \"refreshTokenFile\": \"$TESLACAM_DROPBOX_TOKEN\", \"apiURL\": \"$u\", \"contentURL\": \"$u\", \"authorizeURL\": \"$u/oauth2/authorize\" }"
 fi
+# TESLACAM_MAP_TILES (a tile server's {z}/{x}/{y} address) turns the pages' map tiles on.
+tiles=""
+if [ -n "${TESLACAM_MAP_TILES:-}" ]; then tiles=", \"mapTiles\": { \"url\": \"$TESLACAM_MAP_TILES\" }"; fi
 cat > "$DIR/config.json" <<JSON
-{ "web": { "listen": "127.0.0.1:$PORT" },
+{ "web": { "listen": "127.0.0.1:$PORT"$tiles },
   "sinks": { "nas": { "type": "folder", "path": "$DIR/nas" }$dropbox }, "routes": { "saved": ["nas"] } }
 JSON
 "$BIN" run --state "$DIR/state" --archive "$DIR/archive" --mountpoint "$DIR/mnt" --size 2G --config "$DIR/config.json" \

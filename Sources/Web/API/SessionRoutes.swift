@@ -8,6 +8,8 @@ extension WebServer {
         var authenticated: Bool
         var csrf: String?
         var passwordSet: Bool
+        /// The map tile server, for the owner's pages (absent when none is configured, or before the login).
+        var mapTiles: MapTiles? = nil
     }
 
     struct LoginRequest: Decodable { var password: String }
@@ -17,7 +19,8 @@ extension WebServer {
         add(.get, "/api/session", .anyone) { [self] request, _ in
             let session = session(of: request)
             let passwordSet = (try? PasswordHash.load(state: state)) != nil
-            return try Reply.json(SessionReply(authenticated: session != nil, csrf: session?.csrf, passwordSet: passwordSet))
+            return try Reply.json(SessionReply(authenticated: session != nil, csrf: session?.csrf, passwordSet: passwordSet,
+                                               mapTiles: session == nil ? nil : settings.mapTiles))
         }
         add(.post, "/api/login", .anyone) { [self] request, context in
             // JSON only: a cross-site HTML form cannot send it, so no one can log a victim into their session.
@@ -47,7 +50,8 @@ extension WebServer {
                 throw WebError(.unauthorized, "wrong password")
             }
             let session = sessions.create()
-            var response = try Reply.json(SessionReply(authenticated: true, csrf: session.csrf, passwordSet: true))
+            var response = try Reply.json(SessionReply(authenticated: true, csrf: session.csrf, passwordSet: true,
+                                                       mapTiles: settings.mapTiles))
             response.headers[.setCookie] = sessionCookie(session)
             return response
         }

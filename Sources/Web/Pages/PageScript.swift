@@ -4,7 +4,7 @@ extension PageAssets {
     static let script = #"""
     "use strict";
     const $main = document.getElementById("main");
-    let csrf = null, leave = null;
+    let csrf = null, leave = null, tiles = null;  // tiles: the configured map tile server, from the session
 
     function el(tag, attrs, ...kids) {
       const e = document.createElement(tag);
@@ -265,8 +265,10 @@ extension PageAssets {
       const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
       const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 0.002);
       const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 300 120"); svg.setAttribute("class", "map wide");
+      const fit = fitMap(events.map(e => [e.latitude, e.longitude]), 300, 120, 12, 0.002 / 360);
+      tileLayer(svg, fit, 700);
       for (const e of events) {
-        const x = 150 + ((e.longitude - (c + d) / 2) * k / span) * 260, y = 60 - ((e.latitude - (a + b) / 2) / span) * 100;
+        const [x, y] = fit.xy([e.latitude, e.longitude]);
         const link = document.createElementNS(ns, "a"); link.setAttribute("href", "#/event/" + e.id);
         const dot = document.createElementNS(ns, "circle"); dot.setAttribute("cx", x.toFixed(1)); dot.setAttribute("cy", y.toFixed(1)); dot.setAttribute("r", "5");
         dot.setAttribute("class", e.kind);
@@ -322,7 +324,7 @@ extension PageAssets {
     function driveCard(d) {
       const place = p => p ? p[0].toFixed(4) + ", " + p[1].toFixed(4) : "unknown";
       const hm = s => s >= 3600 ? Math.floor(s / 3600) + " h " + Math.round(s % 3600 / 60) + " min" : s >= 60 ? Math.round(s / 60) + " min" : Math.round(s) + " s";
-      return el("div", {cls: "card drive"}, routeMap(d.route, "map route"), el("div", {},
+      return el("div", {cls: "card drive"}, routeMap(d.route, "map route", null, true), el("div", {},
         el("div", {cls: "what"}, carTime(d.start)),
         el("div", {}, el("b", {}, (d.distance / 1000).toFixed(1) + " km"), " · " + hm(d.duration) + " · Autopilot " + Math.round(d.autopilotShare * 100) + " %"),
         el("div", {cls: "muted"}, "Top speed " + Math.round(d.maxSpeed * 3.6) + " km/h · " + d.clips + " clips"),
@@ -332,16 +334,54 @@ extension PageAssets {
           el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/gpx", download: ""}, "GPX"),
           el("a", {cls: "btn small", href: "/api/drives/" + d.number + "/geojson", download: ""}, "GeoJSON"))));
     }
-    // A track drawn by us (no tiles: the board often has no internet): [lat, lon] points, north up, equal scale.
-    function routeMap(points, cls, at) {
+    // Web Mercator in [0, 1]²: what slippy-map tiles are cut in, and north up with an equal scale locally.
+    function mercator(lat, lon) {
+      const s = Math.sin(Math.max(-85.05, Math.min(85.05, lat)) * Math.PI / 180);
+      return [(lon + 180) / 360, 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)];
+    }
+    // Fits [lat, lon] points into a w×h view box, `pad` round them; `least`: the smallest span shown (Mercator units).
+    function fitMap(points, w, h, pad, least) {
+      const m = points.map(q => mercator(q[0], q[1])), xs = m.map(q => q[0]), ys = m.map(q => q[1]);
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      const scale = Math.min((w - 2 * pad) / Math.max(x1 - x0, least), (h - 2 * pad) / Math.max(y1 - y0, least));
+      const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+      return {w, h, scale, cx, cy, xy: q => { const [x, y] = mercator(q[0], q[1]); return [w / 2 + (x - cx) * scale, h / 2 + (y - cy) * scale]; }};
+    }
+    // Map tiles under a fitted drawing, only when the web section names a tile server and the phone is online
+    // (offline, the images fail quietly and the drawing is all there is). The zoom whose tiles come closest to
+    // 256 px at `px` CSS pixels across; the server's credit in a corner.
+    function tileLayer(svg, fit, px) {
+      if (!tiles || navigator.onLine === false) return;
+      const ns = "http://www.w3.org/2000/svg";
+      const z = Math.max(0, Math.min(19, Math.round(Math.log2(fit.scale * px / fit.w / 256)))), n = 2 ** z;
+      const left = fit.cx - fit.w / 2 / fit.scale, top = fit.cy - fit.h / 2 / fit.scale;
+      const [tx0, tx1] = [Math.floor(left * n), Math.floor((left + fit.w / fit.scale) * n)];
+      const [ty0, ty1] = [Math.max(0, Math.floor(top * n)), Math.min(n - 1, Math.floor((top + fit.h / fit.scale) * n))];
+      if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 48) return;
+      const g = document.createElementNS(ns, "g"); g.setAttribute("class", "tiles");
+      for (let tx = tx0; tx <= tx1; tx++) for (let ty = ty0; ty <= ty1; ty++) {
+        const img = document.createElementNS(ns, "image");
+        img.setAttribute("href", tiles.url.replace("{z}", z).replace("{x}", ((tx % n) + n) % n).replace("{y}", ty));
+        const [x, y] = [fit.w / 2 + (tx / n - fit.cx) * fit.scale, fit.h / 2 + (ty / n - fit.cy) * fit.scale];
+        // A hair of overlap: no seams between tiles at fractional positions.
+        for (const [k, v] of [["x", x], ["y", y], ["width", fit.scale / n + 0.3], ["height", fit.scale / n + 0.3]]) img.setAttribute(k, v.toFixed(2));
+        img.setAttribute("preserveAspectRatio", "none");
+        g.append(img);
+      }
+      const credit = document.createElementNS(ns, "text");
+      credit.setAttribute("x", fit.w - 2); credit.setAttribute("y", fit.h - 2); credit.setAttribute("text-anchor", "end");
+      credit.setAttribute("class", "credit"); credit.setAttribute("font-size", (fit.w / 40).toFixed(1));
+      credit.textContent = tiles.attribution;
+      svg.prepend(g); svg.append(credit); svg.classList.add("tiled");
+    }
+    // A track drawn by us: [lat, lon] points, north up, equal scale; tiles beneath only where `withTiles` asks.
+    function routeMap(points, cls, at, withTiles) {
       const ns = "http://www.w3.org/2000/svg";
       const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 100 100"); svg.setAttribute("class", cls || "map");
       if (points.length < 2) return svg;
-      const lats = points.map(q => q[0]), lons = points.map(q => q[1]);
-      const [a, b, c, d] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-      const k = Math.cos(((a + b) / 2) * Math.PI / 180), span = Math.max(b - a, (d - c) * k, 1e-6);
-      const ox = 50 - ((d - c) * k / span) * 45, oy = 50 + ((b - a) / span) * 45;
-      const xy = q => [ox + ((q[1] - c) * k / span) * 90, oy - ((q[0] - a) / span) * 90];
+      const fit = fitMap(points, 100, 100, 5, 3e-9);
+      if (withTiles) tileLayer(svg, fit, 200);
+      const xy = fit.xy;
       const line = document.createElementNS(ns, "polyline"); line.setAttribute("points", points.map(q => xy(q).map(n => n.toFixed(1)).join(",")).join(" "));
       svg.append(line);
       const dot = (q, name) => { const e = document.createElementNS(ns, "circle"); const [x, y] = xy(q); e.setAttribute("cx", x.toFixed(1)); e.setAttribute("cy", y.toFixed(1)); e.setAttribute("r", "4"); e.setAttribute("class", name); svg.append(e); };
@@ -669,7 +709,7 @@ extension PageAssets {
         document.getElementById("logout").hidden = !s.authenticated;
         document.getElementById("nav").hidden = !s.authenticated;
         if (!s.authenticated) return login(s.passwordSet ? "" : "No password is set: run teslacam passwd --state DIR on the board.");
-        csrf = s.csrf;
+        csrf = s.csrf; tiles = s.mapTiles || null;
         switch (parts[0]) {
           case "events": return eventsView(parts[1], parts[2]);
           case "settings": return await settingsView();

@@ -83,6 +83,7 @@ extension PageAssets {
     svg.map polyline{fill:none;stroke:#5aa9ff;stroke-width:2;vector-effect:non-scaling-stroke}
     svg.map circle{fill:var(--accent)}
     svg.map.wide{width:100%;height:auto;max-height:180px;border:0}
+    svg.map text.credit{fill:#333;paint-order:stroke;stroke:#fff;stroke-width:2px;stroke-opacity:.7}
     svg.map circle.saved{fill:#5aa9ff}
     svg.map circle.start{fill:var(--ok)}
     .drive{display:flex;gap:12px;align-items:flex-start}.drive>div{min-width:0}.drive .what{font-weight:600}

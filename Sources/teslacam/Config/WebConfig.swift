@@ -1,3 +1,4 @@
+import Foundation
 import Web
 
 /// The config's `web` section: `{ "listen": "0.0.0.0:3000", "metrics": "open" }`. Without the section no web
@@ -9,6 +10,36 @@ struct WebConfig: Encodable, Equatable, ConfigSection {
     var listen: String?
     var metrics: MetricsAccess?
     var tls: TLSFiles?
+    /// `{ "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "..." }`: tiles under the pages'
+    /// maps on a phone with internet; absent: the pages' own drawing only.
+    var mapTiles: MapTilesSettings?
+
+    struct MapTilesSettings: Encodable, Equatable, ConfigSection {
+        var url: String
+        var attribution: String?
+
+        init(url: String, attribution: String? = nil) {
+            self.url = url
+            self.attribution = attribution
+        }
+
+        init(reading reader: inout ConfigReader) throws(ConfigurationError) {
+            guard let url = try reader.string("url") else {
+                throw .missingKey(key: reader.keyPath("url"), why: "map tiles need the tile server's address, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+            }
+            if let problem = MapTiles.problem(url) {
+                throw .invalidValue(key: reader.keyPath("url"), found: "\"\(url)\"", expected: problem)
+            }
+            self.init(url: url, attribution: try reader.string("attribution"))
+        }
+
+        /// OpenStreetMap's tiles ask for their credit line; another server's name stands in for its own.
+        var tiles: MapTiles {
+            let host = URLComponents(string: MapTiles(url: url, attribution: "").origin ?? "")?.host ?? ""
+            let standard = host.hasSuffix("openstreetmap.org") ? "© OpenStreetMap contributors" : "Map tiles: \(host)"
+            return MapTiles(url: url, attribution: attribution ?? standard)
+        }
+    }
 
     enum MetricsAccess: String, Encodable, CaseIterable { case open, login }
 
@@ -33,16 +64,18 @@ struct WebConfig: Encodable, Equatable, ConfigSection {
         }
     }
 
-    init(listen: String? = nil, metrics: MetricsAccess? = nil, tls: TLSFiles? = nil) {
+    init(listen: String? = nil, metrics: MetricsAccess? = nil, tls: TLSFiles? = nil, mapTiles: MapTilesSettings? = nil) {
         self.listen = listen
         self.metrics = metrics
         self.tls = tls
+        self.mapTiles = mapTiles
     }
 
     init(reading reader: inout ConfigReader) throws(ConfigurationError) {
         listen = try reader.string("listen")
         metrics = try reader.choice("metrics", of: MetricsAccess.allCases)
         tls = try reader.section("tls", as: TLSFiles.self)
+        mapTiles = try reader.section("mapTiles", as: MapTilesSettings.self)
         if let listen, WebSettings.listen(listen) == nil {
             throw .invalidValue(key: reader.keyPath("listen"), found: "\"\(listen)\"",
                                 expected: "an address and port like \"0.0.0.0:3000\" or \"127.0.0.1:8080\"")
@@ -52,6 +85,6 @@ struct WebConfig: Encodable, Equatable, ConfigSection {
     var settings: WebSettings {
         let (host, port) = WebSettings.listen(listen ?? "0.0.0.0:3000")!
         return WebSettings(host: host, port: port, openMetrics: (metrics ?? .open) == .open,
-                           tls: tls.map { WebTLS(certFile: $0.certFile, keyFile: $0.keyFile) })
+                           tls: tls.map { WebTLS(certFile: $0.certFile, keyFile: $0.keyFile) }, mapTiles: mapTiles?.tiles)
     }
 }
