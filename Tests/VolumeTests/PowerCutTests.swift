@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Testing
 
@@ -27,6 +28,28 @@ import Testing
             }
             if !failures.isEmpty { failed += 1 }
             if failed >= 5 { break }  // the first few failing seeds say enough
+        }
+    }
+
+    /// `TESLACAM_POWERCUT_SWEEP=SEED:FIRST-LAST` cuts that seed's trace at every operation from FIRST to LAST, once
+    /// as a kill, once strictly and once with the kernel's writeback (to look into a failure whose cut the
+    /// reservoir no longer picks once the engine's own operations change); without it, nothing runs.
+    /// (With `TESLACAM_POWERCUT_VERBOSE` keep the range short: each survivor's dump reads every file whole.)
+    @Test func sweepOneSeed() {
+        guard let sweep = ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_SWEEP"] else { return }
+        let parts = sweep.split(separator: ":"), range = parts.last?.split(separator: "-") ?? []
+        guard parts.count == 2, range.count == 2, let seed = UInt64(parts[0]), let first = Int(range[0]),
+              let last = Int(range[1]), first <= last else {
+            Issue.record("TESLACAM_POWERCUT_SWEEP=SEED:FIRST-LAST, not \(sweep)")
+            return
+        }
+        let modes = [PowerCut.processKill, .strict, PowerCut(kernelWriteback: true, seed: seed)]
+        // TESLACAM_POWERCUT_SWEEP_MODE=0, 1 or 2: only the kill, the strict cut or the kernel's writeback.
+        let only = ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_SWEEP_MODE"].flatMap { Int($0) }
+        for (i, mode) in modes.enumerated() where only == nil || only == i {
+            var sweepCase = PowerCutCase(seed: seed)
+            sweepCase.forcedCuts = Dictionary(uniqueKeysWithValues: (first...last).map { ($0, mode) })
+            for failure in sweepCase.run(cutsPerTrace: last - first + 1) { Issue.record(Comment(rawValue: failure)) }
         }
     }
 
