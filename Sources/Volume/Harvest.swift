@@ -452,7 +452,10 @@ final class Harvest {
             files[id] = deleted
             retiring.insert(id)
             // The chain may reappear under a new entry (a move whose new entry arrives later).
-            if fat.entry(head).kind != .free { vanished[head] = id }
+            if fat.entry(head).kind != .free {
+                vanished[head] = id
+                recordVanished(record)
+            }
             execute(plan)
         }
         // A placeholder whose entry's slot now names another path never was a file: its short name seen before
