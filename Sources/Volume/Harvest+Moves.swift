@@ -28,8 +28,10 @@ extension Harvest {
         let named = Set(tree.files.map(\.head))
         let size = UInt64(clusterSize)
         for (k, move) in moves.enumerated().reversed() {
+            // (A pending file of the chain holds only clusters cached since the entry vanished: it keeps those.)
             guard move.from != move.to, let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),
-                  idByHead[head] == nil, vanished[head] == nil, !tree.directoryClusters.contains(head) else { continue }
+                  idByHead[head].map({ files[$0]?.isPending == true }) ?? true, vanished[head] == nil,
+                  !tree.directoryClusters.contains(head) else { continue }
             var candidates = [move.to, move.from]
             if move.isVanished {
                 var at = move.from
