@@ -88,6 +88,16 @@ import Testing
         // recovery tells it. (1028's cuts after the announcement failed only in the check, which kept the first
         // completion's bytes after a `rewritten` had superseded them.)
         1028, 1144,
+        // A file whose entry vanished (the car deleted it, or a hostile directory write took its directory) while
+        // its chain stayed allocated: the pass spilled the directory without it to staging and only later copied
+        // the file's clusters out of its archive file to staging, so a kill (1046) or a cut with the kernel's
+        // writeback (1082) in between left flushed clusters that recovery, which rebuilds only files the volume
+        // names, served as zeros. Such a file is now journaled (its head, no destination) before the directory can
+        // reach staging, and recovery takes it in by its head. 1082 also found recovery trusting a pending chain
+        // file for its whole chain (a sparse one, or one created empty just before the kill) and letting it take
+        // the path of the named file's archive file: only the clusters it holds are its own now, and the archive
+        // file of a file the volume names is adopted, the pending one copied into it.
+        1046, 1082,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a
