@@ -149,6 +149,14 @@ public final class ArchiveStore: Sendable {
         }
     }
 
+    /// Records, durably, that the file at `relative` (holding the chain from `head`) is named by no entry of the car
+    /// any more while its chain stays allocated (`Harvest.recordVanished`).
+    func recordVanished(_ relative: String, head: UInt32) throws(BackingStoreError) {
+        try state.withLock { (st: inout State) throws(BackingStoreError) in
+            try st.journal.record(.init(from: relative, to: "", head: head))
+        }
+    }
+
     /// Moves whatever is at `relative` to the first free `relative.N`; returns that path, or nil if nothing was there.
     @discardableResult
     func moveAside(_ relative: String) throws(BackingStoreError) -> String? {
@@ -240,7 +248,7 @@ public final class ArchiveStore: Sendable {
     /// `named`: the archive paths of the recovered volume's files.
     func restoreMoves(named: Set<String>) throws(BackingStoreError) {
         let moves = try state.withLock { (st: inout State) throws(BackingStoreError) in try st.journal.moves() }
-        for move in moves.reversed() {
+        for move in moves.reversed() where !move.isVanished {
             for (wanted, other) in [(move.from, move.to), (move.to, move.from)]
             where named.contains(wanted) && !named.contains(other) && !exists(wanted) && size(of: other) != nil {
                 if let directory = parent(of: wanted) { try makeDirectories(directory) }

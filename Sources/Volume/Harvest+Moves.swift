@@ -16,6 +16,10 @@ extension Harvest {
     /// holds flushed clusters of a chain the FAT allocates. It is taken in as a file whose entry vanished, at the
     /// path where it is: the volume reads its clusters from it, the next flush copies them to staging
     /// (`stageVanishedClusters`), and if the car's entry turns up the file is renamed to it.
+    ///
+    /// So is a file whose entry had vanished (`recordVanished`) while the volume still names its chain nowhere: the
+    /// cut made the car's directory without it durable before the next flush copied its clusters to staging. Its
+    /// archive file is where it was, or where a later move took it aside.
     func adoptUnnamedMoves() {
         let moves: [MoveJournal.Move]
         do { moves = try archive.recordedMoves() } catch { note(error); return }
@@ -23,10 +27,18 @@ extension Harvest {
         let tree = currentTree()
         let named = Set(tree.files.map(\.head))
         let size = UInt64(clusterSize)
-        for move in moves.reversed() {
+        for (k, move) in moves.enumerated().reversed() {
+            // (A pending file of the chain holds only clusters cached since the entry vanished: it keeps those.)
             guard move.from != move.to, let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),
-                  idByHead[head] == nil, vanished[head] == nil, !tree.directoryClusters.contains(head) else { continue }
-            guard let path = [move.to, move.from].first(where: { archive.size(of: $0) != nil && !files.holds($0) }),
+                  idByHead[head].map({ files[$0]?.isPending == true }) ?? true, vanished[head] == nil,
+                  !tree.directoryClusters.contains(head) else { continue }
+            var candidates = [move.to, move.from]
+            if move.isVanished {
+                var at = move.from
+                for later in moves[(k + 1)...] where later.from == at && !later.isVanished && later.from != later.to { at = later.to }
+                candidates = [at]
+            }
+            guard let path = candidates.first(where: { archive.size(of: $0) != nil && !files.holds($0) }),
                   let length = archive.size(of: path), length > 0 else { continue }
             let chain = fat.chain(from: head, limit: Int((length + size - 1) / size))
             let id = allocateID()
@@ -38,6 +50,17 @@ extension Harvest {
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
+    }
+
+    /// Before the car's directory without a file's entry can reach staging (spilled later in the same pass), when the
+    /// file's chain stays allocated and some of its clusters live only in its archive file: a journal line naming
+    /// the file with its head and no destination, so that a cut or a kill before the next flush has copied those
+    /// clusters to staging (`stageVanishedClusters`) finds them (`adoptUnnamedMoves`); forgotten with the moves once
+    /// that flush is durable. Recovery rebuilds only files the volume names, and nothing else ties the chain to it.
+    func recordVanished(_ record: ArchivedFile) {
+        guard record.clusters.enumerated().contains(where: { location[$0.element] == .placed(file: record.id, index: UInt32($0.offset)) })
+        else { return }
+        do { try archive.recordVanished(record.path, head: record.head) } catch { note(error) }
     }
 
     /// Before a rewrite of a complete file reaches its archive file: a journal line naming the file's path twice,

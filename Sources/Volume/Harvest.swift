@@ -136,7 +136,12 @@ final class Harvest {
             files[id] = ArchivedFile(id: id, path: "\(Self.pendingDirectory)/\(name)", carPath: "", head: head, size: 0,
                                      clusters: chain.clusters, state: .growing, isPending: true, previousSize: nil)
             idByHead[head] = id
+            // A pending file is sparse: it holds the clusters placed into it, at their chain positions, and only
+            // those (one made just before the end holds none, though the chain always has its head).
+            let held = (try? archive.handle(id, "\(Self.pendingDirectory)/\(name)").dataRanges()) ?? []
             for (i, cluster) in chain.clusters.enumerated() where location[cluster] != .staged {
+                let bytes = UInt64(i) * UInt64(clusterSize)..<UInt64(i + 1) * UInt64(clusterSize)
+                guard held.contains(where: { $0.overlaps(bytes) }) else { continue }
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
@@ -377,12 +382,21 @@ final class Harvest {
                 }
                 continue
             }
-            let existing = idByHead[head] ?? vanished[head]
+            var existing = idByHead[head] ?? vanished[head]
             // A rename seen half-way: the old and the new entry both point at the chain; keep the old name until
             // the car finishes.
             let file = existing.flatMap { id in claimants.first { $0.pathString == files[id]?.carPath } }
                 ?? claimants.first { !$0.clusters.isEmpty } ?? claimants[0]
             let relative = ArchivePath.relative(file.path)
+            // After a restart, a pending file of a chain whose entry the recovered volume still names (a kill or a
+            // cut came after the pass that saw the entry vanish, before the car's directory without it was
+            // durable) holds only the clusters cached since; the file's flushed clusters are in its archive file.
+            // That file is adopted (the pending file's clusters are copied into it and the pending file goes),
+            // rather than moved aside by the pending file taking its path.
+            if recovering, let known = existing, files[known]?.isPending == true, (archive.size(of: relative) ?? 0) > 0,
+               !pathInUse(relative) {
+                existing = nil
+            }
             let id: UInt32
             if let known = existing, var record = files[known], record.isPending {
                 // The entry for a pending chain arrived: the pending file becomes the clip, renamed, not copied.
@@ -430,9 +444,11 @@ final class Harvest {
                     }
                     // After a restart the archive file holds every cluster staging does not, including clusters
                     // chained past the entry's size that were placed before the crash (up to the file's length).
+                    // (A cluster a pending file holds has newer bytes there: placement copies it over.)
                     let held = max(file.size, archive.size(of: relative) ?? 0)
                     for (i, cluster) in file.clusters.enumerated()
-                    where UInt64(i) * UInt64(clusterSize) < held && location[cluster] != .staged {
+                    where UInt64(i) * UInt64(clusterSize) < held && location[cluster] != .staged
+                        && location[cluster].placement.map({ files[$0.file]?.isPending != true }) ?? true {
                         location[cluster] = .placed(file: id, index: UInt32(i))
                     }
                 }
@@ -452,7 +468,10 @@ final class Harvest {
             files[id] = deleted
             retiring.insert(id)
             // The chain may reappear under a new entry (a move whose new entry arrives later).
-            if fat.entry(head).kind != .free { vanished[head] = id }
+            if fat.entry(head).kind != .free {
+                vanished[head] = id
+                recordVanished(record)
+            }
             execute(plan)
         }
         // A placeholder whose entry's slot now names another path never was a file: its short name seen before

@@ -12,12 +12,17 @@ import FileIO
 /// One line per move: `from TAB to LF`, or `from TAB to TAB head LF` with the head cluster of the car's chain the
 /// file holds (archive paths never hold control characters). The head lets recovery find a moved file's clusters
 /// when the cut left neither its old nor its new entry readable (`Harvest.adoptUnnamedMoves`). A line whose `from`
-/// and `to` are the same path is no move: a rewrite of that complete file in place (`Harvest.recordRewrite`).
+/// and `to` are the same path is no move: a rewrite of that complete file in place (`Harvest.recordRewrite`). Nor
+/// is a line with an empty `to` (and a head): the file's entry vanished while its chain stays allocated
+/// (`Harvest.recordVanished`), and the car's directory without it may reach the disk before its clusters do.
 struct MoveJournal {
     struct Move: Equatable, Sendable {
         var from: String
         var to: String
         var head: UInt32? = nil
+
+        /// A vanished file's line (`Harvest.recordVanished`): no path to move to.
+        var isVanished: Bool { to.isEmpty }
     }
 
     let file: any PositionalFile
@@ -47,10 +52,12 @@ struct MoveJournal {
         var moves: [Move] = []
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let parts = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains(0),
+            guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[0].contains(0),
                   !parts[1].contains(0) else { continue }
             let head = parts.count == 3 ? UInt32(String(decoding: parts[2], as: UTF8.self)) : nil
             if parts.count == 3 && head == nil { continue }
+            // (An empty `to` only in a vanished file's line, which names its head.)
+            if parts[1].isEmpty && head == nil { continue }
             moves.append(Move(from: String(decoding: parts[0], as: UTF8.self), to: String(decoding: parts[1], as: UTF8.self),
                               head: head))
         }

@@ -62,4 +62,21 @@ import Testing
         try file.write(Array("e\tf\tx\n".utf8), at: try file.size())
         #expect(try MoveJournal(file: file).moves() == [.init(from: "a", to: "b", head: 4711), .init(from: "c", to: "d")])
     }
+
+    /// A file whose entry vanished while its chain stays allocated is recorded with its head and no destination
+    /// (seed 1046: recovery finds its clusters by it); without a head such a line is no record, and `restoreMoves`
+    /// moves nothing for it.
+    @Test func aVanishedFileIsRecordedWithItsHeadAndNoDestination() throws {
+        let fs = PageCacheFileSystem()
+        let archive = try ArchiveStore(root: "/archive", fileSystem: fs)
+        try archive.write(1, "TeslaCam/RecentClips/a.mp4", UnsafeRawBufferPointer(start: nil, count: 0), at: 0)
+        try archive.synchronize()
+        try archive.recordVanished("TeslaCam/RecentClips/a.mp4", head: 163)
+        let file = try fs.openFile("/archive/" + ArchiveStore.journalPath, [])
+        try file.write(Array("b\t\n".utf8), at: try file.size())
+        let moves = try MoveJournal(file: fs.afterPowerCut(.processKill).openFile("/archive/" + ArchiveStore.journalPath, [])).moves()
+        #expect(moves == [.init(from: "TeslaCam/RecentClips/a.mp4", to: "", head: 163)] && moves[0].isVanished)
+        try archive.restoreMoves(named: ["TeslaCam/RecentClips/a.mp4"])
+        #expect(archive.exists("TeslaCam/RecentClips/a.mp4"))
+    }
 }

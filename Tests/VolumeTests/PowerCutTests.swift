@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Testing
 
@@ -27,6 +28,28 @@ import Testing
             }
             if !failures.isEmpty { failed += 1 }
             if failed >= 5 { break }  // the first few failing seeds say enough
+        }
+    }
+
+    /// `TESLACAM_POWERCUT_SWEEP=SEED:FIRST-LAST` cuts that seed's trace at every operation from FIRST to LAST, once
+    /// as a kill, once strictly and once with the kernel's writeback (to look into a failure whose cut the
+    /// reservoir no longer picks once the engine's own operations change); without it, nothing runs.
+    /// (With `TESLACAM_POWERCUT_VERBOSE` keep the range short: each survivor's dump reads every file whole.)
+    @Test func sweepOneSeed() {
+        guard let sweep = ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_SWEEP"] else { return }
+        let parts = sweep.split(separator: ":"), range = parts.last?.split(separator: "-") ?? []
+        guard parts.count == 2, range.count == 2, let seed = UInt64(parts[0]), let first = Int(range[0]),
+              let last = Int(range[1]), first <= last else {
+            Issue.record("TESLACAM_POWERCUT_SWEEP=SEED:FIRST-LAST, not \(sweep)")
+            return
+        }
+        let modes = [PowerCut.processKill, .strict, PowerCut(kernelWriteback: true, seed: seed)]
+        // TESLACAM_POWERCUT_SWEEP_MODE=0, 1 or 2: only the kill, the strict cut or the kernel's writeback.
+        let only = ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_SWEEP_MODE"].flatMap { Int($0) }
+        for (i, mode) in modes.enumerated() where only == nil || only == i {
+            var sweepCase = PowerCutCase(seed: seed)
+            sweepCase.forcedCuts = Dictionary(uniqueKeysWithValues: (first...last).map { ($0, mode) })
+            for failure in sweepCase.run(cutsPerTrace: last - first + 1) { Issue.record(Comment(rawValue: failure)) }
         }
     }
 
@@ -65,6 +88,16 @@ import Testing
         // recovery tells it. (1028's cuts after the announcement failed only in the check, which kept the first
         // completion's bytes after a `rewritten` had superseded them.)
         1028, 1144,
+        // A file whose entry vanished (the car deleted it, or a hostile directory write took its directory) while
+        // its chain stayed allocated: the pass spilled the directory without it to staging and only later copied
+        // the file's clusters out of its archive file to staging, so a kill (1046) or a cut with the kernel's
+        // writeback (1082) in between left flushed clusters that recovery, which rebuilds only files the volume
+        // names, served as zeros. Such a file is now journaled (its head, no destination) before the directory can
+        // reach staging, and recovery takes it in by its head. 1082 also found recovery trusting a pending chain
+        // file for its whole chain (a sparse one, or one created empty just before the kill) and letting it take
+        // the path of the named file's archive file: only the clusters it holds are its own now, and the archive
+        // file of a file the volume names is adopted, the pending one copied into it.
+        1046, 1082,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a

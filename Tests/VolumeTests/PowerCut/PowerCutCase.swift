@@ -112,6 +112,24 @@ struct PowerCutCase {
             }
         }
         shared.withLock { $0.armed = true }
+        // TESLACAM_POWERCUT_WATCH=CLUSTER (a cluster a failure names): each car write touching the cluster's bytes
+        // or its FAT entry, and each change of its FAT entry or of the file the car's tree has it in, with the
+        // write and operation numbers, to tell what the car (or a hostile write) did to it before the cut.
+        let watched = ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_WATCH"].flatMap { UInt32($0) }
+        var watchedState = ""
+        func watch(_ offset: UInt64, _ count: Int, write: Int) {
+            guard let cluster = watched else { return }
+            let entryOffset = geometry.fatOffset(copy: 0) + UInt64(cluster) * 4
+            let data = geometry.clusterOffset(cluster)..<geometry.clusterOffset(cluster) + UInt64(geometry.clusterSize)
+            let touched = [entryOffset..<entryOffset + 4, data].contains { $0.overlaps(offset..<offset + UInt64(count)) }
+            let entry = engine.read(at: entryOffset, count: 4).enumerated()
+                .reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF
+            let owner = engine.carTree()?.files.first { $0.clusters.contains(cluster) }
+            let now = "FAT entry \(entry), in " + (owner.map { "\($0.pathString) (head \($0.head), size \($0.size))" } ?? "no file")
+            guard touched || now != watchedState else { return }
+            watchedState = now
+            print("watch \(cluster) w\(write) @\(fs.operationCount - base) write \(offset)+\(count)\(touched ? " touches it" : ""): \(now)")
+        }
         var history = CarWriteHistory()
         for record in trace.records {
             switch record {
@@ -127,6 +145,7 @@ struct PowerCutCase {
                 history.write(data, at: offset)
                 shared.withLock { $0.moment = history.now }
                 engine.write(data, at: offset)
+                watch(offset, data.count, write: history.writes)
             case .flush:
                 if dump { print("flush begins @\(fs.operationCount - base) w\(history.writes)") }
                 engine.flush()
@@ -152,6 +171,17 @@ struct PowerCutCase {
     func check(_ cut: Cut, history: CarWriteHistory, geometry: VolumeGeometry, cacheLimit: Int,
                discards: Bool) -> [String] {
         let fs = cut.survivor
+        if ProcessInfo.processInfo.environment["TESLACAM_POWERCUT_VERBOSE"] != nil {
+            // What recovery starts from: the archive's files (sizes only) and the move journal's lines.
+            print("  cut after operation \(cut.operation), \(cut.mode); before recovery:")
+            for entry in fs.allPaths() where entry.path.hasPrefix(Self.archivePath + "/") && entry.status.kind == .regular {
+                print("    \(entry.path) \(entry.status.size)")
+            }
+            let journal = (try? fs.contents(of: Self.archivePath + "/" + ArchiveStore.journalPath)) ?? []
+            for line in journal.split(separator: UInt8(ascii: "\n")) {
+                print("    journal: \(String(decoding: line, as: UTF8.self).replacingOccurrences(of: "\t", with: " | "))")
+            }
+        }
         let engine: VolumeEngine
         do {
             let archive = try ArchiveStore(root: Self.archivePath, fileSystem: fs)
