@@ -13,8 +13,6 @@ public struct DropboxSink: Sink {
     public var type: String { "dropbox" }
     public var peer: PeerAddress? { PeerAddress(url: client.apiURL) }
     let client: DropboxClient
-    /// Where the refresh token comes from: the web UI asks whether the sink is linked yet.
-    public let refreshToken: DropboxRefreshToken
     public let prefix: String
     public let chunkSize: Int
     public let resumeDirectory: String
@@ -34,7 +32,6 @@ public struct DropboxSink: Sink {
                 contentURL: String = "https://content.dropboxapi.com", tokenURL: String? = nil,
                 chunkSize: Int = DropboxSink.defaultChunkSize, resumeDirectory: String) {
         self.name = name
-        self.refreshToken = refreshToken
         client = DropboxClient(apiURL: apiURL, contentURL: contentURL, tokenURL: tokenURL ?? apiURL + "/oauth2/token",
                                appKey: appKey, appSecret: appSecret, refreshToken: refreshToken)
         self.prefix = prefix

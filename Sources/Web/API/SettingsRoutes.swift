@@ -24,12 +24,11 @@ extension WebServer {
                 do throws(WebError) { return .success(try editor.change(update.values)) } catch { return .failure(error) }
             }.value
             let change = try result.get()
-            if !change.appliedNow.isEmpty {
-                queueCache.withLock { $0 = nil }  // the Now page's "next to go" follows the new policy at once
+            // The Now page's "next to go" follows a new retention policy at once.
+            if !change.appliedNow.isEmpty { queueCache.withLock { $0 = nil } }
+            if !change.changed.isEmpty {
                 logger.notice("settings changed from the web UI", metadata: [
                     "applied": "\(change.appliedNow.joined(separator: ", "))", "atReload": "\(change.atReload.joined(separator: ", "))"])
-            } else if !change.changed.isEmpty {
-                logger.notice("settings changed from the web UI", metadata: ["atReload": "\(change.atReload.joined(separator: ", "))"])
             }
             return try Reply.json(change)
         }
