@@ -17,19 +17,9 @@ import Web
         let scratch = NSTemporaryDirectory() + "teslacam-link-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch + "/root", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let standin = Process()
-        standin.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        standin.arguments = ["python3", DropboxLoginCommandTests.peers + "/dropbox-standin.py", scratch + "/root", "app-key", "unused"]
-        let pipe = Pipe()
-        standin.standardOutput = pipe
-        try standin.run()
-        defer {
-            kill(standin.processIdentifier, SIGKILL)
-            standin.waitUntilExit()
-        }
-        var portLine = [UInt8]()
-        while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0a { portLine.append(byte) }
-        let url = "http://127.0.0.1:" + String(decoding: portLine, as: UTF8.self)
+        let standin = try DropboxStandin(root: scratch + "/root")
+        defer { standin.stop() }
+        let url = standin.url
         let tokenFile = scratch + "/etc/dropbox.token"
         let config = try Configuration.parse(Data("""
             { "sinks": {
@@ -47,18 +37,13 @@ import Web
         var logger = Logger(label: "link-test")
         logger.logLevel = .critical
         let catalog = try ClipCatalog(path: scratch + "/catalog.sqlite", archiveRoot: scratch, logger: logger)
-        let password = "a long test password"
-        try PasswordHash(password: password, rounds: 1000).save(state: scratch)
+        try WebOwner.setPassword(state: scratch)
         let server = WebServer(settings: WebSettings(host: "127.0.0.1", port: 0), state: scratch, catalog: catalog,
                                clips: ArchiveClipStore(root: scratch), dropboxLinking: DropboxLinker.make(config), logger: logger)
         try await server.application().test(.router) { client in
             #expect(try await client.execute(uri: "/api/dropbox", method: .get).status == .unauthorized)
-            let login = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
-                                                 body: ByteBuffer(string: #"{"password":"\#(password)"}"#))
-            let cookie = try #require(login.headers[.setCookie]?.split(separator: ";").first.map(String.init))
-            let csrf = try #require((try JSONSerialization.jsonObject(with: Data(buffer: login.body)) as? [String: Any])?["csrf"] as? String)
-            let reading: HTTPFields = [.cookie: cookie]
-            let changing: HTTPFields = [.cookie: cookie, .contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: csrf]
+            let owner = try await WebOwner.login(client)
+            let (reading, changing) = (owner.reading, owner.changing)
             func accounts() async throws -> [DropboxAccount] {
                 let response = try await client.execute(uri: "/api/dropbox", method: .get, headers: reading)
                 return try JSONDecoder().decode([DropboxAccount].self, from: Data(buffer: response.body))

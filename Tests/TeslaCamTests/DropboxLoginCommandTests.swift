@@ -9,9 +9,6 @@ import Testing
 /// refreshTokenFile (0600), where the configured sink then finds it.
 @Suite(.serialized) struct DropboxLoginCommandTests {
     let scratch = NSTemporaryDirectory() + "teslacam-login-\(UUID().uuidString)"
-    static let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/peers").path
-
     /// Runs a command to completion; its status and standard output.
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
@@ -29,19 +26,9 @@ import Testing
     @Test func theCodeFromThePrintedAddressBecomesTheSinksRefreshToken() throws {
         try FileManager.default.createDirectory(atPath: scratch + "/root", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let standin = Process()
-        standin.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        standin.arguments = ["python3", Self.peers + "/dropbox-standin.py", scratch + "/root", "app-key", "unused-refresh"]
-        let pipe = Pipe()
-        standin.standardOutput = pipe
-        try standin.run()
-        defer {
-            kill(standin.processIdentifier, SIGKILL)
-            standin.waitUntilExit()
-        }
-        var portLine = [UInt8]()
-        while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0a { portLine.append(byte) }
-        let url = "http://127.0.0.1:" + String(decoding: portLine, as: UTF8.self)
+        let standin = try DropboxStandin(root: scratch + "/root", refreshToken: "unused-refresh")
+        defer { standin.stop() }
+        let url = standin.url
         let tokenFile = scratch + "/etc/dropbox.token"
         let config = try Configuration.parse(Data("""
             { "sinks": {

@@ -152,8 +152,7 @@ import Web
         var logger = Logger(label: "settings-test")
         logger.logLevel = .critical
         let catalog = try ClipCatalog(path: rig.directory + "/catalog.sqlite", archiveRoot: rig.directory, logger: logger)
-        let password = "a long test password"
-        try PasswordHash(password: password, rounds: 1000).save(state: rig.directory)
+        try WebOwner.setPassword(state: rig.directory)
         let live = rig.live
         let server = WebServer(settings: WebSettings(host: "127.0.0.1", port: 0), state: rig.directory, catalog: catalog,
                                clips: ArchiveClipStore(root: rig.directory), retention: {
@@ -162,20 +161,18 @@ import Web
         }, settingsEditor: try rig.editor(), logger: logger)
         try await server.application().test(.router) { client in
             #expect(try await client.execute(uri: "/api/settings", method: .get).status == .unauthorized)
-            let login = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
-                                                 body: ByteBuffer(string: #"{"password":"\#(password)"}"#))
-            let cookie = try #require(login.headers[.setCookie]?.split(separator: ";").first.map(String.init))
-            let csrf = try #require((try JSONSerialization.jsonObject(with: Data(buffer: login.body)) as? [String: Any])?["csrf"] as? String)
-            let reading: HTTPFields = [.cookie: cookie]
-            var changing: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
+            let owner = try await WebOwner.login(client)
+            let reading = owner.reading
+            var unsigned = owner.reading
+            unsigned[.contentType] = "application/json"
             let get = try await client.execute(uri: "/api/settings", method: .get, headers: reading)
             #expect(get.status == .ok)
             let shown = try JSONDecoder().decode(SettingsDocument.self, from: Data(buffer: get.body))
             #expect(shown.settings.count == EditableSettings.keys.count && shown.writable)
             let body = ByteBuffer(string: #"{"values": {"retention.recentDays": "9"}}"#)
-            #expect(try await client.execute(uri: "/api/settings", method: .put, headers: changing, body: body).status == .forbidden,
+            #expect(try await client.execute(uri: "/api/settings", method: .put, headers: unsigned, body: body).status == .forbidden,
                     "no CSRF token")
-            changing[HTTPField.Name("X-CSRF-Token")!] = csrf
+            let changing = owner.changing
             let bad = try await client.execute(uri: "/api/settings", method: .put, headers: changing,
                                                body: ByteBuffer(string: #"{"values": {"retention.recentDays": "nine"}}"#))
             #expect(bad.status == .badRequest && String(buffer: bad.body).contains("retention.recentDays"))
