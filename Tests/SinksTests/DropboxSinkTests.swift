@@ -9,11 +9,13 @@ final class DropboxPeer {
     let scratch = Scratch("dropbox")
     let server: PeerProcess
     let appKey = "teslacam-app"
-    let refreshToken = "refresh-\(UInt32.random(in: 0...UInt32.max))"
+    let refreshToken: String
     var root: String { scratch.path + "/root" }
     var url: String { "http://127.0.0.1:\(server.port)" }
 
-    init(_ options: [String: String] = [:]) throws {
+    /// `options`: the stand-in's environment (PORT, faults); `refreshToken`: the one it accepts (random by default).
+    init(_ options: [String: String] = [:], refreshToken: String = "refresh-\(UInt32.random(in: 0...UInt32.max))") throws {
+        self.refreshToken = refreshToken
         try FileManager.default.createDirectory(atPath: scratch.path + "/root", withIntermediateDirectories: true)
         server = try PeerProcess("/usr/bin/env", options.map { "\($0.key)=\($0.value)" }
                                  + ["python3", peersDirectory + "/dropbox-standin.py", scratch.path + "/root", appKey, refreshToken])
