@@ -105,7 +105,7 @@ let package = Package(
             "ConfigJSON",
             "FAT32", "Volume", "FUSEMount", "BlockTrace", "CarSimulator", "Catalog", "MP4", "CLinux", "Retention", "Telemetry",
             "Outbound", "Sinks", "SigV4", "MetricsExport", "ClipRepair",
-            "SystemdNotify", "Web", "FileIO",
+            "SystemdNotify", "Web", "FileIO", "LoopbackPeers",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -129,7 +129,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Real servers on loopback for the tests and `teslacam-ingest bench`: PostgreSQL, moto, child processes.
+        // Real servers on loopback for the tests and the benches: PostgreSQL, moto, sshd, child processes.
         .target(name: "LoopbackPeers"),
         .executableTarget(name: "teslacam-ingest", dependencies: [
             "Ingest", "IngestServer", "LoopbackPeers", "CCurl",

@@ -39,11 +39,13 @@ public struct RsyncSink: Sink {
 
     var destination: String { (user.map { "\($0)@" } ?? "") + host }
 
-    /// ssh's options: no questions (it runs unattended), keys only, a stall is an error.
+    /// ssh's options: no questions (it runs unattended), keys only, a stall is an error, one connection shared.
     var sshOptions: [String] {
-        var options = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=\(min(timeout, 30))",
-                       "-o", "ServerAliveInterval=\(max(1, timeout / 3))", "-o", "ServerAliveCountMax=3",
-                       "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"]
+        let sharing = SSHConnectionSharing.options(idleSeconds: 60,
+                                                   credentials: "\(identityFile ?? "")\n\(knownHostsFile ?? "")")
+        var options = sharing + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=\(min(timeout, 30))",
+                                 "-o", "ServerAliveInterval=\(max(1, timeout / 3))", "-o", "ServerAliveCountMax=3",
+                                 "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"]
         if let port { options += ["-p", "\(port)"] }
         if let identityFile { options += ["-i", identityFile, "-o", "IdentitiesOnly=yes"] }
         if let knownHostsFile {

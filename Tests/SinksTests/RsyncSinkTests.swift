@@ -67,6 +67,8 @@ struct RsyncSinkTests {
         #expect(throws: SinkError.self) { try sink(peer, key: peer.otherKey).check() }
         try sink(peer).check()
         #expect(filesUnder(peer.remoteRoot).isEmpty, "the test object is removed")
+        // The right key's shared connection (ssh's master, kept a minute) does not let the wrong key in.
+        #expect(throws: SinkError.self) { try sink(peer, key: peer.otherKey).check() }
     }
 
     /// A proxy cuts the connection once 600 KB went through; rsync kept the partial file and the retry sends only

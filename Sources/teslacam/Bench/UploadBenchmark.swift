@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
+import LoopbackPeers
 import Outbound
 import SigV4
 import Sinks
 
 /// `teslacam bench upload`: each sink type on loopback against a reference client moving the same files in the
-/// same run (cp + sync, boto3, curl -T, curl to the Dropbox stand-in), then how close a bandwidth limit holds.
+/// same run (cp + sync, rsync, boto3, curl -T, curl to the Dropbox stand-in), then how close a bandwidth limit holds.
 struct UploadBenchmark {
     var directory: String
     var peers: String
@@ -19,6 +20,8 @@ struct UploadBenchmark {
         var ours: Double
         var reference: Double
         var oursCPU: Double
+        /// The reference client's CPU (its processes, reaped here); a loopback server's own is in neither.
+        var referenceCPU: Double
         var referenceName: String
     }
 
@@ -29,13 +32,14 @@ struct UploadBenchmark {
         let sources = try makeFiles()
         let total = Double(files * fileBytes)
         print("teslacam bench upload: \(files) files of \(fileBytes >> 20) MiB per sink type, loopback; dir \(directory)")
-        print(pad("sink", 9) + pad("ours MiB/s", 12) + pad("reference MiB/s", 17) + pad("ratio", 7) + pad("our CPU s/GiB", 15) + "reference")
+        print(pad("sink", 9) + pad("ours MiB/s", 12) + pad("reference MiB/s", 17) + pad("ratio", 7) + pad("our CPU s/GiB", 15) + pad("ref CPU s/GiB", 15) + "reference")
         for type in types {
             let row = try measure(type, sources: sources)
             print(pad(type, 9) + pad(String(format: "%.1f", total / row.ours / 1_048_576), 12)
                   + pad(String(format: "%.1f", total / row.reference / 1_048_576), 17)
                   + pad(String(format: "%.2f", row.reference / row.ours), 7)
-                  + pad(String(format: "%.2f", row.oursCPU / (total / 1_073_741_824)), 15) + row.referenceName)
+                  + pad(String(format: "%.2f", row.oursCPU / (total / 1_073_741_824)), 15)
+                  + pad(String(format: "%.2f", row.referenceCPU / (total / 1_073_741_824)), 15) + row.referenceName)
         }
         try measureLimit(sources: sources)
     }
@@ -63,7 +67,8 @@ struct UploadBenchmark {
     private func deliverAll(_ sink: any Sink, _ sources: [(path: String, sha256: String)], prefix: String,
                             bytesPerSecond: Double? = nil) throws -> (seconds: Double, cpu: Double) {
         let limit = bytesPerSecond.map(Throttle.limit)
-        let cpuBefore = cpuSeconds()
+        // The sink's own children (rsync and ssh) are reaped by it, so theirs count too.
+        let cpuBefore = cpuSeconds() + cpuSeconds(children: true)
         let seconds = try teslacam.measure {
             for source in sources {
                 let record = OutgoingRecord(kind: .recent, content: .file(
@@ -77,7 +82,28 @@ struct UploadBenchmark {
                 }
             }
         }
-        return (seconds, cpuSeconds() - cpuBefore)
+        return (seconds, cpuSeconds() + cpuSeconds(children: true) - cpuBefore)
+    }
+
+    /// CPU seconds of the detached ssh masters the rsync sink shares (their title: `ssh: /tmp/teslacam-ssh-… [mux]`).
+    static func detachedSSHMasterCPU() -> Double {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return processes.filter { $0.allSatisfy(\.isNumber) }.reduce(0.0) { total, pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: raw, as: UTF8.self).hasPrefix("ssh: /tmp/teslacam-ssh-"),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return total }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return total }
+            return total + (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+    }
+
+    /// Wall seconds and CPU seconds of a reference client: the children it ran, all reaped before it returns.
+    private func measureReference(_ body: () throws -> Void) throws -> (seconds: Double, cpu: Double) {
+        let before = cpuSeconds(children: true)
+        let seconds = try teslacam.measure(body)
+        return (seconds, cpuSeconds(children: true) - before)
     }
 
     private func measure(_ type: String, sources: [(path: String, sha256: String)]) throws -> Row {
@@ -87,13 +113,35 @@ struct UploadBenchmark {
             let root = directory + "/folder"
             try FileManager.default.createDirectory(atPath: root + "/ref", withIntermediateDirectories: true)
             let ours = try deliverAll(FolderSink(name: "b", root: root), sources, prefix: "ours")
-            let reference = try teslacam.measure {
+            let reference = try measureReference {
                 for (i, file) in local.enumerated() {
                     try runReference(["cp", file, root + "/ref/\(i).mp4"])
                     try runReference(["sync", root + "/ref/\(i).mp4"])
                 }
             }
-            return Row(type: type, ours: ours.seconds, reference: reference, oursCPU: ours.cpu, referenceName: "cp + sync")
+            return Row(type: type, ours: ours.seconds, reference: reference.seconds, oursCPU: ours.cpu, referenceCPU: reference.cpu, referenceName: "cp + sync")
+        case "rsync":
+            let server = try ThrowawaySSHServer(directory: directory + "/sshd")
+            try server.start()
+            defer { server.stop() }
+            let sink = RsyncSink(name: "b", host: "127.0.0.1", port: server.port, user: server.user, path: server.remoteRoot,
+                                 identityFile: server.userKey, knownHostsFile: server.knownHosts)
+            // ssh's shared connection runs detached (not our child, so not in our CPU): its share, encryption
+            // included, is read from /proc while it waits for its next command.
+            let mastersBefore = Self.detachedSSHMasterCPU()
+            var ours = try deliverAll(sink, sources, prefix: "ours")
+            ours.cpu += Self.detachedSSHMasterCPU() - mastersBefore
+            // What an owner would type: one rsync per file over the same ssh, without the sink's checks.
+            let shell = "ssh -p \(server.port) -i \(server.userKey) -o IdentitiesOnly=yes -o BatchMode=yes "
+                + "-o UserKnownHostsFile=\(server.knownHosts) -o StrictHostKeyChecking=yes"
+            let reference = try measureReference {
+                for (i, file) in local.enumerated() {
+                    try runReference(["rsync", "--partial", "--times", "-e", shell, "--", file,
+                                      "\(server.user)@127.0.0.1:\(server.remoteRoot)/ref-\(i).mp4"])
+                }
+            }
+            return Row(type: type, ours: ours.seconds, reference: reference.seconds, oursCPU: ours.cpu, referenceCPU: reference.cpu,
+                       referenceName: "rsync -e ssh per file (ours: one shared ssh connection; sha256sum on the peer before and after each)")
         case "s3":
             let peer = try BenchPeer(["python3", peers + "/s3-server.py", "bench"])
             defer { peer.stop() }
@@ -114,8 +162,8 @@ struct UploadBenchmark {
                 for i, path in enumerate(sys.argv[4:]):
                     s3.upload_file(path, "bench", f"ref/{i}.mp4", Config=config)
                 """
-            let reference = try teslacam.measure { try runReference(["python3", "-c", script, endpoint, key, secret] + local) }
-            return Row(type: type, ours: ours.seconds, reference: reference, oursCPU: ours.cpu,
+            let reference = try measureReference { try runReference(["python3", "-c", script, endpoint, key, secret] + local) }
+            return Row(type: type, ours: ours.seconds, reference: reference.seconds, oursCPU: ours.cpu, referenceCPU: reference.cpu,
                        referenceName: "boto3 upload_file (8 MiB parts, one at a time; includes Python's start)")
         case "webdav":
             let root = directory + "/dav"
@@ -125,12 +173,12 @@ struct UploadBenchmark {
             let url = "http://127.0.0.1:\(peer.firstLine)"
             let ours = try deliverAll(WebDAVSink(name: "b", url: url + "/share", user: "bench", password: "bench"), sources,
                                       prefix: "ours")
-            let reference = try teslacam.measure {
+            let reference = try measureReference {
                 for (i, file) in local.enumerated() {
                     try runReference(["curl", "-sf", "-u", "bench:bench", "-T", file, url + "/share/ref-\(i).mp4"])
                 }
             }
-            return Row(type: type, ours: ours.seconds, reference: reference, oursCPU: ours.cpu,
+            return Row(type: type, ours: ours.seconds, reference: reference.seconds, oursCPU: ours.cpu, referenceCPU: reference.cpu,
                        referenceName: "curl -T (WsgiDAV; ours also MOVEs and reads each file back to verify)")
         case "dropbox":
             let root = directory + "/dropbox"
@@ -142,7 +190,7 @@ struct UploadBenchmark {
                                    resumeDirectory: directory + "/dropbox-state")
             let ours = try deliverAll(sink, sources, prefix: "ours")
             let tokenFile = directory + "/dropbox-token.json"
-            let reference = try teslacam.measure {
+            let reference = try measureReference {
                 try runReference(["curl", "-sf", "-o", tokenFile, "-d",
                                   "grant_type=refresh_token&refresh_token=bench-refresh&client_id=bench-app", url + "/oauth2/token"])
                 let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tokenFile))) as? [String: Any]
@@ -154,10 +202,10 @@ struct UploadBenchmark {
                                       "--data-binary", "@" + file, url + "/2/files/upload"])
                 }
             }
-            return Row(type: type, ours: ours.seconds, reference: reference, oursCPU: ours.cpu,
+            return Row(type: type, ours: ours.seconds, reference: reference.seconds, oursCPU: ours.cpu, referenceCPU: reference.cpu,
                        referenceName: "curl files/upload (one request per file; ours uses 8 MiB sessions)")
         default:
-            throw BenchError("unknown sink type \(type): use folder, s3, webdav, dropbox")
+            throw BenchError("unknown sink type \(type): use folder, rsync, s3, webdav, dropbox")
         }
     }
 

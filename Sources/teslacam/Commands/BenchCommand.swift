@@ -68,7 +68,7 @@ struct UploadBenchCommand: ParsableCommand {
     @Option(help: "Files per sink type.") var files: Int = 6
     @Option(help: "Size of each file.") var size: String = "24M"
     @Option(help: "Bandwidth limit to check (bytes per second).") var limit: String = "16M"
-    @Option(help: "Comma-separated sink types.") var types: String = "folder,s3,webdav,dropbox"
+    @Option(help: "Comma-separated sink types.") var types: String = "folder,rsync,s3,webdav,dropbox"
 
     func run() throws {
         guard let bytes = ByteSize(parsing: size), bytes.bytes > 0 else { throw ValidationError("'\(size)' is not a size like 24M") }
