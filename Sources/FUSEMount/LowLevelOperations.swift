@@ -27,6 +27,12 @@ enum LowLevelOperations {
     /// Attributes and names are cached for a second, as with the high-level API before.
     static let timeout = 1.0
 
+    /// An experiment, off unless `TESLACAM_FUSE_WRITEBACK_CACHE=1`: the kernel's page cache in front of volume.img,
+    /// so the gadget's 16 KiB writes reach the daemon gathered into up to 1 MiB requests at writeback or fsync
+    /// instead of one request each (docs/BENCHMARKS.md, `bench cpu`). The engine then sees a write only when the
+    /// kernel writes it back, not as the car makes it.
+    static let writebackCache = getenv("TESLACAM_FUSE_WRITEBACK_CACHE").map { String(cString: $0) == "1" } ?? false
+
     static func table() -> fuse_lowlevel_ops {
         var ops = fuse_lowlevel_ops()
         ops.`init` = { _, conn in
@@ -34,6 +40,8 @@ enum LowLevelOperations {
             // Large writes: the kernel clamps to its own limit (1 MiB with max_pages). No readahead: no page cache.
             conn.pointee.max_write = 1 << 20
             conn.pointee.max_readahead = 0
+            let writeback = UInt32(FUSE_CAP_WRITEBACK_CACHE)
+            if LowLevelOperations.writebackCache && conn.pointee.capable & writeback != 0 { conn.pointee.want |= writeback }
         }
         ops.lookup = { req, parent, name in
             let context = SessionContext.of(req)
@@ -102,7 +110,7 @@ enum LowLevelOperations {
             guard rc == 0, let fi else { fuse_reply_err(req, -rc); return }
             // No page cache for volume.img: the gadget, loop and QEMU must see every write at once, and the
             // engine must see every write to classify it.
-            cfuse_set_direct_io(fi)
+            if !LowLevelOperations.writebackCache { cfuse_set_direct_io(fi) }
             fi.pointee.fh = 0
             fuse_reply_open(req, fi)
         }

@@ -14,7 +14,9 @@ struct CPUBenchmark {
     /// The mass-storage gadget's largest piece of I/O.
     static let piece = 16 << 10
 
-    struct Result { let name: String; let seconds: Double; let cpu: Double }
+    /// `machine`: every CPU's busy time over the replay (/proc/stat), which also holds the kernel's writeback
+    /// threads; meaningful on an otherwise idle machine only.
+    struct Result { let name: String; let seconds: Double; let cpu: Double; let machine: Double }
 
     func run() throws {
         guard let diskBytes = ByteSize(parsing: size)?.bytes else { throw BenchError("bad size \(size)") }
@@ -79,11 +81,13 @@ struct CPUBenchmark {
         let gib = Double(carBytes) / Double(1 << 30)
         let plainCPU = results[0].cpu / gib
         print("target".padding(toLength: 24, withPad: " ", startingAt: 0) + "MiB/s".padding(toLength: 10, withPad: " ", startingAt: 0)
-              + "CPU s/GiB".padding(toLength: 12, withPad: " ", startingAt: 0) + "× plain")
+              + "CPU s/GiB".padding(toLength: 12, withPad: " ", startingAt: 0) + "× plain".padding(toLength: 9, withPad: " ", startingAt: 0)
+              + "machine CPU s/GiB (× plain)")
         for r in results {
             let perGiB = r.cpu / gib
             print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                  + String(format: "%-10.1f%-12.2f%.2f", Double(carBytes) / Double(1 << 20) / r.seconds, perGiB, perGiB / plainCPU))
+                  + String(format: "%-10.1f%-12.2f%-9.2f%.2f (%.2f)", Double(carBytes) / Double(1 << 20) / r.seconds, perGiB,
+                           perGiB / plainCPU, r.machine / gib, r.machine / results[0].machine))
         }
     }
 
@@ -92,7 +96,7 @@ struct CPUBenchmark {
     private func replay(_ trace: [UInt8], into path: String, name: String, daemon: Int32?) throws -> Result {
         let file = try BenchFile(path: path)
         defer { file.close() }
-        let selfBefore = Self.ownCPU(), daemonBefore = daemon.map(Self.processCPU) ?? 0
+        let selfBefore = Self.ownCPU(), daemonBefore = daemon.map(Self.processCPU) ?? 0, machineBefore = Self.machineBusy()
         let seconds = try measure {
             var reader = try TraceReader(bytes: trace)
             while let record = reader.next() {
@@ -113,7 +117,16 @@ struct CPUBenchmark {
             try file.sync()
         }
         let cpu = (Self.ownCPU() - selfBefore) + ((daemon.map(Self.processCPU) ?? 0) - daemonBefore)
-        return Result(name: name, seconds: seconds, cpu: cpu)
+        return Result(name: name, seconds: seconds, cpu: cpu, machine: Self.machineBusy() - machineBefore)
+    }
+
+    /// Busy seconds of all CPUs since boot: /proc/stat's first line without idle and iowait.
+    static func machineBusy() -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+        let fields = (stat.split(separator: "\n").first ?? "").split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 8 else { return 0 }
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// A tmpfs directory for the mountpoint (/dev/shm), named after the scratch directory; the scratch directory
