@@ -8,7 +8,8 @@ import Testing
 final class DropboxPeer {
     let scratch = Scratch("dropbox")
     let server: PeerProcess
-    let appKey = "teslacam-app"
+    static let appKey = "teslacam-app"
+    var appKey: String { Self.appKey }
     let refreshToken: String
     var root: String { scratch.path + "/root" }
     var url: String { "http://127.0.0.1:\(server.port)" }
@@ -18,7 +19,18 @@ final class DropboxPeer {
         self.refreshToken = refreshToken
         try FileManager.default.createDirectory(atPath: scratch.path + "/root", withIntermediateDirectories: true)
         server = try PeerProcess("/usr/bin/env", options.map { "\($0.key)=\($0.value)" }
-                                 + ["python3", peersDirectory + "/dropbox-standin.py", scratch.path + "/root", appKey, refreshToken])
+                                 + ["python3", peersDirectory + "/dropbox-standin.py", scratch.path + "/root", Self.appKey, refreshToken])
+    }
+}
+
+extension DropboxPeer {
+    /// What arrived under model3/, its paths lower-cased (the stand-in keeps them so, as Dropbox compares them).
+    var delivered: [String: Data] { filesUnder(root + "/model3") }
+
+    /// The tests' dropbox sink "box": 4 MiB chunks, remote names under model3/; `contentURL` defaults to `url`.
+    static func sink(url: String, contentURL: String? = nil, refreshToken: String, resume: String) -> DropboxSink {
+        DropboxSink(name: "box", appKey: appKey, refreshToken: refreshToken, prefix: "model3", apiURL: url,
+                    contentURL: contentURL ?? url, chunkSize: 4 << 20, resumeDirectory: resume)
     }
 }
 
@@ -26,9 +38,8 @@ final class DropboxPeer {
     let state = Scratch("dropbox-state")
 
     func sink(_ peer: DropboxPeer, contentURL: String? = nil, refreshToken: String? = nil) -> DropboxSink {
-        DropboxSink(name: "box", appKey: peer.appKey, refreshToken: refreshToken ?? peer.refreshToken, prefix: "model3",
-                    apiURL: peer.url, contentURL: contentURL ?? peer.url, chunkSize: 4 << 20,
-                    resumeDirectory: state.path + "/sinks/box")
+        DropboxPeer.sink(url: peer.url, contentURL: contentURL, refreshToken: refreshToken ?? peer.refreshToken,
+                         resume: state.path + "/sinks/box")
     }
 
     /// Every routed file at `/model3/<archive path>` in the stand-in (which keeps paths lower-cased, as Dropbox compares them).

@@ -137,16 +137,6 @@ import Testing
     }
 }
 
-extension DropboxPeer {
-    /// What arrived under model3/, its paths lower-cased (the stand-in keeps them so, as Dropbox compares them).
-    var delivered: [String: Data] { filesUnder(root + "/model3") }
-
-    static func sink(url: String, refreshToken: String, resume: String) -> DropboxSink {
-        DropboxSink(name: "box", appKey: "teslacam-app", refreshToken: refreshToken, prefix: "model3", apiURL: url,
-                    contentURL: url, chunkSize: 4 << 20, resumeDirectory: resume)
-    }
-}
-
 extension Dictionary where Key == String {
     /// The same entries with lower-cased keys: a Dropbox path's spelling.
     var lowercasedKeys: [String: Value] { Dictionary(uniqueKeysWithValues: map { ($0.key.lowercased(), $0.value) }) }

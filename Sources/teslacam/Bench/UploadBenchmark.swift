@@ -88,14 +88,10 @@ struct UploadBenchmark {
     /// CPU seconds of the detached ssh masters the rsync sink shares (their title: `ssh: /tmp/teslacam-ssh-… [mux]`).
     static func detachedSSHMasterCPU() -> Double {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return processes.filter { $0.allSatisfy(\.isNumber) }.reduce(0.0) { total, pid in
+        return processes.compactMap { Int32($0) }.reduce(0.0) { total, pid in
             guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  String(decoding: raw, as: UTF8.self).hasPrefix("ssh: /tmp/teslacam-ssh-"),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return total }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return total }
-            return total + (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+                  String(decoding: raw, as: UTF8.self).hasPrefix("ssh: /tmp/teslacam-ssh-") else { return total }
+            return total + CPUBenchmark.processCPU(pid)
         }
     }
 
