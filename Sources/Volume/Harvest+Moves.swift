@@ -11,7 +11,7 @@ extension Harvest {
     }
 
     /// Before recovery places anything, after `restoreInterruptedMoves`: a file moved since the last durable car
-    /// metadata whose chain the recovered volume names under neither path (a cut or a kill left the car's
+    /// metadata whose chain the recovered volume names under neither path (nor anywhere the archive has a file) (a cut or a kill left the car's
     /// directory clusters half written: the old directory without its entry, the new one not yet there) still
     /// holds flushed clusters of a chain the FAT allocates. It is taken in as a file whose entry vanished, at the
     /// path where it is: the volume reads its clusters from it, the next flush copies them to staging
@@ -25,7 +25,10 @@ extension Harvest {
         do { moves = try archive.recordedMoves() } catch { note(error); return }
         guard !moves.isEmpty else { return }
         let tree = currentTree()
-        let named = Set(tree.files.map(\.head))
+        // A chain the volume names at a path with an archive file is taken in there, by path. One it names where
+        // the archive has nothing (a hostile write renamed a directory: `TeslaCam` read back as `TESLACAM`) is
+        // adopted here too: the pass then renames the file to where the volume names it.
+        let named = Set(tree.files.filter { archive.size(of: ArchivePath.relative($0.path)) != nil }.map(\.head))
         let size = UInt64(clusterSize)
         for (k, move) in moves.enumerated().reversed() {
             // (A pending file of the chain holds only clusters cached since the entry vanished: it keeps those.)

@@ -98,6 +98,17 @@ import Testing
         // the path of the named file's archive file: only the clusters it holds are its own now, and the archive
         // file of a file the volume names is adopted, the pending one copied into it.
         1046, 1082,
+        // Not an engine loss: the check's. A hostile FAT write freed a cluster (discard on, so its bytes were
+        // discarded, as a TRIM would) and a later one allocated it again without rewriting it; it read zeros, and
+        // the check allowed zeros only for a cluster free at the cut. It now allows them for one freed since its
+        // last write.
+        1179,
+        // A hostile write to the root directory turned `TeslaCam` into `TESLACAM` (its long name broken) and took
+        // the clips' entries away for a while. A cut with the kernel's writeback left a volume naming the chains
+        // under TESLACAM/, where the archive had nothing: recovery passed over the journal's vanished lines
+        // because the volume named their heads, made new empty archive files there and served zeros for the
+        // clusters only the old files held. Such a file is now adopted by its head and renamed to the new path.
+        1681,
     ] as [UInt64])
     func foundCases(_ seed: UInt64) {
         // The configuration that found them (three cuts, same random stream); the cut operations may shift a

@@ -66,6 +66,16 @@ struct CarWriteHistory {
         versions[sector]?.last { $0.write <= moment.flushedWrite }?.bytes
     }
 
+    /// The write number of the sector's newest version written by `moment` (0: only its initial content).
+    func lastWrite(sector: UInt64, at moment: Moment) -> Int? {
+        versions[sector]?.last { $0.write <= moment.writes }?.write
+    }
+
+    /// The sector's versions the car wrote after write `after`, up to `moment`.
+    func versions(of sector: UInt64, after: Int, at moment: Moment) -> [Version] {
+        (versions[sector] ?? []).filter { $0.write > after && $0.write <= moment.writes }
+    }
+
     /// Sector numbers in order, grouped into runs of adjacent ones (read back a run at a time).
     func sectorRuns(maximum: Int = 2048) -> [Range<UInt64>] {
         var runs: [Range<UInt64>] = []

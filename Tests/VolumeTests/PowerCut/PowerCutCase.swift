@@ -250,6 +250,21 @@ struct PowerCutCase {
             guard let flushed = history.flushedBytes(sector: sector, at: cut.moment) else { return false }
             return isFree(flushed[inSector..<inSector + 4])
         }
+        /// With discard on, whether the car freed the sector's cluster in its FAT after its last write to the
+        /// sector: the engine discarded the bytes then (as a TRIM would), and a later allocation that never
+        /// rewrote them reads zeros, cut or no cut.
+        func freedSinceWritten(_ sector: UInt64) -> Bool {
+            let offset = sector * UInt64(size)
+            guard discards, offset >= geometry.dataOffset, offset < geometry.dataEnd,
+                  let written = history.lastWrite(sector: sector, at: cut.moment) else { return false }
+            let cluster = (offset - geometry.dataOffset) / clusterSize + 2
+            let position = geometry.fatOffset(copy: 0) + cluster * 4
+            let fatSector = position / UInt64(size), inSector = Int(position % UInt64(size))
+            return history.versions(of: fatSector, after: written, at: cut.moment).contains { version in
+                version.bytes[inSector..<inSector + 4].enumerated()
+                    .reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
+            }
+        }
         for run in history.sectorRuns() {
             let bytes = engine.read(at: run.lowerBound * UInt64(size), count: run.count * size)
             for (i, sector) in run.enumerated() {
@@ -258,7 +273,7 @@ struct PowerCutCase {
                 let offset = sector * UInt64(size)
                 // A cluster free in the FAT holds no file's data: it may read as zero (the engine discards freed
                 // clusters, like an SSD's TRIM; without discard, one that no surviving record owns).
-                if content.allSatisfy({ $0 == 0 }), isFreeCluster(offset) { continue }
+                if content.allSatisfy({ $0 == 0 }), isFreeCluster(offset) || freedSinceWritten(sector) { continue }
                 var region = "metadata"
                 if offset >= geometry.dataOffset {
                     let cluster = UInt32((offset - geometry.dataOffset) / clusterSize) + 2
