@@ -214,6 +214,28 @@ public enum HarvestPlanner {
         return steps
     }
 
+    /// Pending chain files hold each cluster at the position its chain had when it was placed. A FAT rewrite since
+    /// (a chain cut short or relinked, by a hostile host) can leave one where recovery, which follows the FAT from
+    /// the file's head, will not look, and nothing durable says where it is: at a flush such clusters, still
+    /// allocated, go to staging, which is indexed by cluster. `chain`: the record's chain as the FAT now has it, up
+    /// to a length.
+    public static func stageDisowned(_ pending: some Sequence<ArchivedFile>, map: ClusterMap,
+                                     chain: (ArchivedFile, Int) -> [UInt32], allocated: (UInt32) -> Bool) -> [HarvestStep] {
+        var steps: [HarvestStep] = []
+        for record in pending where record.isPending {
+            let placed = record.clusters.compactMap { cluster -> (UInt32, UInt32)? in
+                guard let at = map[cluster].placement, at.file == record.id else { return nil }
+                return (cluster, at.index)
+            }
+            guard let last = placed.map(\.1).max() else { continue }
+            let now = chain(record, Int(last) + 1)
+            for (cluster, index) in placed where (Int(index) >= now.count || now[Int(index)] != cluster) && allocated(cluster) {
+                steps.append(.stage(cluster: cluster, file: record.id, index: index))
+            }
+        }
+        return steps
+    }
+
     /// At the car's flush: everything durable, then staging copies of clusters that reached their home given back
     /// (unless the car wrote the cluster again since, or it went back to staging).
     public static func flush(punching candidates: [UInt32], map: ClusterMap) -> HarvestPlan {

@@ -150,10 +150,10 @@ public final class ArchiveStore: Sendable {
     }
 
     /// Records, durably, that the file at `relative` (holding the chain from `head`) is named by no entry of the car
-    /// any more while its chain stays allocated (`Harvest.recordVanished`).
-    func recordVanished(_ relative: String, head: UInt32) throws(BackingStoreError) {
+    /// any more while its chain stays allocated (`Harvest.recordVanished`); `clusters`: that chain, in order.
+    func recordVanished(_ relative: String, head: UInt32, clusters: [UInt32]? = nil) throws(BackingStoreError) {
         try state.withLock { (st: inout State) throws(BackingStoreError) in
-            try st.journal.record(.init(from: relative, to: "", head: head))
+            try st.journal.record(.init(from: relative, to: "", head: head, clusters: clusters))
         }
     }
 

@@ -30,6 +30,10 @@ extension Harvest {
         // adopted here too: the pass then renames the file to where the volume names it.
         let named = Set(tree.files.filter { archive.size(of: ArchivePath.relative($0.path)) != nil }.map(\.head))
         let size = UInt64(clusterSize)
+        // Clusters other files of the volume own, by head (the file named at a new path is the one adopted).
+        var owners: [UInt32: UInt32] = [:]
+        for file in tree.files { for cluster in file.clusters { owners[cluster] = file.head } }
+        for cluster in tree.directoryClusters { owners[cluster] = 0 }
         for (k, move) in moves.enumerated().reversed() {
             // (A pending file of the chain holds only clusters cached since the entry vanished: it keeps those.)
             guard move.from != move.to, let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),
@@ -43,13 +47,19 @@ extension Harvest {
             }
             guard let path = candidates.first(where: { archive.size(of: $0) != nil && !files.holds($0) }),
                   let length = archive.size(of: path), length > 0 else { continue }
-            let chain = fat.chain(from: head, limit: Int((length + size - 1) / size))
+            let limit = Int((length + size - 1) / size)
+            // The chain as the line recorded it when the entry vanished: a FAT rewrite since may have cut it short,
+            // disowning clusters that only this file holds. Only those the FAT still allocates and no file the
+            // volume names claims are taken.
+            let recorded = move.clusters.map { Array($0.prefix(limit)) }
+            let clusters = recorded ?? fat.chain(from: head, limit: limit).clusters
             let id = allocateID()
-            files[id] = ArchivedFile(id: id, path: path, carPath: "", head: head, size: length, clusters: chain.clusters,
+            files[id] = ArchivedFile(id: id, path: path, carPath: "", head: head, size: length, clusters: clusters,
                                      state: .deleted, previousSize: length)
             vanished[head] = id
             retiring.insert(id)
-            for (i, cluster) in chain.clusters.enumerated() where location[cluster] == .unwritten {
+            for (i, cluster) in clusters.enumerated() where fat.isValidCluster(cluster) && location[cluster] == .unwritten {
+                if recorded != nil, fat.entry(cluster).kind == .free || owners[cluster].map({ $0 != head }) ?? false { continue }
                 location[cluster] = .placed(file: id, index: UInt32(i))
             }
         }
@@ -63,7 +73,7 @@ extension Harvest {
     func recordVanished(_ record: ArchivedFile) {
         guard record.clusters.enumerated().contains(where: { location[$0.element] == .placed(file: record.id, index: UInt32($0.offset)) })
         else { return }
-        do { try archive.recordVanished(record.path, head: record.head) } catch { note(error) }
+        do { try archive.recordVanished(record.path, head: record.head, clusters: record.clusters) } catch { note(error) }
     }
 
     /// Before a rewrite of a complete file reaches its archive file: a journal line naming the file's path twice,

@@ -14,4 +14,12 @@ extension Harvest {
             fat.entry($0).kind != .free
         }))
     }
+
+    /// At a flush, clusters a FAT rewrite moved away from their place in a pending chain file go to staging
+    /// (`HarvestPlanner.stageDisowned`).
+    func stageDisownedPendingClusters() {
+        execute(HarvestPlan(steps: HarvestPlanner.stageDisowned(files.values, map: location, chain: { record, limit in
+            fat.chain(from: record.head, limit: limit).clusters
+        }) { fat.entry($0).kind != .free }))
+    }
 }

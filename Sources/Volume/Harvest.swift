@@ -349,6 +349,7 @@ final class Harvest {
             // Only the car's flush says its metadata for those writes is out (`HarvestPlanner.rewrite`).
             if carFlush { writtenSinceFlush.removeAll() }
             stageVanishedClusters()
+            stageDisownedPendingClusters()
             execute(HarvestPlanner.flush(punching: punchAfterSync, map: location))
             punchAfterSync.removeAll()
         }

@@ -245,3 +245,22 @@ extension HarvestPlannerTests {
                                map: map) == [.place(cluster: 5, file: 1, index: 0, from: .cache)])
     }
 }
+
+extension HarvestPlannerTests {
+    /// Seed 1640: a FAT rewrite took cluster 7 out of its place in a pending chain file (its chain now 5 → 6 → 9).
+    /// It goes to staging at the flush, unless the car freed it; clusters still in place stay, and so do those of
+    /// a file that is not pending (the pass follows their chain itself).
+    @Test func clustersMovedOutOfTheirPlaceInAPendingChainAreStaged() {
+        var pending = Self.record()
+        pending.isPending = true
+        let chains: [UInt32: [UInt32]] = [5: [5, 6, 9]]
+        func chain(_ record: ArchivedFile, _ limit: Int) -> [UInt32] { Array((chains[record.head] ?? []).prefix(limit)) }
+        #expect(Self.clusters == [5, 6, 7])
+        let steps = HarvestPlanner.stageDisowned([pending], map: Self.placed, chain: chain) { _ in true }
+        #expect(steps == [.stage(cluster: 7, file: 1, index: 2)])
+        #expect(HarvestPlanner.stageDisowned([pending], map: Self.placed, chain: chain) { $0 != 7 }.isEmpty)
+        #expect(HarvestPlanner.stageDisowned([Self.record()], map: Self.placed, chain: chain) { _ in true }.isEmpty)
+        let cutShort = HarvestPlanner.stageDisowned([pending], map: Self.placed, chain: { _, _ in [5] }) { _ in true }
+        #expect(cutShort == [.stage(cluster: 6, file: 1, index: 1), .stage(cluster: 7, file: 1, index: 2)])
+    }
+}

@@ -79,4 +79,20 @@ import Testing
         try archive.restoreMoves(named: ["TeslaCam/RecentClips/a.mp4"])
         #expect(archive.exists("TeslaCam/RecentClips/a.mp4"))
     }
+
+    /// A vanished file's line may list its chain as runs (seed 1388: a hostile FAT rewrite then cut the chain short
+    /// and only the line knew the disowned cluster's place); a malformed list makes the line count as torn, and so
+    /// does a list on a line that is not a vanished file's.
+    @Test func aVanishedFileKeepsItsClustersInChainOrder() throws {
+        let fs = PageCacheFileSystem()
+        let archive = try ArchiveStore(root: "/archive", fileSystem: fs)
+        try archive.recordVanished("a.mp4", head: 19, clusters: [19, 20, 21, 22, 40, 41, 7])
+        let file = try fs.openFile("/archive/" + ArchiveStore.journalPath, [])
+        #expect(String(decoding: try file.readAll(), as: UTF8.self) == "a.mp4\t\t19\t19-22,40-41,7\n")
+        for torn in ["b\t\t5\t9-3\n", "c\t\t5\tx\n", "d\te\t5\t5-6\n", "f\t\t5\t\n"] {
+            try file.write(Array(torn.utf8), at: try file.size())
+        }
+        #expect(try MoveJournal(file: file).moves() == [.init(from: "a.mp4", to: "", head: 19, clusters: [19, 20, 21, 22, 40, 41, 7])])
+        #expect(MoveJournal.Move.runs(Array(stride(from: 2, to: 20_000, by: 2))) == nil)
+    }
 }

@@ -53,6 +53,17 @@ import Testing
         }
     }
 
+    /// Seed 1640 (hostile): a FAT rewrite moved cluster 51 away from its place in a pending chain file (no entry
+    /// named the chain), where only that file held it. Recovery follows the FAT from the file's head and served
+    /// zeros for it, even after a power cut long after the car's last flush. The flush now stages such clusters.
+    /// (A cut before that flush still loses it: the open class, with the FAT rewrite already on disk.)
+    @Test func aClusterMovedOutOfItsPendingChainIsStagedByTheFlush() {
+        var endCase = PowerCutCase(seed: 1640)
+        endCase.forcedCuts = [-1: .strict]  // no cut inside the trace
+        endCase.cutsAtEnd = [.strict, .processKill, PowerCut(kernelWriteback: true, seed: 1640)]
+        for failure in endCase.run() { Issue.record(Comment(rawValue: failure)) }
+    }
+
     /// The open class of failure: a flushed cluster the recovered volume allocates to no file it names.
     static func isOrphanedCluster(_ failure: String) -> Bool { failure.contains("allocated, in no file") }
 

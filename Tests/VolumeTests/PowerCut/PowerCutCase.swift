@@ -20,6 +20,8 @@ struct PowerCutCase {
     let seed: UInt64
     /// Cuts at these operations instead of random ones (to look into a failure).
     var forcedCuts: [Int: PowerCut] = [:]
+    /// Also cuts once the whole trace has run (its last flush returned), in these modes.
+    var cutsAtEnd: [PowerCut] = []
 
     struct CompletedFile: Sendable { var path: String; var bytes: [UInt8] }
 
@@ -156,7 +158,13 @@ struct PowerCutCase {
                 break
             }
         }
-        shared.withLock { $0.armed = false }
+        shared.withLock { st in
+            st.armed = false
+            for mode in cutsAtEnd {
+                st.cuts.append(Cut(operation: fs.operationCount - base, mode: mode, survivor: fs.afterPowerCut(mode),
+                                   moment: st.moment, completed: st.completed))
+            }
+        }
         let kind = trace.isHostile ? "hostile" : "tesla"
         var failures: [String] = []
         for cut in shared.withLock({ $0.cuts }).sorted(by: { $0.operation < $1.operation }) {
