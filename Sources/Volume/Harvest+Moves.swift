@@ -30,10 +30,14 @@ extension Harvest {
         // adopted here too: the pass then renames the file to where the volume names it.
         let named = Set(tree.files.filter { archive.size(of: ArchivePath.relative($0.path)) != nil }.map(\.head))
         let size = UInt64(clusterSize)
-        // Clusters other files of the volume own, by head (the file named at a new path is the one adopted).
+        // Of the clusters the lines list, those files of the volume own, by head (the file named at a new path is
+        // the one adopted); only those: every named file's clusters would be millions of entries on a large volume.
+        let listed = Set(moves.lazy.compactMap(\.clusters).joined())
         var owners: [UInt32: UInt32] = [:]
-        for file in tree.files { for cluster in file.clusters { owners[cluster] = file.head } }
-        for cluster in tree.directoryClusters { owners[cluster] = 0 }
+        if !listed.isEmpty {
+            for file in tree.files { for cluster in file.clusters where listed.contains(cluster) { owners[cluster] = file.head } }
+            for cluster in tree.directoryClusters where listed.contains(cluster) { owners[cluster] = 0 }
+        }
         for (k, move) in moves.enumerated().reversed() {
             // (A pending file of the chain holds only clusters cached since the entry vanished: it keeps those.)
             guard move.from != move.to, let head = move.head, fat.isValidCluster(head), fat.entry(head).kind != .free, !named.contains(head),

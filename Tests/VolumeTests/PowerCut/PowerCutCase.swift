@@ -20,7 +20,8 @@ struct PowerCutCase {
     let seed: UInt64
     /// Cuts at these operations instead of random ones (to look into a failure).
     var forcedCuts: [Int: PowerCut] = [:]
-    /// Also cuts once the whole trace has run (its last flush returned), in these modes.
+    /// Also cuts once the whole trace has run (its last flush returned), in these modes (`run(cutsPerTrace: 0)`:
+    /// only these).
     var cutsAtEnd: [PowerCut] = []
 
     struct CompletedFile: Sendable { var path: String; var bytes: [UInt8] }
@@ -245,33 +246,31 @@ struct PowerCutCase {
         var failures: [String] = []
         let size = CarWriteHistory.sectorSize
         let clusterSize = UInt64(geometry.clusterSize)
+        /// The FAT entry of the data cluster holding `offset`: its position on the volume, as a sector and the
+        /// entry's bytes within it; nil outside the data region.
+        func fatEntry(of offset: UInt64) -> (position: UInt64, sector: UInt64, inSector: Range<Int>)? {
+            guard offset >= geometry.dataOffset, offset < geometry.dataEnd else { return nil }
+            let position = geometry.fatOffset(copy: 0) + ((offset - geometry.dataOffset) / clusterSize + 2) * 4
+            let inSector = Int(position % UInt64(size))
+            return (position, position / UInt64(size), inSector..<inSector + 4)
+        }
+        func isFree(_ entry: ArraySlice<UInt8>) -> Bool {
+            entry.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
+        }
         /// Free in the recovered FAT, or in the FAT the car had flushed: either way the engine may have discarded it.
         func isFreeCluster(_ offset: UInt64) -> Bool {
-            guard offset >= geometry.dataOffset, offset < geometry.dataEnd else { return false }
-            let cluster = UInt32((offset - geometry.dataOffset) / clusterSize) + 2
-            func isFree(_ entry: ArraySlice<UInt8>) -> Bool {
-                entry.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
-            }
-            let position = geometry.fatOffset(copy: 0) + UInt64(cluster) * 4
-            if isFree(engine.read(at: position, count: 4)[...]) { return true }
-            let sector = position / UInt64(size), inSector = Int(position % UInt64(size))
-            guard let flushed = history.flushedBytes(sector: sector, at: cut.moment) else { return false }
-            return isFree(flushed[inSector..<inSector + 4])
+            guard let entry = fatEntry(of: offset) else { return false }
+            if isFree(engine.read(at: entry.position, count: 4)[...]) { return true }
+            guard let flushed = history.flushedBytes(sector: entry.sector, at: cut.moment) else { return false }
+            return isFree(flushed[entry.inSector])
         }
         /// With discard on, whether the car freed the sector's cluster in its FAT after its last write to the
         /// sector: the engine discarded the bytes then (as a TRIM would), and a later allocation that never
         /// rewrote them reads zeros, cut or no cut.
         func freedSinceWritten(_ sector: UInt64) -> Bool {
-            let offset = sector * UInt64(size)
-            guard discards, offset >= geometry.dataOffset, offset < geometry.dataEnd,
+            guard discards, let entry = fatEntry(of: sector * UInt64(size)),
                   let written = history.lastWrite(sector: sector, at: cut.moment) else { return false }
-            let cluster = (offset - geometry.dataOffset) / clusterSize + 2
-            let position = geometry.fatOffset(copy: 0) + cluster * 4
-            let fatSector = position / UInt64(size), inSector = Int(position % UInt64(size))
-            return history.versions(of: fatSector, after: written, at: cut.moment).contains { version in
-                version.bytes[inSector..<inSector + 4].enumerated()
-                    .reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } & 0x0FFF_FFFF == 0
-            }
+            return history.versions(of: entry.sector, after: written, at: cut.moment).contains { isFree($0.bytes[entry.inSector]) }
         }
         for run in history.sectorRuns() {
             let bytes = engine.read(at: run.lowerBound * UInt64(size), count: run.count * size)
